@@ -1,0 +1,1 @@
+"""Pure tensor geometry: rotations, primitive SDFs, sampling and nearest neighbours."""

@@ -1,0 +1,1 @@
+"""Part-labelled graspable objects: the procedural catalogue, mesh files and the OakInk layout."""
