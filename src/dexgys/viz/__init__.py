@@ -1,0 +1,1 @@
+"""Viewers: a self-contained HTML viewer (plotly) and offscreen PNG renders (MuJoCo, EGL/OSMesa)."""

@@ -1,0 +1,110 @@
+"""``dexgys objects list|show|export``: the procedural catalogue and mesh files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from dexgys.errors import DexgysError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("objects", help="list, view and export part-labelled objects",
+                       description="List, view and export part-labelled objects (catalogue names like 'mug:3', or mesh files).")
+    osub = p.add_subparsers(dest="objects_command", metavar="ACTION", required=True)
+
+    lp = osub.add_parser("list", help="list the catalogue categories with their parts and sizes",
+                         description="List the procedural catalogue: categories, semantic parts, size range.")
+    lp.set_defaults(run=run_list)
+
+    sp = osub.add_parser("show", help="write an HTML viewer and/or a PNG of an object",
+                         description="Write an offline HTML viewer and/or a PNG render of an object, coloured by part.")
+    sp.add_argument("object", help="catalogue name (mug:3) or mesh file (obj, stl, ply, glb)")
+    sp.add_argument("--html", help="output HTML file")
+    sp.add_argument("--png", help="output PNG file")
+    sp.set_defaults(run=run_show)
+
+    ep = osub.add_parser("export", help="write an object's mesh and its part labels",
+                         description="Write the mesh (format from the suffix) and <stem>.parts.json = "
+                                     '{"parts": [names], "face_labels": [one part index per face]}.')
+    ep.add_argument("object", help="catalogue name (mug:3) or mesh file")
+    ep.add_argument("out", help="output mesh path: .obj, .stl, .ply or .glb")
+    ep.set_defaults(run=run_export)
+
+    cp = osub.add_parser("sheet", help="render a PNG contact sheet of catalogue categories",
+                         description="Render every category (or the ones given) for a few seeds into one PNG.")
+    cp.add_argument("png", help="output PNG file")
+    cp.add_argument("--categories", nargs="+", help="categories to draw (default: all)")
+    cp.add_argument("--seeds", type=int, default=3, help="seeds per category, 0..N-1 (default: 3)")
+    cp.add_argument("--tile", type=int, default=200, help="tile size in pixels (default: 200)")
+    cp.set_defaults(run=run_sheet)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from dexgys.objects.catalogue import categories, get_category
+
+    names = categories()
+    print(f"{'category':<18} {'size (cm)':<12} parts")
+    for name in names:
+        spec = get_category(name)
+        lo, hi = spec.size_range
+        print(f"{name:<18} {f'{100 * lo:.0f}-{100 * hi:.0f}':<12} {', '.join(spec.parts)}")
+    print(f"{len(names)} categories; an object is 'category:seed', e.g. mug:3")
+    return 0
+
+
+def _check_outputs(*paths: str | None) -> None:
+    for path in paths:
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            raise DexgysError(f"output directory of {path!r} does not exist")
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from dexgys.objects.resolve import resolve_object
+    from dexgys.viz.output import write_views
+
+    if not args.html and not args.png:
+        raise DexgysError("nothing to write: give --html and/or --png")
+    _check_outputs(args.html, args.png)
+    obj = resolve_object(args.object)
+    write_views(obj, html=args.html, png=args.png)
+    ext = " x ".join(f"{100 * e:.1f}" for e in obj.extents)
+    print(f"{obj.name}: {len(obj.mesh.faces)} faces, {ext} cm, parts: {', '.join(obj.part_names)}")
+    for path in (args.html, args.png):
+        if path:
+            print(f"wrote {path}")
+    return 0
+
+
+def run_sheet(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from dexgys.objects.catalogue import categories, get_category, make_object
+    from dexgys.viz.render import contact_sheet, render_images, save_png
+    from dexgys.viz.scene import object_scene
+
+    if args.seeds < 1 or args.tile < 32:
+        raise DexgysError("--seeds must be at least 1 and --tile at least 32")
+    _check_outputs(args.png)
+    names = args.categories or categories()
+    for name in names:
+        get_category(name)
+    tiles, captions = [], []
+    for name in tqdm(names, desc="categories", unit="cat"):
+        for seed in range(args.seeds):
+            obj = make_object(name, seed)
+            tiles.append(render_images(object_scene(obj), size=(args.tile, args.tile))[0])
+            captions.append(f"{obj.name} {100 * max(obj.extents):.0f}cm")
+    save_png(contact_sheet(tiles, captions, columns=args.seeds * max(1, 8 // args.seeds)), args.png)
+    print(f"wrote {args.png} ({len(tiles)} objects)")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from dexgys.objects.resolve import resolve_object
+
+    _check_outputs(args.out)
+    obj = resolve_object(args.object)
+    mesh_path, parts_path = obj.export(args.out)
+    print(f"wrote {mesh_path} ({len(obj.mesh.faces)} faces) and {parts_path}")
+    return 0

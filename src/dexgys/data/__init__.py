@@ -1,0 +1,1 @@
+"""Grasp records (DexGYSNet format), readers and writers."""
