@@ -26,7 +26,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_foundation.py
+	$(BIN)/python benchmarks/bench_hand.py
+	$(BIN)/python benchmarks/bench_object_sdf.py
 
 clean:
 	rm -rf $(VENV) demo_out

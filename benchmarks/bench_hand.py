@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -36,7 +37,8 @@ def timed(fn, repeats: int, device: torch.device) -> float:
 
 def random_records(hand: HandModel, batch: int, device: torch.device) -> torch.Tensor:
     g = torch.Generator().manual_seed(0)
-    q = hand.joint_lower.cpu() + torch.rand(batch, hand.n_dofs, generator=g) * (hand.joint_upper - hand.joint_lower).cpu()
+    lower, upper = hand.joint_lower.cpu(), hand.joint_upper.cpu()
+    q = lower + torch.rand(batch, hand.n_dofs, generator=g) * (upper - lower)
     rec = torch.cat([0.1 * torch.randn(batch, 3, generator=g), torch.randn(batch, 3, generator=g), q], dim=1)
     return rec.to(device)
 
@@ -44,7 +46,7 @@ def random_records(hand: HandModel, batch: int, device: torch.device) -> torch.T
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -66,7 +68,7 @@ def main() -> None:
 
         case(name, run, count, unit)
 
-    rows.append({"case": "build HandModel (1,024 surface points)", "seconds": build_s, "per_second": 1 / build_s, "unit": "models"})
+    rows.append({"case": "build HandModel (1,024 points)", "seconds": build_s, "per_second": 1 / build_s, "unit": "models"})
 
     for batch in (1024,):
         rec = random_records(hand, batch, device)
@@ -75,7 +77,8 @@ def main() -> None:
             case(f"FK + surface points (1,024), {batch} poses", lambda: hand.surface_points(rec), batch, "poses")
             case(f"self-penetration, {batch} poses", lambda: hand.self_penetration(rec), batch, "poses")
         rec_g = rec.clone().requires_grad_()
-        grad_case(f"FK + surface points fwd+bwd, {batch} poses", lambda: hand.surface_points(rec_g), [rec_g], batch, "poses")
+        name = f"FK + surface points fwd+bwd, {batch} poses"
+        grad_case(name, lambda: hand.surface_points(rec_g), [rec_g], batch, "poses")
 
     for batch, n_points in ((1024, 2048), (256, 1024)):
         rec = random_records(hand, batch, device)
@@ -84,7 +87,8 @@ def main() -> None:
             points = points + 0.01 * torch.randn(points.shape, generator=torch.Generator().manual_seed(1)).to(device)
         count = batch * n_points
         with torch.no_grad():
-            case(f"hand SDF, {batch} poses x {n_points} points", lambda: hand.signed_distance(rec, points), count, "pose-points")
+            name = f"hand SDF, {batch} poses x {n_points} points"
+            case(name, lambda: hand.signed_distance(rec, points), count, "pose-points")
         rec_g, pts_g = rec.clone().requires_grad_(), points.clone().requires_grad_()
         grad_case(
             f"hand SDF fwd+bwd, {batch} poses x {n_points} points",
@@ -106,6 +110,8 @@ def main() -> None:
         "device": str(device),
         "machine": platform.processor() or platform.machine(),
         "repeats": args.repeats,
+        "timing": "best of repeats, after one warm-up call",
+        "load_average_1min": os.getloadavg()[0],
         "geoms": len(hand.geom_primitives),
         "links": len(hand.link_names),
     }

@@ -2,7 +2,7 @@
 
 Each row of :data:`CASES` builds one object; every object is queried with the same number of float32
 points (half uniform in its padded bounding box, half within ~5 mm of its surface), without gradient
-and with forward + backward. Prints a table and writes ``benchmarks/results/object_sdf_mesh.json``.
+and with forward + backward. Prints a table and writes ``benchmarks/results/object_sdf.json``.
 
     python benchmarks/bench_object_sdf.py [--points 100000] [--repeats 5]
 
@@ -34,8 +34,16 @@ def _mesh_torus() -> GraspObject:
     return mesh_object_from_arrays(mesh.vertices, mesh.faces, name="torus")
 
 
+def _catalogue(name: str) -> Callable[[], GraspObject]:
+    from dexgys.objects.catalogue import make_object
+
+    return lambda: make_object(name)
+
+
 CASES: dict[str, Callable[[], GraspObject]] = {
     "mesh (torus, 5,120 faces)": _mesh_torus,
+    "primitives (catalogue mug:0)": _catalogue("mug:0"),
+    "primitives (catalogue trigger_sprayer:0)": _catalogue("trigger_sprayer:0"),
 }
 
 
@@ -93,7 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "object_sdf_mesh.json")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "object_sdf.json")
     args = parser.parse_args()
 
     rows = [bench(name, build, args.points, args.repeats) for name, build in CASES.items()]

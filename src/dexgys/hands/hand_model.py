@@ -11,7 +11,8 @@
 * ``meshes`` for viewers.
 
 Every method taking a ``pose`` accepts a :class:`HandPose` or a record tensor ``(B, 6+n)``
-(``[t | axis-angle | q]``, checked like :meth:`HandPose.from_record`).
+(``[t | axis-angle | q]``, checked like :meth:`HandPose.from_record`); poses and points are moved to
+the model's device and dtype (float32 CPU unless :meth:`HandModel.to` made a copy elsewhere).
 """
 
 from __future__ import annotations
@@ -345,7 +346,7 @@ class HandModel:
         return np.concatenate(verts), np.concatenate(vlinks), np.concatenate(faces), np.concatenate(flinks)
 
     # ------------------------------------------------------------------ poses and kinematics
-    def pose(self, pose: HandPose | torch.Tensor) -> HandPose:
+    def as_pose(self, pose: HandPose | torch.Tensor) -> HandPose:
         """A :class:`HandPose` with ``n_dofs`` joints on the model's device and dtype, from a pose or a
         record ``(B, 6+n)`` (checked like :meth:`HandPose.from_record`)."""
         if not isinstance(pose, HandPose):
@@ -372,7 +373,7 @@ class HandModel:
 
     def forward_kinematics(self, pose: HandPose | torch.Tensor) -> torch.Tensor:
         """Pose (B) -> ``(B, L, 4, 4)`` world transform of every link frame (``link_names`` order)."""
-        pose = self.pose(pose)
+        pose = self.as_pose(pose)
         joint_T = self._joint_transforms(pose.joints)
         local = self._body_fixed.expand(pose.batch_size, -1, -1, -1)
         for slot in range(self._joint_slots.shape[1]):
@@ -438,10 +439,12 @@ class HandModel:
         deepest single-geom depth. Differentiable in the pose and the points. With
         ``return_link`` also the ``(B, N)`` link id of the nearest geom.
         """
-        pose = self.pose(pose)
+        pose = self.as_pose(pose)
+        points = torch.as_tensor(points)
         if points.dim() != 3 or points.shape[0] != pose.batch_size or points.shape[2] != 3:
             raise DexgysError(
-                f"points must have shape ({pose.batch_size}, N, 3) for {pose.batch_size} poses, got {tuple(points.shape)}"
+                f"points must have shape ({pose.batch_size}, N, 3) for {pose.batch_size} poses, "
+                f"got {tuple(points.shape)}"
             )
         points = points.to(self.device, self.dtype)
         T = self.forward_kinematics(pose)
@@ -469,7 +472,8 @@ class HandModel:
         if n:
             half = self._geom_half[:n, 2]
             axis = R[:, :n, :, 2]
-            best, idx = _capsule_sdf(p, c[:, :n] - half[:, None] * axis, axis, 2.0 * half, self._geom_radius[:n]).min(-1)
+            start = c[:, :n] - half[:, None] * axis
+            best, idx = _capsule_sdf(p, start, axis, 2.0 * half, self._geom_radius[:n]).min(-1)
         if n < G.shape[1]:
             box, box_idx = _box_sdf(p, c[:, n:], R[:, n:], self._geom_half[n:]).min(-1)
             idx = box_idx + n if idx is None else torch.where(box < best, box_idx + n, idx)

@@ -33,8 +33,9 @@ def _check_vector(vec: torch.Tensor, rot_dim: int, n_dofs: int | None, hand_name
         vec = vec.to(torch.get_default_dtype())
     length = vec.shape[1]
     if n_dofs is not None and length != 3 + rot_dim + n_dofs:
+        hand = f"the {hand_name} hand" if hand_name else "this hand"
         raise DexgysError(
-            f"{what} has {length} values; the {hand_name} hand needs "
+            f"{what} has {length} values; {hand} needs "
             f"{3 + rot_dim + n_dofs} = 3 + {rot_dim} + {n_dofs}"
         )
     if length < 3 + rot_dim:
@@ -45,7 +46,7 @@ def _check_vector(vec: torch.Tensor, rot_dim: int, n_dofs: int | None, hand_name
     return vec
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HandPose:
     """translation ``(B, 3)``, rotation ``(B, 3, 3)``, joints ``(B, n)`` (radians / metres)."""
 
@@ -92,7 +93,7 @@ class HandPose:
 
         With ``n_dofs`` the length is checked (``hand_name`` names the hand in the message).
         """
-        vec = _check_vector(vec, 3, n_dofs, hand_name or "this", "grasp vector")
+        vec = _check_vector(vec, 3, n_dofs, hand_name, "grasp vector")
         return cls(vec[:, :3], axis_angle_to_matrix(vec[:, 3:6]), vec[:, 6:])
 
     def to_record(self) -> torch.Tensor:
@@ -102,7 +103,7 @@ class HandPose:
     @classmethod
     def from_rot6d(cls, vec: torch.Tensor, n_dofs: int | None = None, hand_name: str = "") -> HandPose:
         """``(B, 9+n)`` or ``(9+n,)`` ``[t | rot6d | q]`` -> pose; the 6-D part is Gram-Schmidt decoded."""
-        vec = _check_vector(vec, 6, n_dofs, hand_name or "this", "6-D grasp vector")
+        vec = _check_vector(vec, 6, n_dofs, hand_name, "6-D grasp vector")
         return cls(vec[:, :3], rotation_6d_to_matrix(vec[:, 3:9]), vec[:, 9:])
 
     def to_rot6d(self) -> torch.Tensor:
