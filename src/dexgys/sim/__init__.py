@@ -1,0 +1,44 @@
+"""Physics and analytic grasp quality: the MuJoCo grasp test, Q1 and maximal penetration.
+
+>>> from dexgys.sim import build_scene, test_grasps, quality_metrics
+>>> result = test_grasps(hand, obj, records, workers=2)   # records (B, 28)
+>>> result.success_all6.mean(), result.summary()
+>>> quality_metrics(hand, obj, records)["valid_q1"]
+
+Submodules: :mod:`~dexgys.sim.scene` (MuJoCo model, simulation constants),
+:mod:`~dexgys.sim.grasp_test` (squeeze + six-direction shake), :mod:`~dexgys.sim.quality` (contacts,
+Q1, penetration), :mod:`~dexgys.sim.closing` (close fingers until contact, for making test grasps).
+Names are imported lazily so that worker processes of the grasp test load MuJoCo but not torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "SimScene": "scene",
+    "build_scene": "scene",
+    "GraspTestResult": "grasp_test",
+    "simulate_grasp": "grasp_test",
+    "test_grasps": "grasp_test",
+    "DIRECTION_NAMES": "grasp_test",
+    "LinkContacts": "quality",
+    "link_contacts": "quality",
+    "grasp_q1": "quality",
+    "q1_from_contacts": "quality",
+    "max_penetration": "quality",
+    "quality_metrics": "quality",
+    "MAX_PENETRATION": "quality",
+    "close_fingers": "closing",
+    "evaluate_grasps": "evaluate",
+    "SimReport": "evaluate",
+    "protocol_constants": "evaluate",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"dexgys.sim.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'dexgys.sim' has no attribute {name!r}")

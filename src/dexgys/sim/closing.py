@@ -1,0 +1,80 @@
+"""Close a hand's fingers on an object until they touch: a deterministic way to make grasps to test.
+
+:func:`close_fingers` takes a pose whose palm is already placed next to an object and, finger by
+finger, turns each closing joint (proximal to distal, in :data:`SHADOW_CLOSING` order) from its
+current angle toward its closing limit until the links it moves come within ``gap`` of the object.
+Each joint is swept on a grid of :data:`SWEEP_STEPS` angles (batched through the hand model) and the
+first touching step is refined by :data:`BISECTION_STEPS` bisections. Used by the sim tests and
+benchmarks to build power grasps; it is not a grasp synthesiser.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from dexgys.errors import DexgysError
+
+__all__ = ["SHADOW_CLOSING", "close_fingers"]
+
+# (joint name, closing sign) per finger, proximal to distal; the thumb first opposes (THJ4) elsewhere
+SHADOW_CLOSING = (
+    (("FFJ2", 1), ("FFJ1", 1), ("FFJ0", 1)),
+    (("MFJ2", 1), ("MFJ1", 1), ("MFJ0", 1)),
+    (("RFJ2", 1), ("RFJ1", 1), ("RFJ0", 1)),
+    (("LFJ2", 1), ("LFJ1", 1), ("LFJ0", 1)),
+    (("THJ3", 1), ("THJ0", -1)),
+)
+SWEEP_STEPS = 48
+BISECTION_STEPS = 12
+
+
+def _downstream_links(hand64, joint_index: int) -> list[int]:
+    """Links moved by joint ``joint_index`` (the joint's link and its descendants); float64 hand."""
+    rec = torch.zeros(2, 6 + hand64.n_dofs, dtype=torch.float64)
+    rec[1, 6 + joint_index] = 0.3 if hand64.joint_upper[joint_index] > 0 else -0.3
+    T = hand64.forward_kinematics(rec)
+    return [i for i in range(len(hand64.link_names)) if not torch.allclose(T[0, i], T[1, i], atol=1e-9)]
+
+
+def close_fingers(hand, obj, record, *, gap: float = 0.001, closing=SHADOW_CLOSING) -> torch.Tensor:
+    """``record`` ``(6+n,)`` with the palm placed -> record with the closing joints turned until the
+    links they move are ``gap`` (m) from ``obj`` (or at their limit). float64."""
+    hand64 = hand.to(dtype=torch.float64)
+    rec = torch.as_tensor(record, dtype=torch.float64).reshape(-1).clone()
+    if rec.numel() != 6 + hand.n_dofs:
+        raise DexgysError(f"record must have {6 + hand.n_dofs} values, got {rec.numel()}")
+    links = hand.surface_point_links
+
+    def clearance(recs: torch.Tensor, point_mask: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            pts = hand64.surface_points(recs)[:, point_mask]
+            return obj.sdf(pts).amin(-1)
+
+    for chain in closing:
+        for name, sign in chain:
+            j = hand.joint_names.index(name)
+            mask = torch.isin(links, torch.tensor(_downstream_links(hand64, j)))
+            lo, hi = float(hand64.joint_lower[j]), float(hand64.joint_upper[j])
+            start = float(rec[6 + j])
+            stop = hi if sign > 0 else lo
+            angles = torch.linspace(start, stop, SWEEP_STEPS + 1, dtype=torch.float64)
+            recs = rec.expand(len(angles), -1).clone()
+            recs[:, 6 + j] = angles
+            touching = (clearance(recs, mask) <= gap).nonzero()
+            if len(touching) == 0:
+                rec[6 + j] = stop
+                continue
+            k = int(touching[0])
+            if k == 0:
+                continue  # already touching: leave the joint
+            a, b = float(angles[k - 1]), float(angles[k])
+            for _ in range(BISECTION_STEPS):
+                mid = 0.5 * (a + b)
+                trial = rec.clone()
+                trial[6 + j] = mid
+                if float(clearance(trial[None], mask)[0]) <= gap:
+                    b = mid
+                else:
+                    a = mid
+            rec[6 + j] = a
+    return rec

@@ -1,0 +1,288 @@
+"""The MuJoCo scene of the grasp test: the hand's MJCF plus one free object, compiled once per object.
+
+:func:`build_scene` adds the object's convex collision pieces (:meth:`GraspObject.collision_geoms`:
+native MuJoCo primitives, or convex ``mesh`` pieces such as a CoACD decomposition) to the hand's MJCF
+as one free body and compiles the result. A grasp is then tested by changing only the palm placement
+(``model.body_pos`` / ``model.body_quat`` of the jointless root body), the joint positions and the
+actuator targets (:meth:`SimScene.place_hand`), so one compiled model serves every grasp of an object.
+
+Frames: the world frame **is** the object frame. The object body starts at the origin with the
+identity orientation, and a grasp record ``[t | axis-angle | q]`` (which places the hand in the object
+frame) places the palm directly; gravity directions of the shake test are the world axes.
+
+Fixed simulation settings (evaluation protocol; see ``spec/evaluation.md``):
+
+* object density :data:`OBJECT_DENSITY` = 500 kg/m^3 (DexGraspNet); mass and inertia come from the
+  convex pieces (MuJoCo's ``convex`` mesh inertia; overlapping pieces count twice, a bias of a few
+  per cent on primitive unions that we accept);
+* object friction :data:`OBJECT_FRICTION` = (1.0 sliding, 0.01 torsional, 0.0001 rolling) with
+  ``condim`` :data:`OBJECT_CONDIM` = 4 (sliding + torsional). MuJoCo combines two geoms' friction by
+  the element-wise maximum and their condim by the maximum, and the hand's geoms carry
+  (1, 0.005, 0.0001) with condim 3, so every hand-object contact gets exactly these values;
+* timestep :data:`TIMESTEP` = 2 ms, ``implicitfast`` integrator, Newton solver, **elliptic** friction
+  cones with ``impratio`` :data:`IMPRATIO` = 10 (MuJoCo's advice for grasping: elliptic cones and a
+  large impratio make friction nearly hard, so a squeezed object does not creep), no no-slip
+  iterations (measured: they did not change outcomes and cost time);
+* gravity is off while squeezing (``model.opt.gravity`` is set per phase by the test); the hand's
+  bodies get ``gravcomp = 1`` so that gravity never acts on the fingers (the palm is welded anyway);
+* the hand geoms keep the MJCF's collision filter (contype 1, conaffinity 2); object geoms get
+  contype 2 / conaffinity 1, so hand-object pairs collide and nothing else does (the object is alone).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import mujoco
+import numpy as np
+
+from dexgys.errors import DexgysError
+
+if TYPE_CHECKING:  # the scene module stays importable without torch (worker processes)
+    from dexgys.hands import HandModel
+    from dexgys.objects.grasp_object import CollisionGeom, GraspObject
+
+__all__ = [
+    "GRAVITY",
+    "IMPRATIO",
+    "OBJECT_BODY",
+    "OBJECT_CONDIM",
+    "OBJECT_DENSITY",
+    "OBJECT_FRICTION",
+    "SOLVER_ITERATIONS",
+    "SOLVER_TOLERANCE",
+    "TIMESTEP",
+    "SimScene",
+    "build_scene",
+    "build_scene_from_geoms",
+]
+
+TIMESTEP = 0.002  # s
+GRAVITY = 9.81  # m/s^2, magnitude used by the shake test
+OBJECT_DENSITY = 500.0  # kg/m^3 (DexGraspNet)
+OBJECT_FRICTION = (1.0, 0.01, 0.0001)  # sliding, torsional, rolling (rolling unused at condim 4)
+OBJECT_CONDIM = 4  # sliding + torsional friction
+IMPRATIO = 10.0  # frictional-to-normal impedance ratio (elliptic cones)
+SOLVER_ITERATIONS = 100  # Newton iterations per step (at most)
+SOLVER_TOLERANCE = 1e-8
+LS_ITERATIONS = 50  # line-search iterations
+MIN_PIECE_VOLUME = 1e-9  # m^3: flatter convex mesh pieces get shell inertia (MuJoCo rejects their volume)
+OBJECT_BODY = "object"
+_OBJECT_JOINT = "object_free"
+
+_GEOM_TYPES = {
+    "sphere": mujoco.mjtGeom.mjGEOM_SPHERE,
+    "capsule": mujoco.mjtGeom.mjGEOM_CAPSULE,
+    "cylinder": mujoco.mjtGeom.mjGEOM_CYLINDER,
+    "box": mujoco.mjtGeom.mjGEOM_BOX,
+    "ellipsoid": mujoco.mjtGeom.mjGEOM_ELLIPSOID,
+    "mesh": mujoco.mjtGeom.mjGEOM_MESH,
+}
+
+
+@dataclass
+class SimScene:
+    """A compiled hand + free object model and the indices the grasp test needs.
+
+    Picklable (``MjModel`` pickles), so worker processes can receive it. Attributes: ``model``,
+    ``palm_body`` (id of the hand's root body), ``object_body``, ``object_qpos`` (address of the free
+    joint's 7 qpos), ``object_dof`` (address of its 6 dofs), ``hand_qpos`` / ``hand_dof`` ``(n,)``
+    addresses of the hand joints in hand joint order, ``hand_actuators`` ``(n,)`` actuator ids in hand
+    joint order, ``link_bodies`` ``(L,)`` body id of each hand link (``HandModel.link_names`` order),
+    ``joint_lower`` / ``joint_upper`` ``(n,)`` joint ranges, ``object_mass`` (kg), ``object_name``.
+    """
+
+    model: mujoco.MjModel
+    palm_body: int
+    object_body: int
+    object_qpos: int
+    object_dof: int
+    hand_qpos: np.ndarray
+    hand_dof: np.ndarray
+    hand_actuators: np.ndarray
+    link_bodies: np.ndarray
+    joint_lower: np.ndarray
+    joint_upper: np.ndarray
+    object_mass: float
+    object_name: str = ""
+    n_object_geoms: int = 0
+    settings: dict = field(default_factory=dict)
+
+    def new_data(self) -> mujoco.MjData:
+        return mujoco.MjData(self.model)
+
+    def place_hand(
+        self,
+        data: mujoco.MjData,
+        translation: np.ndarray,
+        rotation: np.ndarray,
+        joints: np.ndarray,
+    ) -> None:
+        """Reset ``data`` and put the hand at a grasp: palm at ``translation`` (3,) with ``rotation``
+        (3, 3) (object frame), joints ``joints`` (n,), actuator targets equal to ``joints`` (clipped to
+        the joint ranges by MuJoCo's ctrlrange), the object at rest at the origin; then ``mj_forward``.
+
+        The palm placement is written into ``self.model`` (the root body has no joint).
+        """
+        m = self.model
+        m.body_pos[self.palm_body] = np.asarray(translation, dtype=np.float64)
+        quat = np.empty(4)
+        mujoco.mju_mat2Quat(quat, np.ascontiguousarray(rotation, dtype=np.float64).reshape(9))
+        m.body_quat[self.palm_body] = quat
+        mujoco.mj_resetData(m, data)
+        joints = np.asarray(joints, dtype=np.float64)
+        data.qpos[self.hand_qpos] = joints
+        data.ctrl[self.hand_actuators] = joints
+        data.qpos[self.object_qpos : self.object_qpos + 7] = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
+        m.opt.gravity[:] = 0.0
+        mujoco.mj_forward(m, data)
+
+    def object_pose(self, data: mujoco.MjData) -> tuple[np.ndarray, np.ndarray]:
+        """Object position (3,) and quaternion (w, x, y, z) (4,) in the world (= initial object) frame."""
+        q = data.qpos[self.object_qpos : self.object_qpos + 7]
+        return q[:3].copy(), q[3:].copy()
+
+
+def _add_object_geom(spec: mujoco.MjSpec, body, geom: CollisionGeom, index: int) -> None:
+    kind = geom.kind
+    if kind not in _GEOM_TYPES:
+        raise DexgysError(f"object collision piece {index} has unknown type {kind!r}")
+    g = body.add_geom(name=f"object_geom_{index}", type=_GEOM_TYPES[kind])
+    g.contype, g.conaffinity = 2, 1
+    g.condim = OBJECT_CONDIM
+    g.friction = list(OBJECT_FRICTION)
+    g.density = OBJECT_DENSITY
+    g.group = 1
+    if kind == "mesh":
+        verts = np.asarray(geom.vertices, dtype=np.float64).reshape(-1, 3)
+        if len(verts) < 4 or not np.isfinite(verts).all():
+            raise DexgysError(f"object collision piece {index} is a mesh with fewer than 4 finite vertices")
+        mesh = spec.add_mesh(name=f"object_piece_{index}")
+        mesh.uservert = verts.reshape(-1).tolist()
+        mesh.inertia = mujoco.mjtMeshInertia.mjMESH_INERTIA_CONVEX
+        if _hull_volume(verts) < MIN_PIECE_VOLUME:
+            g.typeinertia = mujoco.mjtGeomInertia.mjINERTIA_SHELL
+            mesh.inertia = mujoco.mjtMeshInertia.mjMESH_INERTIA_SHELL
+        g.meshname = mesh.name
+    else:
+        size = [float(s) for s in geom.size]
+        g.size = size + [0.0] * (3 - len(size))
+        g.pos = [float(x) for x in geom.pos]
+        g.quat = [float(x) for x in geom.quat]
+
+
+def _hull_volume(verts: np.ndarray) -> float:
+    from scipy.spatial import ConvexHull, QhullError
+
+    try:
+        return float(ConvexHull(verts).volume)
+    except (QhullError, ValueError):
+        return 0.0
+
+
+def build_scene_from_geoms(
+    mjcf_path: str,
+    link_names: list[str],
+    joint_names: list[str],
+    geoms: list[CollisionGeom],
+    object_name: str = "",
+) -> SimScene:
+    """Compile the hand MJCF at ``mjcf_path`` with a free object made of ``geoms`` (object frame)."""
+    if not geoms:
+        raise DexgysError(f"object {object_name!r} has no collision pieces to simulate")
+    spec = mujoco.MjSpec.from_file(str(mjcf_path))
+    opt = spec.option
+    opt.timestep = TIMESTEP
+    opt.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
+    opt.cone = mujoco.mjtCone.mjCONE_ELLIPTIC
+    opt.solver = mujoco.mjtSolver.mjSOL_NEWTON
+    opt.impratio = IMPRATIO
+    opt.iterations = SOLVER_ITERATIONS
+    opt.tolerance = SOLVER_TOLERANCE
+    opt.ls_iterations = LS_ITERATIONS
+    opt.noslip_iterations = 0
+    opt.gravity = [0.0, 0.0, 0.0]
+
+    hand_bodies = [b for b in spec.bodies if b.name in set(link_names)]
+    for b in hand_bodies:
+        b.gravcomp = 1.0  # gravity never acts on the hand
+
+    body = spec.worldbody.add_body(name=OBJECT_BODY)
+    body.add_freejoint(name=_OBJECT_JOINT)
+    for i, geom in enumerate(geoms):
+        _add_object_geom(spec, body, geom, i)
+    try:
+        model = spec.compile()
+    except Exception as exc:  # MuJoCo raises ValueError with its compiler message
+        raise DexgysError(f"object {object_name!r}: MuJoCo could not compile the scene ({exc})") from None
+
+    def body_id(name: str) -> int:
+        i = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, name)
+        if i < 0:
+            raise DexgysError(f"hand MJCF {mjcf_path} has no body {name!r}")
+        return i
+
+    joint_ids = []
+    for name in joint_names:
+        j = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, name)
+        if j < 0:
+            raise DexgysError(f"hand MJCF {mjcf_path} has no joint {name!r}")
+        joint_ids.append(j)
+    act_ids = []
+    for j, name in zip(joint_ids, joint_names):
+        found = [a for a in range(model.nu) if model.actuator_trnid[a, 0] == j]
+        if len(found) != 1:
+            raise DexgysError(f"hand MJCF {mjcf_path}: joint {name!r} needs exactly one actuator, found {len(found)}")
+        act_ids.append(found[0])
+    obj_joint = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, _OBJECT_JOINT)
+    palm = body_id(link_names[0])
+    if model.body_jntnum[palm] != 0 or model.body_parentid[palm] != 0:
+        raise DexgysError(f"hand MJCF {mjcf_path}: the root body {link_names[0]!r} must be a jointless child of the world")
+    object_body = body_id(OBJECT_BODY)
+    settings = {
+        "timestep_s": TIMESTEP,
+        "integrator": "implicitfast",
+        "solver": "Newton",
+        "cone": "elliptic",
+        "impratio": IMPRATIO,
+        "iterations": SOLVER_ITERATIONS,
+        "tolerance": SOLVER_TOLERANCE,
+        "object_density_kg_m3": OBJECT_DENSITY,
+        "object_friction": list(OBJECT_FRICTION),
+        "object_condim": OBJECT_CONDIM,
+    }
+    return SimScene(
+        model=model,
+        palm_body=palm,
+        object_body=object_body,
+        object_qpos=int(model.jnt_qposadr[obj_joint]),
+        object_dof=int(model.jnt_dofadr[obj_joint]),
+        hand_qpos=np.array([model.jnt_qposadr[j] for j in joint_ids], dtype=np.int64),
+        hand_dof=np.array([model.jnt_dofadr[j] for j in joint_ids], dtype=np.int64),
+        hand_actuators=np.array(act_ids, dtype=np.int64),
+        link_bodies=np.array([body_id(n) for n in link_names], dtype=np.int64),
+        joint_lower=np.array([model.jnt_range[j, 0] for j in joint_ids]),
+        joint_upper=np.array([model.jnt_range[j, 1] for j in joint_ids]),
+        object_mass=float(model.body_mass[object_body]),
+        object_name=object_name,
+        n_object_geoms=len(geoms),
+        settings=settings,
+    )
+
+
+def build_scene(hand: HandModel, obj: GraspObject) -> SimScene:
+    """The grasp-test scene of ``hand`` (its MJCF) and ``obj`` (its collision pieces), compiled once.
+
+    Reuse the result for every grasp of ``obj``; only the palm pose, joints and targets change.
+    """
+    return build_scene_from_geoms(
+        str(hand.mjcf_path), list(hand.link_names), list(hand.joint_names), obj.collision_geoms(), obj.name
+    )
+
+
+def quat_angle(q: np.ndarray) -> float:
+    """Rotation angle (radians, [0, pi]) of unit quaternion ``q`` (w, x, y, z) relative to identity."""
+    w = min(1.0, abs(float(q[0])) / max(float(np.linalg.norm(q)), 1e-300))
+    return 2.0 * math.acos(w)

@@ -1,0 +1,1 @@
+"""Intent-conditioned grasp synthesis: intent catalogue, energies, optimisation, validation."""
