@@ -188,6 +188,13 @@ def test_hand_over_says_what_is_left_free_only_when_it_is():
         assert "free" not in sent and "untouched" not in sent
 
 
+def test_free_parts_for_other_intents_name_no_receiver():
+    f = ContactFacts({"thumb": ["handle"], "forefinger": ["handle"], "middle": ["handle"]})
+    said = [compose(f, "teapot", "use", seed=s, free_parts=["spout"]) for s in range(20)]
+    assert any("spout" in s for s in said)
+    assert not any("receiver" in s or "person" in s for s in said)
+
+
 def test_composer_does_not_depend_on_hash_seed():
     code = ("from dexgys.language import compose, ContactFacts as C;"
             "print(compose(C({'ring':['body','neck'],'thumb':['cap'],'forefinger':['cap'],'palm':['body']}),"

@@ -11,7 +11,7 @@ from dexgys.errors import DexgysError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dexgys.cli import demo_cmd, objects_cmd, show_cmd
+    from dexgys.cli import demo_cmd, intents_cmd, objects_cmd, show_cmd, sim_cmd
 
     parser = argparse.ArgumentParser(
         prog="dexgys",
@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     objects_cmd.add_parser(sub)
     show_cmd.add_parser(sub)
+    sim_cmd.add_parser(sub)
+    intents_cmd.add_parser(sub)
     demo_cmd.add_parser(sub)
     return parser
 

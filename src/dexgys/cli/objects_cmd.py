@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dexgys.cli.common import check_output_dirs
 from dexgys.errors import DexgysError
 
 
@@ -53,19 +54,13 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_outputs(*paths: str | None) -> None:
-    for path in paths:
-        if path is not None and not Path(path).resolve().parent.is_dir():
-            raise DexgysError(f"output directory of {path!r} does not exist")
-
-
 def run_show(args: argparse.Namespace) -> int:
     from dexgys.objects.resolve import resolve_object
     from dexgys.viz.output import write_views
 
     if not args.html and not args.png:
         raise DexgysError("nothing to write: give --html and/or --png")
-    _check_outputs(args.html, args.png)
+    check_output_dirs(args.html, args.png)
     obj = resolve_object(args.object)
     write_views(obj, html=args.html, png=args.png)
     ext = " x ".join(f"{100 * e:.1f}" for e in obj.extents)
@@ -85,7 +80,7 @@ def run_sheet(args: argparse.Namespace) -> int:
 
     if args.seeds < 1 or args.tile < 32:
         raise DexgysError("--seeds must be at least 1 and --tile at least 32")
-    _check_outputs(args.png)
+    check_output_dirs(args.png)
     names = args.categories or categories()
     for name in names:
         get_category(name)
@@ -103,7 +98,7 @@ def run_sheet(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from dexgys.objects.resolve import resolve_object
 
-    _check_outputs(args.out)
+    check_output_dirs(args.out)
     obj = resolve_object(args.object)
     mesh_path, parts_path = obj.export(args.out)
     print(f"wrote {mesh_path} ({len(obj.mesh.faces)} faces) and {parts_path}")

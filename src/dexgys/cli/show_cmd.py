@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from dexgys.cli.objects_cmd import _check_outputs
+    from dexgys.cli.common import check_output_dirs
     from dexgys.data.grasp_file import read_grasp_file
     from dexgys.hands import load_hand
     from dexgys.hands.pose import HandPose
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.html and not args.png:
         raise DexgysError("nothing to write: give --html and/or --png")
-    _check_outputs(args.html, args.png)
+    check_output_dirs(args.html, args.png)
     grasp_file = read_grasp_file(args.file)
     object_ref = args.object or grasp_file.object_ref
     if object_ref is None:

@@ -8,10 +8,11 @@ paper's pipeline (DexGYS §3.3), without a network.
 
 How it works:
 
-1. **Plan** which (finger group, part) pairs to say: functional parts first (a
-   trigger, a pump head, a cap, handle loops: the fingers on them matter most), then
-   the fewest parts that cover the remaining fingers, then the palm (merged into a
-   clause on the same part, or its own clause).
+1. **Plan** which (finger group, part) pairs to say: for "use", functional parts
+   first (a trigger, a pump head, a cap, handle loops: the fingers on them matter
+   most); then, greedily, the parts that cover the most remaining fingers; then the
+   palm (merged into a clause on the same part, or its own clause). Later clauses
+   are the first to go when a sentence must be cut.
 2. **Realise** the plan with a seeded random choice of opening ("To use...",
    "For using...", "When using...", "Use ... by ...", "Use ... with ..."), clause
    shape (imperative list, participle tail, "while" clause), verbs that suit the
@@ -62,19 +63,23 @@ _KIND_KEYWORDS: dict[str, set[str]] = {
     "loop": {"loop", "loops", "ring", "rings", "hole", "holes", "bow", "eye", "eyes"},
     "handle": {"handle", "handles", "grip", "grips", "stem", "shaft", "neck", "arm", "arms", "temple",
                "temples", "band", "headband", "bail", "bar", "hilt", "barrel", "strap", "shank", "leg",
-               "legs", "stick", "pole", "rod", "tube"},
+               "legs", "stick", "pole", "rod", "tube", "barrels"},
     "small": {"blade", "blades", "spine", "edge", "jaw", "jaws", "tip", "tips", "bristles", "bristle",
               "nib", "point", "spout", "nozzle", "lens", "lenses", "rim", "earcup", "earcups", "bridge",
-              "bulb", "screen", "ear", "ears", "claw"},
+              "screen", "ear", "ears", "claw", "chuck", "eyepiece", "eyepieces", "hair"},
 }
 _KIND_RANK = {"press": 0, "cap": 1, "loop": 2, "handle": 3, "small": 4, "body": 5}
 # Categories whose "handle" is a closed loop you put fingers through.
-_LOOP_HANDLE_CATEGORIES = {"mug", "cup", "teapot", "scissors", "pincer", "pincers"}
+_LOOP_HANDLE_CATEGORIES = {"mug", "cup", "teapot", "scissors"}
+# (category, part) pairs whose kind the part name alone does not tell.
+_KIND_OVERRIDES = {("stapler", "top"): "press"}
 _PAIR_CATEGORIES = {"scissors", "eyeglasses", "binoculars", "headphones", "pincers"}
 
 
 def part_kind(part: str, category: str = "") -> str:
     """``press`` | ``cap`` | ``loop`` | ``handle`` | ``small`` | ``body`` (decides the verbs)."""
+    if (category, part) in _KIND_OVERRIDES:
+        return _KIND_OVERRIDES[(category, part)]
     words = part.split("_")
     if category in _LOOP_HANDLE_CATEGORIES and "handle" in words:
         return "loop"
@@ -152,7 +157,7 @@ def _templates(kind: str, intent: str, part: str) -> list[_Tpl]:
     if kind == "small":
         return [T("A", "pinch", nmax=3), T("C", "pinch", nmin=2, nmax=2), T("C", "hold", nmin=2, nmax=2),
                 T("A", "steady", advs=_SOFT), T("B", "rest", "on", "rest", advs=_SOFT),
-                T("B", "place", "on", "rest"), T("B", "lay", "along", "lie", weight=0.5),
+                T("B", "place", "on", "rest"), T("B", "lay", "along", "lie", nmax=2, weight=0.5),
                 T("A", "hold", weight=0.7)]
     # bulky bodies
     return [T("A", "hold", advs=_FIRM), T("A", "grip", advs=_FIRM), T("A", "grasp", advs=_FIRM),
@@ -259,13 +264,15 @@ class _Plan:
     free: list[str]
 
 
-def _plan(facts: ContactFacts, category: str, free_parts: Sequence[str]) -> _Plan:
+def _plan(facts: ContactFacts, category: str, intent: str, free_parts: Sequence[str]) -> _Plan:
     touch = {p: set(facts.fingers_on(p, digits_only=True)) for p in facts.parts}
     kinds = {p: part_kind(p, category) for p in facts.parts}
     clauses: list[_Clause] = []
     covered: set[str] = set()
+    # for "use", the fingers on the working part (trigger, pump head, cap, loops) come first;
+    # for the other intents the part that bears the grasp does
     functional = sorted((p for p in facts.parts if kinds[p] in ("press", "cap", "loop") and touch[p]),
-                        key=lambda p: (_KIND_RANK[kinds[p]], len(touch[p]), p))
+                        key=lambda p: (_KIND_RANK[kinds[p]], len(touch[p]), p)) if intent == "use" else []
     for p in functional:
         fs = touch[p] - covered
         if fs:
@@ -319,6 +326,8 @@ _FREE_TAILS = [
     (", so {P} {stay} free for the receiver", 0.5),
     (" and leave {P} free for the receiver", 0.5),  # imperative bodies only
     (", leaving {P} untouched", 0.4),
+    (", leaving {P} free", 0.8),
+    (", keeping {P} clear", 0.4),
 ]
 _SHORT_TAILS = [", keeping it steady", " for a stable grip", " for a secure hold", " to keep it stable",
                 " so it does not slip", ", holding it steady"]
@@ -414,13 +423,35 @@ def _object_phrase(rng: random.Random, category: str) -> str:
     return f"the {words}" if rng.random() < 0.75 else indefinite(words)
 
 
-def _attempt(rng: random.Random, plan: _Plan, category: str, intent: str, level: int) -> str | None:
-    """One random realisation; ``level`` 0..3 says how hard to cut the plan to fit 20 words."""
+@dataclass(frozen=True)
+class _Cut:
+    """How much of the plan an attempt may say: at most ``clauses`` clauses, the palm with
+    probability ``palm``, the free parts (hand over) with probability ``free``."""
+
+    clauses: int
+    palm: float
+    free: float
+
+
+def _cuts(plan: _Plan) -> list[_Cut]:
+    """From saying everything to saying one clause, each step a little less."""
+    n = min(len(plan.clauses), 4)
+    steps = [_Cut(n, 0.8, 1.0)]
+    if plan.palm_clause is not None:
+        steps.append(_Cut(n, 0.3, 1.0))
+    for m in range(n - 1, 0, -1):
+        steps.append(_Cut(m, 0.2, 1.0 if m > 1 else 0.8))
+    steps.append(_Cut(max(n, 1) if n <= 1 else 1, 0.0, 0.5))
+    return steps
+
+
+def _attempt(rng: random.Random, plan: _Plan, category: str, intent: str, cut: _Cut) -> str | None:
+    """One random realisation of (a cut of) the plan."""
     clauses = [(_Clause(c.fingers, c.part, c.kind), i == plan.palm_merge) for i, c in enumerate(plan.clauses)]
-    max_clauses = {0: 4, 1: 3, 2: 2}.get(level, 1)
+    max_clauses = cut.clauses
     clauses = clauses[:max_clauses]
     # the palm: merge, own clause, or leave out (more often left out when cutting)
-    use_palm = plan.palm_clause is not None and rng.random() < (0.8, 0.5, 0.25, 0.0)[min(level, 3)]
+    use_palm = plan.palm_clause is not None and rng.random() < cut.palm
     if not clauses:
         if plan.palm_clause is None:
             return None
@@ -430,11 +461,11 @@ def _attempt(rng: random.Random, plan: _Plan, category: str, intent: str, level:
     if not (use_palm and merged_ok and rng.random() < 0.6):  # else: keep the palm merged into its clause
         clauses = [(c, False) for c, _ in clauses]
         said = {c.part for c, _ in clauses}
-        if use_palm and plan.palm_clause.part not in said and len(clauses) < max_clauses + (level == 0):
+        if use_palm and plan.palm_clause.part not in said and len(clauses) <= max_clauses:
             clauses.append((plan.palm_clause, False))
     if len(clauses) >= 2 and rng.random() < 0.2:
         clauses[0], clauses[1] = clauses[1], clauses[0]
-    free = plan.free if level < 3 or rng.random() < 0.5 else []
+    free = plan.free if rng.random() < cut.free else []
 
     R = _Realiser(rng, category, intent)
     R.part_words = {w for c in plan.clauses + ([plan.palm_clause] if plan.palm_clause else []) + [
@@ -502,7 +533,8 @@ def _attempt(rng: random.Random, plan: _Plan, category: str, intent: str, level:
 
     sentence = head + body
     if free:
-        tails = [(t, w) for t, w in _FREE_TAILS if imperative or not t.startswith(" and")]
+        tails = [(t, w) for t, w in _FREE_TAILS if (imperative or not t.startswith(" and"))
+                 and (intent == "hand over" or not ("receiver" in t or "person" in t))]
         tail = _pick(rng, [t for t, _ in tails], [w for _, w in tails])
         Ps = join_list([f"the {part_phrase(p)}" for p in free])
         stay = "stay" if len(free) > 1 or is_plural_part(free[0]) else "stays"
@@ -537,8 +569,8 @@ def compose(
     trigger with your forefinger and wrap your other fingers around the head."
 
     ``facts`` says which parts each finger touches; the sentence claims nothing else.
-    ``free_parts`` (for "hand over") names the parts the receiver needs: those the facts
-    leave untouched are said to stay free. The same arguments always give the same
+    ``free_parts`` names the parts the grasp should leave free (for "hand over", the parts
+    the receiver needs): those the facts leave untouched are said to stay free. The same arguments always give the same
     sentence; another ``seed`` usually gives another phrasing. Sentences have 10–20
     words unless part names are so long that no sentence fits.
     """
@@ -549,13 +581,14 @@ def compose(
     category = normalize_name(category, "category")
     intent = normalize_intent(intent)
     free = [normalize_name(p) for p in (free_parts or ())]
-    plan = _plan(facts, category, free)
+    plan = _plan(facts, category, intent, free)
     names = sorted(set(facts.parts) | set(free))
     rng = random.Random(f"dexgys.compose|{seed}|{category}|{intent}|{facts.contacts}|{free}")
     best: str | None = None  # shortest true sentence seen, for when nothing fits
-    level, misses = 0, 0
+    cuts = _cuts(plan)
+    step, misses = 0, 0
     for _ in range(160):
-        s = _attempt(rng, plan, category, intent, level)
+        s = _attempt(rng, plan, category, intent, cuts[step])
         n = count_words(s) if s is not None else 0
         if s is not None and MIN_WORDS <= n <= MAX_WORDS:
             if not verify_sentence(s, facts, names, category=category):
@@ -564,8 +597,8 @@ def compose(
             if not verify_sentence(s, facts, names, category=category):
                 best = s
         misses += 1
-        if misses >= 10 and level < 3:  # too long (or no template fits): say less
-            level, misses = level + 1, 0
+        if misses >= 12 and step + 1 < len(cuts):  # too long (or no template fits): say less
+            step, misses = step + 1, 0
     fb = _fallback(plan, category, intent)
     if best is not None and count_words(best) <= count_words(fb):
         return best

@@ -4,7 +4,7 @@
 finger, turns each closing joint (proximal to distal, in :data:`SHADOW_CLOSING` order) from its
 current angle toward its closing limit until the links it moves come within ``gap`` of the object.
 Each joint is swept on a grid of :data:`SWEEP_STEPS` angles (batched through the hand model) and the
-first touching step is refined by :data:`BISECTION_STEPS` bisections. Used by the sim tests and
+first touching interval is searched again on a grid of :data:`REFINE_STEPS` angles. Used by the sim tests and
 benchmarks to build power grasps; it is not a grasp synthesiser.
 """
 
@@ -25,7 +25,7 @@ SHADOW_CLOSING = (
     (("THJ3", 1), ("THJ0", -1)),
 )
 SWEEP_STEPS = 48
-BISECTION_STEPS = 12
+REFINE_STEPS = 64
 
 
 def _downstream_links(hand64, joint_index: int) -> list[int]:
@@ -34,6 +34,25 @@ def _downstream_links(hand64, joint_index: int) -> list[int]:
     rec[1, 6 + joint_index] = 0.3 if hand64.joint_upper[joint_index] > 0 else -0.3
     T = hand64.forward_kinematics(rec)
     return [i for i in range(len(hand64.link_names)) if not torch.allclose(T[0, i], T[1, i], atol=1e-9)]
+
+
+def _first_touch(rec: torch.Tensor, j: int, start: float, stop: float, touches) -> float:
+    """Largest angle of joint ``j`` between ``start`` and ``stop`` before ``touches`` turns true:
+    a grid of ``SWEEP_STEPS`` then a grid of ``REFINE_STEPS`` inside the first touching interval
+    (two batched evaluations); ``stop`` when nothing touches, ``start`` when already touching."""
+    angles = torch.linspace(start, stop, SWEEP_STEPS + 1, dtype=torch.float64)
+    for level in range(2):
+        recs = rec.expand(len(angles), -1).clone()
+        recs[:, 6 + j] = angles
+        hit = touches(recs).nonzero()
+        if len(hit) == 0:
+            return float(angles[-1])
+        k = int(hit[0])
+        if k == 0:
+            return float(angles[0])
+        if level == 0:
+            angles = torch.linspace(float(angles[k - 1]), float(angles[k]), REFINE_STEPS + 1, dtype=torch.float64)
+    return float(angles[k - 1])
 
 
 def close_fingers(hand, obj, record, *, gap: float = 0.001, closing=SHADOW_CLOSING) -> torch.Tensor:
@@ -57,24 +76,5 @@ def close_fingers(hand, obj, record, *, gap: float = 0.001, closing=SHADOW_CLOSI
             lo, hi = float(hand64.joint_lower[j]), float(hand64.joint_upper[j])
             start = float(rec[6 + j])
             stop = hi if sign > 0 else lo
-            angles = torch.linspace(start, stop, SWEEP_STEPS + 1, dtype=torch.float64)
-            recs = rec.expand(len(angles), -1).clone()
-            recs[:, 6 + j] = angles
-            touching = (clearance(recs, mask) <= gap).nonzero()
-            if len(touching) == 0:
-                rec[6 + j] = stop
-                continue
-            k = int(touching[0])
-            if k == 0:
-                continue  # already touching: leave the joint
-            a, b = float(angles[k - 1]), float(angles[k])
-            for _ in range(BISECTION_STEPS):
-                mid = 0.5 * (a + b)
-                trial = rec.clone()
-                trial[6 + j] = mid
-                if float(clearance(trial[None], mask)[0]) <= gap:
-                    b = mid
-                else:
-                    a = mid
-            rec[6 + j] = a
+            rec[6 + j] = _first_touch(rec, j, start, stop, lambda r, m=mask: clearance(r, m) <= gap)
     return rec

@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dexgys.errors import DexgysError
-
-INTENTS = ("use", "hold", "lift", "hand over")
-FINGERS = ("thumb", "forefinger", "middle", "ring", "little", "palm")
+from dexgys.language.brief import INTENTS
+from dexgys.language.words import FINGERS
 GRASP_TYPES = ("power_wrap", "precision_pinch", "tripod", "hook", "lateral_pinch", "trigger_press", "palm_top")
 APPROACHES = ("side", "top", "end")
 
@@ -201,10 +200,10 @@ def all_intent_specs() -> list[IntentSpec]:
     return list(_SPECS)
 
 
-def intent_table_markdown() -> str:
-    """The catalogue as a Markdown table (one row per category and intent)."""
+def intent_table_markdown(specs: list[IntentSpec] | None = None) -> str:
+    """``specs`` (default: the whole catalogue) as a Markdown table, one row per category and intent."""
     lines = ["| category | intent | target parts | grasp type | approach | finger roles | left free |", "|---|---|---|---|---|---|---|"]
-    for spec in sorted(_SPECS, key=lambda s: (s.category, INTENTS.index(s.intent))):
+    for spec in sorted(_SPECS if specs is None else specs, key=lambda s: (s.category, INTENTS.index(s.intent))):
         roles = "; ".join(f"{f}: {p}" for f, p in spec.finger_roles.items())
         lines.append(
             f"| {spec.category} | {spec.intent} | {', '.join(spec.target_parts)} | {spec.grasp_type} | {spec.approach} "

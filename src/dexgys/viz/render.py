@@ -11,15 +11,12 @@ import os
 
 import numpy as np
 
+import mujoco
+from PIL import Image, ImageDraw
+
 from dexgys.atomic import atomic_write_bytes
+from dexgys.errors import DexgysError
 from dexgys.viz.scene import ColoredMesh
-
-os.environ.setdefault("MUJOCO_GL", "egl")
-if os.environ["MUJOCO_GL"] in ("egl", "osmesa"):
-    os.environ.setdefault("PYOPENGL_PLATFORM", os.environ["MUJOCO_GL"])
-
-import mujoco  # noqa: E402  (must follow the GL platform choice)
-from PIL import Image, ImageDraw  # noqa: E402
 
 
 def _build_model(items: list[ColoredMesh]) -> mujoco.MjModel:
@@ -62,7 +59,13 @@ def render_images(
     verts = np.concatenate([np.asarray(item.mesh.vertices) for item in items])
     lo, hi = verts.min(0), verts.max(0)
     width, height = size
-    renderer = mujoco.Renderer(model, height=height, width=width)
+    try:
+        renderer = mujoco.Renderer(model, height=height, width=width)
+    except Exception as exc:  # no GL platform: say how to get one instead of a traceback
+        raise DexgysError(
+            f"offscreen rendering failed with MUJOCO_GL={os.environ.get('MUJOCO_GL')!r} ({exc}); "
+            "try MUJOCO_GL=osmesa after 'apt-get install libosmesa6'"
+        ) from None
     images = []
     try:
         for azimuth, elevation in views:

@@ -385,7 +385,7 @@ def _cup(rng: np.random.Generator) -> list[Part]:
 )
 def _bowl(rng: np.random.Generator) -> list[Part]:
     R = _u(rng, 0.055, 0.1)
-    H = R * _u(rng, 0.4, 0.75)
+    H = R * _u(rng, 0.55, 0.95)
     gamma = _u(rng, 0.45, 1.1)  # < 1: rounded belly, ~1: conical
     wall = _u(rng, 0.003, 0.005)
     has_foot = rng.random() < 0.6
@@ -559,7 +559,7 @@ def _teapot(rng: np.random.Generator) -> list[Part]:
     x0 = float(radius(np.array([z0]))[0])
     ang = _u(rng, 0.55, 1.0)
     d = np.array([-math.cos(ang), 0.0, math.sin(ang)])
-    length = _u(rng, 0.06, 0.1)
+    length = _u(rng, 0.07, 0.11)
     r0, r1 = _u(rng, 0.011, 0.017), _u(rng, 0.005, 0.0075)
     start = np.array([-(x0 - 0.5 * r0 - 0.01), 0.0, z0])
     cone = Lathe([(0.0, 0.0), (r0, 0.0), (r1, length), (0.0, length)], pos=tuple(start), quat=_quat_z_to(d))

@@ -1,0 +1,130 @@
+"""Sim-layer speed: MuJoCo grasp test (1 process and N workers), Q1, penetration, scene build.
+
+Grasps: a power grasp on a 13 cm capsule bar (fingers closed until contact), plus copies with its
+palm and joints perturbed (seeded), so that some hold, some fail early and some fail the penetration
+pre-check - the mix a generator's output has. Prints a table and writes ``benchmarks/results/sim.json``.
+Run: ``python benchmarks/bench_sim.py [--grasps 64] [--workers 2]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import time
+from pathlib import Path
+
+import mujoco
+import numpy as np
+import torch
+
+RESULTS = Path(__file__).resolve().parent / "results" / "sim.json"
+
+
+def make_grasps(hand, obj, n: int, seed: int = 0) -> torch.Tensor:
+    from dexgys.sim.closing import close_fingers
+
+    centre = np.array([0.01, -(0.0111 + 0.025 + 0.001), 0.085])
+    rec = torch.zeros(6 + hand.n_dofs, dtype=torch.float64)
+    rec[:3] = torch.from_numpy(-centre)
+    rec[6 + hand.joint_names.index("THJ4")] = 0.6
+    base = close_fingers(hand, obj, rec)
+    g = torch.Generator().manual_seed(seed)
+    recs = base.expand(n, -1).clone()
+    recs[1:, :3] += 0.003 * torch.randn(n - 1, 3, generator=g, dtype=torch.float64)
+    recs[1:, 3:6] += 0.05 * torch.randn(n - 1, 3, generator=g, dtype=torch.float64)
+    recs[1:, 6:] += 0.05 * torch.randn(n - 1, hand.n_dofs, generator=g, dtype=torch.float64)
+    return recs
+
+
+def timed(fn, repeats: int) -> tuple[float, object]:
+    """Best wall time over ``repeats`` calls (after a warm-up call) and the last result."""
+    out = fn()
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grasps", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    from dexgys.geometry.primitives import Capsule
+    from dexgys.hands import load_hand
+    from dexgys.objects.primitive_object import Part, PrimitiveObject
+    from dexgys.sim import grasp_test as gt
+    from dexgys.sim import quality as ql
+    from dexgys.sim.scene import build_scene
+
+    hand = load_hand()
+    bar = PrimitiveObject.from_parts("bar", [Part("body", [Capsule(0.025, 0.04, quat=(math.sqrt(0.5), 0, math.sqrt(0.5), 0))])])
+    recs = make_grasps(hand, bar, args.grasps)
+    B = len(recs)
+    rows = []
+
+    def row(name, seconds, count, unit, **extra):
+        rows.append({"case": name, "seconds": seconds, "per_second": count / seconds, "unit": unit, **extra})
+
+    build_s, scene = timed(lambda: build_scene(hand, bar), args.repeats)
+    row("build scene (capsule bar)", build_s, 1, "scenes")
+
+    t, res = timed(lambda: gt.test_grasps(hand, bar, recs[:1], scene=scene), args.repeats)
+    row("physics test, holding grasp (3,250 steps)", t, 1, "grasps", success_all6=float(res.success_all6.mean()))
+    far = recs[:1].clone()
+    far[0, 1] += 0.3
+    t, _ = timed(lambda: gt.test_grasps(hand, bar, far, scene=scene), args.repeats)
+    row("physics test, hand far away (early exits)", t, 1, "grasps")
+    t, res = timed(lambda: gt.test_grasps(hand, bar, recs, scene=scene), 1)
+    summary = res.summary()
+    row(f"physics test, {B} mixed grasps, 1 process", t, B, "grasps", **summary)
+    t_w, res_w = timed(lambda: gt.test_grasps(hand, bar, recs, scene=scene, workers=args.workers), 1)
+    row(f"physics test, {B} mixed grasps, {args.workers} workers (incl. start-up)", t_w, B, "grasps",
+        identical_to_1_process=bool(np.array_equal(res.held, res_w.held)))
+
+    t, contacts = timed(lambda: ql.link_contacts(hand, bar, recs), args.repeats)
+    row(f"link contacts, {B} grasps", t, B, "grasps")
+    t, _ = timed(lambda: ql.grasp_q1(hand, bar, recs, contacts), args.repeats)
+    row(f"Q1 hulls (contacts given), {B} grasps", t, B, "grasps")
+    t, _ = timed(lambda: ql.max_penetration(hand, bar, recs), args.repeats)
+    row(f"max penetration (4,096 points), {B} grasps", t, B, "grasps")
+    t, q = timed(lambda: ql.quality_metrics(hand, bar, recs), args.repeats)
+    row(f"Q1 + penetration (quality_metrics), {B} grasps", t, B, "grasps",
+        mean_valid_q1=float(q["valid_q1"].mean()), mean_penetration_cm=float(100 * q["penetration"].mean()))
+
+    width = max(len(r["case"]) for r in rows)
+    print(f"{'case':<{width}}  {'ms':>9}  {'per second':>11}  unit")
+    for r in rows:
+        print(f"{r['case']:<{width}}  {1e3 * r['seconds']:9.1f}  {r['per_second']:11.2f}  {r['unit']}")
+    print(f"mixed set: success_all6 {100 * summary['success_all6']:.1f} %, success_any {100 * summary['success_any']:.1f} %, "
+          f"pre-check failures {summary['failed_precheck']}/{B}")
+
+    meta = {
+        "mujoco": mujoco.__version__,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "cpus": os.cpu_count(),
+        "machine": platform.processor() or platform.machine(),
+        "load_average_1min": os.getloadavg()[0],
+        "timing": "best of repeats after a warm-up call (single runs for the mixed sets)",
+        "grasps": B,
+        "workers": args.workers,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    tmp = RESULTS.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"meta": meta, "results": rows}, indent=1) + "\n")
+    tmp.replace(RESULTS)
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
