@@ -11,7 +11,7 @@ from dexgys.errors import DexgysError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dexgys.cli import demo_cmd, intents_cmd, objects_cmd, show_cmd, sim_cmd
+    from dexgys.cli import data_cmd, demo_cmd, intents_cmd, objects_cmd, show_cmd, sim_cmd
 
     parser = argparse.ArgumentParser(
         prog="dexgys",
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     show_cmd.add_parser(sub)
     sim_cmd.add_parser(sub)
     intents_cmd.add_parser(sub)
+    data_cmd.add_parser(sub)
     demo_cmd.add_parser(sub)
     return parser
 

@@ -80,6 +80,18 @@ def _capsule(a, b, radius: float) -> Capsule:
     return Capsule(radius, float(np.linalg.norm(b - a)) / 2, pos=tuple((a + b) / 2), quat=_quat_z_to(b - a))
 
 
+def _round_cone(a, b, ra: float, rb: float, n_arc: int = 10) -> Lathe:
+    """Convex hull of the spheres of radius ``ra`` at ``a`` and ``rb`` at ``b`` (a capsule with a taper)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    length = float(np.linalg.norm(b - a))
+    phi = math.asin(max(-0.99, min(0.99, (ra - rb) / length)))  # tilt of the tangent line's normal
+    lower = [(ra * math.cos(t), ra * math.sin(t)) for t in np.linspace(-math.pi / 2, phi, n_arc)]
+    upper = [(rb * math.cos(t), length + rb * math.sin(t)) for t in np.linspace(phi, math.pi / 2, n_arc)]
+    profile = np.asarray(lower + upper)
+    profile[0, 0] = profile[-1, 0] = 0.0
+    return Lathe(profile, pos=tuple(a), quat=_quat_z_to(b - a))
+
+
 def _chain(points, radii) -> list[Capsule]:
     """Capsules joining consecutive ``points``; segment i has radius ``radii[i]`` (or one radius)."""
     radii = np.broadcast_to(np.asarray(radii, dtype=np.float64), (len(points) - 1,))
@@ -268,27 +280,27 @@ def _banana(rng: np.random.Generator) -> list[Part]:
     bend = _u(rng, 0.6, 1.5)  # total turning angle of the centre line, radians
     rc = chord / (2 * math.sin(bend / 2))
     r_max = _u(rng, 0.0145, 0.02)
-    r_end = _u(rng, 0.3, 0.45)
+    r_end = _u(rng, 0.28, 0.42)
     peak = _u(rng, 0.4, 0.6)
+    fullness = _u(rng, 0.35, 0.7)  # small: plump over most of the length, large: tapering early
     n = 8
     s = np.linspace(0.0, 1.0, n + 1)
     warped = np.where(s < peak, 0.5 * s / peak, 0.5 + 0.5 * (s - peak) / (1 - peak))
-    radii = r_max * (r_end + (1 - r_end) * np.sin(math.pi * warped) ** 0.6)
+    radii = np.maximum(r_max * (r_end + (1 - r_end) * np.sin(math.pi * warped) ** fullness), 0.004)
     theta = -bend / 2 + bend * s
     pts = np.column_stack([rc * np.sin(theta), np.zeros_like(theta), rc * (1 - np.cos(theta))])
-    seg_r = np.maximum(0.5 * (radii[:-1] + radii[1:]), 0.004)
-    seg_r[0], seg_r[-1] = max(radii[0], 0.004), max(radii[-1], 0.004)
-    body = _chain(pts, seg_r)
-    # tip: a small nub at the blossom end
+    # round cones sharing a sphere at every joint: a smoothly tapering, curved body
+    body = [_round_cone(pts[i], pts[i + 1], radii[i], radii[i + 1]) for i in range(n)]
+    # the blossom end: a short darker nub
     tangent0 = _unit(pts[0] - pts[1])
-    body.append(Sphere(max(radii[0] * 0.75, 0.003), pos=tuple(pts[0] + tangent0 * radii[0] * 0.6)))
+    body.append(_round_cone(pts[0], pts[0] + tangent0 * _u(rng, 0.006, 0.01), radii[0], max(0.6 * radii[0], 0.003)))
     # stalk continuing the curve at the other end, often bending a little further
     tangent = _unit(pts[-1] - pts[-2])
     up = np.array([-tangent[2], 0.0, tangent[0]])
     stem_dir = _unit(tangent + up * _u(rng, 0.0, 0.5))
-    stem_r = _u(rng, 0.0042, 0.0058)
-    start = pts[-1] - tangent * 0.004
-    stem = [_capsule(start, start + stem_dir * _u(rng, 0.018, 0.032), stem_r)]
+    stem_r = min(_u(rng, 0.004, 0.0055), radii[-1])
+    start = pts[-1] - tangent * 0.002
+    stem = [_round_cone(start, start + stem_dir * _u(rng, 0.018, 0.032), stem_r, stem_r * _u(rng, 0.8, 1.0))]
     return [Part("body", body), Part("stem", stem)]
 
 
@@ -714,15 +726,24 @@ def _squeezable(rng: np.random.Generator) -> list[Part]:
         if rng.random() < 0.5:  # flip-top lid hinge bump
             cap.append(Box((0.004, cap_r * 0.5, 0.003), 0.0015, pos=(cap_r - 0.001, 0.0, top - 0.003 + 2 * cap_h - 0.002)))
         parts = [Part("body", body), Part("cap", cap)]
-    else:  # a tube lying on its cap end, crimped at the top
-        a, b = _u(rng, 0.017, 0.026), _u(rng, 0.011, 0.017)
-        c = _u(rng, 0.05, 0.085)
+    else:  # a tube standing on its cap: round near the cap, flattening and widening to a crimped end
+        L = _u(rng, 0.1, 0.17)
         cap_r = _u(rng, 0.008, 0.013)
         cap_h = _u(rng, 0.008, 0.016)
-        body = [Ellipsoid((a, b, c), pos=(0.0, 0.0, c))]
-        body.append(Box((a * _u(rng, 1.02, 1.15), 0.0012, _u(rng, 0.005, 0.009)), 0.001, pos=(0.0, 0.0, 2 * c - 0.004)))
+        w0, w1 = cap_r + 0.0015, _u(rng, 0.022, 0.03)
+        b = _u(rng, 0.008, 0.012)
+        k = _u(rng, 0.5, 1.2)
+        zs = np.linspace(0.0, L, 9)
+        w = w0 + (w1 - w0) * (zs / L) ** k
+        poly = [(x, z) for x, z in zip(w, zs)] + [(-x, z) for x, z in zip(w[::-1], zs[::-1])]
+        body = [Extrusion(poly, b, min(0.9 * b, w0 - 0.0005), quat=Q_X90)]
+        zb = L * _u(rng, 0.3, 0.45)
+        wb = float(np.interp(zb, zs, w))
+        body.append(Ellipsoid((wb * 0.92, b * _u(rng, 1.15, 1.45), zb * _u(rng, 0.8, 0.95)), pos=(0.0, 0.0, zb)))
+        hc = _u(rng, 0.005, 0.009)
+        body.append(Box((w1, 0.0012, hc), 0.001, pos=(0.0, 0.0, L + hc - 0.004)))
         # shoulder that the cap screws onto
-        body.append(Cylinder(cap_r * 0.8, 0.006, 0.0, pos=(0.0, 0.0, 0.004)))
+        body.append(Cylinder(cap_r * 0.8, 0.006, 0.0, pos=(0.0, 0.0, 0.002)))
         if rng.random() < 0.5:
             cap = [Cylinder(cap_r, cap_h, 0.0015, pos=(0.0, 0.0, 0.001 - cap_h))]
         else:  # a flat-topped cone cap

@@ -179,7 +179,7 @@ def _ccw(poly) -> np.ndarray:
     return poly if _area(poly) > 0 else poly[::-1].copy()
 
 
-def _round_corners(poly, r: float, segments: int = 32) -> np.ndarray:
+def _round_corners(poly, r: float, segments: int = 20) -> np.ndarray:
     """Round the convex corners of a polygon by ``r`` (a morphological opening); also drops slivers < 2r."""
     cs = manifold3d.CrossSection([_ccw(poly)])
     jt = manifold3d.JoinType.Round
@@ -187,7 +187,7 @@ def _round_corners(poly, r: float, segments: int = 32) -> np.ndarray:
     return _largest(cs)
 
 
-def _fillet(poly, r: float, segments: int = 32) -> np.ndarray:
+def _fillet(poly, r: float, segments: int = 20) -> np.ndarray:
     """Round the concave corners of a polygon by ``r`` (a morphological closing)."""
     cs = manifold3d.CrossSection([_ccw(poly)])
     jt = manifold3d.JoinType.Round
@@ -226,12 +226,12 @@ def _annular_sector(r_in: float, r_out: float, a0: float, a1: float, n: int = 48
     return np.concatenate([_arc2(0, 0, r_out, a0, a1, n), _arc2(0, 0, r_in, a1, a0, n)])
 
 
-def _open_jaw(ro: float, s: float, c: float, n: int = 40) -> np.ndarray:
+def _open_jaw(ro: float, s: float, c: float, n: int = 20) -> np.ndarray:
     """Open-end spanner head: disc of radius ``ro`` with a slot of half-width ``s`` opening towards +x,
     ending in a round throat centred at (c, 0)."""
     a0 = math.asin(s / ro)
     outer = _arc2(0, 0, ro, a0, 2 * PI - a0, n)
-    throat = _arc2(c, 0, s, -PI / 2, -1.5 * PI, 12)
+    throat = _arc2(c, 0, s, -PI / 2, -1.5 * PI, 8)
     return np.concatenate([outer, throat])
 
 
@@ -541,8 +541,8 @@ def _wrench(rng, L):
         d = Rz @ np.array([1.0, 0, 0])
         lw = _u(rng, 0.006, 0.008)
         head.append(_cylinder(wc - lw * d, wc + lw * d, th * _u(rng, 1.1, 1.25), 0.001))
-        hw_end = Ro * _u(rng, 0.5, 0.62)
-        hw_back = hw_end * _u(rng, 0.7, 0.9)
+        hw_end = Ro * _u(rng, 0.3, 0.4)
+        hw_back = hw_end * _u(rng, 0.8, 1.0)
         x0, x1 = -L / 2, xa - 0.7 * Ro
         xs = np.linspace(x0, x1, 12)
         hw = np.interp(xs, [x0, x1], [hw_back, hw_end])
@@ -596,10 +596,9 @@ def _wrench(rng, L):
 def _pincer(rng, L):
     """Flat in the xy plane: pivot at the origin, jaws towards +x, handles towards -x."""
     style = _pick(rng, ["combination", "needle_nose", "diagonal", "bent_nose"], [0.35, 0.3, 0.2, 0.15])
-    f = L / 0.19
-    Lj = f * {
-        "combination": _u(rng, 0.035, 0.05), "needle_nose": _u(rng, 0.05, 0.07),
-        "diagonal": _u(rng, 0.022, 0.032), "bent_nose": _u(rng, 0.045, 0.062),
+    Lj = L * {
+        "combination": _u(rng, 0.22, 0.27), "needle_nose": _u(rng, 0.3, 0.38),
+        "diagonal": _u(rng, 0.15, 0.2), "bent_nose": _u(rng, 0.28, 0.34),
     }[style]
     tz = _u(rng, 0.0045, 0.0065)
     rp = _u(rng, 0.009, 0.013)
@@ -607,7 +606,7 @@ def _pincer(rng, L):
     wr = rp * _u(rng, 0.75, 0.95)
     wt = {"combination": _u(rng, 0.0035, 0.005), "needle_nose": _u(rng, 0.0013, 0.0019),
           "diagonal": _u(rng, 0.0018, 0.0025), "bent_nose": _u(rng, 0.0013, 0.0019)}[style]
-    tt = np.linspace(0.0, 1.0, 30)
+    tt = np.linspace(0.0, 1.0, 16)
     if style == "combination":
         hw = wt + (wr - wt) * (1 - tt**0.6)
     elif style == "diagonal":
@@ -625,16 +624,16 @@ def _pincer(rng, L):
     jaw_poly = _round_corners(_strip(centre, hw), 0.001)
     jaws.append(_extrude(jaw_poly, tz * _u(rng, 0.75, 0.9), _XY, rounding=0.0012))
 
-    rg = _u(rng, 0.0055, 0.0085)
-    rn = _u(rng, 0.004, 0.0052)
+    rg = _u(rng, 0.0072, 0.0095)
+    rn = min(_u(rng, 0.0052, 0.0065), 0.8 * rg)
     Lh = L - Lj - rg
-    Y = _u(rng, 0.017, 0.034)
-    bow = _u(rng, -0.003, 0.008)
-    mid_t = _u(rng, 0.35, 0.5)
+    Y = _u(rng, 0.014, 0.026)
+    bow = _u(rng, -0.002, 0.006)
+    mid_t = _u(rng, 0.2, 0.32)
     handles: list[Primitive] = []
     for sgn in (1.0, -1.0):
         a = np.array([-0.004, sgn * 0.0035, 0.0])
-        m = np.array([-mid_t * Lh, sgn * (Y * mid_t * 1.1 + bow), 0.0])
+        m = np.array([-mid_t * Lh, sgn * (Y * _u(rng, 0.6, 0.8) + bow), 0.0])
         e = np.array([-Lh, sgn * Y, 0.0])
         handles.append(_capsule(a, m, rn))
         handles.append(_capsule(m, e, rg))
@@ -660,7 +659,8 @@ def _scissors(rng, L):
     wb = _u(rng, *{"office": (0.014, 0.02), "kitchen": (0.02, 0.028), "kids": (0.013, 0.017),
                    "hair": (0.010, 0.014)}[style])
     bt = _u(rng, 0.0011, 0.0014)
-    tip_r = {"office": 0.0012, "kitchen": 0.002, "kids": 0.005, "hair": 0.001}[style]
+    tip_r = {"office": 0.0012, "kitchen": 0.002, "kids": 0.0025, "hair": 0.001}[style]
+    tw = _u(rng, 0.006, 0.008) if style == "kids" else 0.0
     blades: list[Primitive] = []
     for side, length in ((1.0, Lb), (-1.0, Lb * _u(rng, 0.93, 0.99))):
         xs = np.linspace(-0.012, length, 40)
@@ -669,9 +669,10 @@ def _scissors(rng, L):
         pa, pb = _u(rng, 1.2, 2.5), _u(rng, 0.8, 1.6)
         if side < 0:
             pa, pb = pb, pa
-        top = wb / 2 + (ytip - wb / 2) * s**pa
-        bot = -wb / 2 + (ytip + wb / 2) * s**pb
-        poly = np.concatenate([np.column_stack([xs, bot]), np.column_stack([xs[::-1], top[::-1]])[1:]])
+        top = wb / 2 + (ytip + tw / 2 - wb / 2) * s**pa
+        bot = -wb / 2 + (ytip - tw / 2 + wb / 2) * s**pb
+        upper = np.column_stack([xs[::-1], top[::-1]])
+        poly = np.concatenate([np.column_stack([xs, bot]), upper[1:] if tw == 0 else upper])
         poly = _round_corners(_dedupe2(poly), tip_r)
         blades.append(_extrude(poly, bt, _XY, (0, 0, side * (bt - 0.0003))))
     blades.append(Cylinder(_u(rng, 0.003, 0.0045), 2 * bt - 0.0003 + 0.0008))
@@ -765,10 +766,11 @@ def _binoculars(rng, L):
         rb = L * _u(rng, 0.11, 0.15)
         lo = L * _u(rng, 0.35, 0.5)
         hx = L * _u(rng, 0.12, 0.16)
-        ye = _u(rng, 0.029, 0.034)
-        yo = ye + _u(rng, 0.015, 0.03)
-        dz = _u(rng, 0.004, 0.012)
-        re = _u(rng, 0.011, 0.015)
+        k = L / 0.15
+        ye = k * _u(rng, 0.026, 0.032)
+        yo = ye + k * _u(rng, 0.012, 0.025)
+        dz = k * _u(rng, 0.004, 0.012)
+        re = k * _u(rng, 0.011, 0.015)
         x_obj = 2 * hx - 0.006
         c = 0.002
         prof = [(0, 0), (rb, 0), (rb, lo * 0.7), (rb * _u(rng, 1.0, 1.1), lo * 0.8), (rb * 1.05, lo - c),
@@ -781,7 +783,7 @@ def _binoculars(rng, L):
             barrels.append(Box((hx, 0.5 * (y_out - y_in), hz), min(0.3 * min(hx, hz), 0.008),
                                pos=(hx, sgn * 0.5 * (y_in + y_out), dz / 2)))
             eyepieces.append(_cylinder((-le, sgn * ye, dz), (0.004, sgn * ye, dz), re, 0.002))
-        rh = _u(rng, 0.007, 0.01)
+        rh = k * _u(rng, 0.007, 0.01)
         bridge.append(Box((0.6 * hx, y_in + 0.004, 0.8 * rh), 0.002, pos=(hx, 0, dz + 0.3 * rh)))
         bridge.append(_cylinder((0.15 * hx, 0, dz + rh * 0.6), (1.85 * hx, 0, dz + rh * 0.6), rh, 0.002))
         hw = _u(rng, 0.005, 0.008)
@@ -799,7 +801,11 @@ def _binoculars(rng, L):
 )
 def _cameras(rng, L):
     """x across (width), z up, y front-to-back: the lens points to -y."""
-    style = _pick(rng, ["dslr", "compact", "mirrorless", "instant"], [0.3, 0.3, 0.25, 0.15])
+    fits = {"compact": (0.0, 0.12), "instant": (0.1, 0.14), "mirrorless": (0.11, 0.145), "dslr": (0.125, 1.0)}
+    weights = {"compact": 0.3, "instant": 0.15, "mirrorless": 0.25, "dslr": 0.3}
+    options = [name for name, (lo, hi) in fits.items() if lo <= L <= hi]
+    p = np.array([weights[o] for o in options])
+    style = _pick(rng, options, p / p.sum())
     body: list[Primitive] = []
     shutter: list[Primitive] = []
     if style == "dslr":
@@ -847,7 +853,12 @@ def _cameras(rng, L):
         rl, ll = _u(rng, 0.022, 0.028), _u(rng, 0.012, 0.02)
         prof = [(0, 0), (rl, 0), (rl, ll - 0.003), (rl - 0.003, ll), (0, ll)]
         xl, zl = 0.0, _u(rng, -0.012, 0.0)
-    lens = [_lathe(prof, (xl, front + 0.003, zl), (0, -1, 0))]
+    # keep the lens on the flat part of the front face (no slivers under the rounded edges)
+    r_lens = max(r for r, _ in prof)
+    room = min(H / 2 - r - abs(zl), W / 2 - r - abs(xl)) - 0.001
+    if r_lens > room:
+        prof = [(rr * room / r_lens, zz) for rr, zz in prof]
+    lens = [_lathe(prof, (xl, front + 0.005, zl), (0, -1, 0))]
     # shutter button
     rs = _u(rng, 0.0045, 0.006)
     if style == "instant":
@@ -905,10 +916,16 @@ def _eyeglasses(rng, L):
         return p + w * nrm / np.linalg.norm(nrm, axis=1, keepdims=True)
 
     w = _u(rng, 0.0025, 0.0045)
-    ft = _u(rng, 0.0018, 0.0026)
-    lt = _u(rng, 0.001, 0.0013)
+    ft = _u(rng, 0.0019, 0.0026)
+    lt = _u(rng, 0.00105, 0.0013)
     g = _u(rng, 0.014, 0.022)
+    folded = rng.random() < 0.25
+    # size the lenses so the front is as wide as wanted (the widest extent when folded)
+    width = L * (_u(rng, 0.86, 1.0) if not folded else 0.995)
     dense = np.linspace(0, 2 * PI, 721)[:-1]
+    span = float(np.ptp(outline(dense)[:, 0]))
+    f = (width - g - 4 * w - 0.01) / (2 * span)
+    a, b = a * f, b * f
     pts = outline(dense)
     cx = g / 2 + w - pts[:, 0].min()
 
@@ -920,11 +937,11 @@ def _eyeglasses(rng, L):
     frame: list[Primitive] = []
     lenses: list[Primitive] = []
     temples: list[Primitive] = []
-    th_lens = 2 * PI * np.arange(64) / 64
+    th_lens = 2 * PI * np.arange(36) / 36
     for sgn in (1.0, -1.0):
         mirror = np.array([sgn, 1.0])
         for a0, a1 in ((-0.35, PI + 0.35), (PI - 0.35, 2 * PI + 0.35)):
-            th = np.linspace(a0, a1, 40)
+            th = np.linspace(a0, a1, 15)
             poly = np.concatenate([offset(th, w), outline(th[::-1])]) * mirror + np.array([sgn * cx, 0])
             frame.append(_extrude(_ccw(poly), ft, _XZ))
         lens_poly = offset(th_lens, 0.5 * w) * mirror + np.array([sgn * cx, 0])
@@ -944,11 +961,10 @@ def _eyeglasses(rng, L):
     # hinges (end pieces) and temples
     zh = b * _u(rng, 0.2, 0.5)
     xo = cx + side_x(zh, False) + w
-    folded = rng.random() < 0.25
-    rt = _u(rng, 0.0013, 0.0019)
-    Lt = _u(rng, 0.105, 0.135)
+    rt = _u(rng, 0.0014, 0.0019)
     beta = math.radians(_u(rng, 25, 50))
     ear = _u(rng, 0.025, 0.04)
+    Lt = L * _u(rng, 0.88, 0.98) - ear * math.cos(beta) - 0.006
     for sgn, yh in ((1.0, 0.0055), (-1.0, 0.0055 if not folded else 0.0115)):
         ylen = yh + 0.0025
         frame.append(Box((0.0035, 0.5 * (ylen + 0.003), 0.003), 0.001,
@@ -974,49 +990,50 @@ def _eyeglasses(rng, L):
 )
 def _headphones(rng, L):
     """x from ear to ear, z up; the band arches in the xz plane."""
+    k = L / 0.19  # size of this object relative to a typical one
     style = _pick(rng, ["over_ear", "on_ear", "studio"], [0.45, 0.3, 0.25])
-    R = _u(rng, 0.068, 0.085)
-    tb = _u(rng, 0.005, 0.01)
-    wb = _u(rng, 0.011, 0.02)
+    R = k * _u(rng, 0.068, 0.085)
+    tb = k * _u(rng, 0.005, 0.01)
+    wb = k * _u(rng, 0.011, 0.02)
     delta = _u(rng, -0.08, 0.2)
     band: list[Primitive] = [
-        _extrude(_annular_sector(R, R + tb, -delta, PI + delta, 64), wb, _XZ, rounding=min(0.002, 0.4 * tb))
+        _extrude(_annular_sector(R, R + tb, -delta, PI + delta, 20), wb, _XZ, rounding=min(0.002, 0.4 * tb))
     ]
     if rng.random() < 0.5:  # padding under the band
-        pad = _u(rng, 0.004, 0.008)
-        band.append(_extrude(_annular_sector(R - pad, R + 0.001, 0.55, PI - 0.55, 48), 0.8 * wb, _XZ,
+        pad = k * _u(rng, 0.004, 0.008)
+        band.append(_extrude(_annular_sector(R - pad, R + 0.001, 0.55, PI - 0.55, 14), 0.8 * wb, _XZ,
                              rounding=min(0.003, 0.45 * pad)))
     cups: list[Primitive] = []
     if style == "over_ear":
-        ay = _u(rng, 0.032, 0.042)
+        ay = k * _u(rng, 0.032, 0.042)
         az = ay * _u(rng, 1.1, 1.35)
-        outline = _ellipse(ay, az, 48, p=_u(rng, 2.0, 3.0))
-        hc = _u(rng, 0.012, 0.018)
+        outline = _ellipse(ay, az, 28, p=_u(rng, 2.0, 3.0))
+        hc = k * _u(rng, 0.012, 0.018)
     else:
-        rc = _u(rng, 0.028, 0.036) if style == "on_ear" else _u(rng, 0.036, 0.044)
+        rc = k * _u(rng, 0.028, 0.036) if style == "on_ear" else k * _u(rng, 0.036, 0.044)
         ay = az = rc
-        hc = _u(rng, 0.01, 0.014)
-    hcu = _u(rng, 0.006, 0.009)
-    ls = _u(rng, 0.015, 0.035)
+        hc = k * _u(rng, 0.01, 0.014)
+    hcu = k * _u(rng, 0.006, 0.009)
+    ls = k * _u(rng, 0.015, 0.035)
     for sgn in (1.0, -1.0):
         ex = sgn * (R + tb / 2) * math.cos(delta)
         ez = -(R + tb / 2) * math.sin(delta)
         xc = ex - sgn * 0.3 * hc
         if style == "studio":
-            ry = _u(rng, 0.003, 0.0045)
+            ry = k * _u(rng, 0.003, 0.0045)
             Ry = rc + 0.5 * ry
             zc = ez - ls - Ry
-            band.append(Box((0.5 * tb + 0.001, _u(rng, 0.005, 0.008), 0.5 * ls + 0.003), 0.001,
+            band.append(Box((0.5 * tb + 0.001, k * _u(rng, 0.005, 0.008), 0.5 * ls + 0.003), 0.001,
                             pos=(ex, 0, ez - 0.5 * ls)))
             band.append(_tube_arc((xc, 0, zc), Ry, ry, PI / 2 - 0.55 * PI, PI / 2 + 0.55 * PI, _YZ))
         else:
             zc = ez - ls - az + 0.004
-            band.append(Box((0.5 * tb + 0.001, _u(rng, 0.005, 0.008), 0.5 * ls + 0.004), 0.001,
+            band.append(Box((0.5 * tb + 0.001, k * _u(rng, 0.005, 0.008), 0.5 * ls + 0.004), 0.001,
                             pos=(ex, 0, ez - 0.5 * ls)))
         inward = np.array([-sgn, 0, 0])
         c = np.array([xc, 0, zc])
         if style == "over_ear":
-            cups.append(_extrude(outline, hc, _YZ, c, rounding=min(0.9 * hc, _u(rng, 0.006, 0.01))))
+            cups.append(_extrude(outline, hc, _YZ, c, rounding=min(0.9 * hc, k * _u(rng, 0.006, 0.01))))
             cups.append(_extrude(outline * 1.02, hcu, _YZ, c + inward * (hc + 0.7 * hcu), rounding=0.9 * hcu))
         else:
             cups.append(_cylinder(c - inward * hc, c + inward * hc, rc, min(0.9 * hc, 0.005)))
@@ -1086,16 +1103,17 @@ def _flashlight(rng, L):
 )
 def _gamecontroller(rng, L):
     """Body in the xy plane (x across, +y away from the player), buttons on the +z face."""
+    k = L / 0.15  # size of this object relative to a typical one
     style = _pick(rng, ["xbox", "ps", "retro"], [0.4, 0.4, 0.2])
-    W = _u(rng, 0.13, 0.155) if style != "retro" else _u(rng, 0.11, 0.13)
-    rl = _u(rng, 0.026, 0.032) if style != "retro" else _u(rng, 0.022, 0.027)
-    xl, yl = W / 2 - rl, _u(rng, -0.004, 0.004)
-    cs = manifold3d.CrossSection.square((2 * W * _u(rng, 0.22, 0.28), 2 * _u(rng, 0.022, 0.028)), True)
+    W = k * _u(rng, 0.13, 0.155) if style != "retro" else k * _u(rng, 0.11, 0.13)
+    rl = k * _u(rng, 0.026, 0.032) if style != "retro" else k * _u(rng, 0.022, 0.027)
+    xl, yl = W / 2 - rl, k * _u(rng, -0.004, 0.004)
+    cs = manifold3d.CrossSection.square((2 * W * _u(rng, 0.22, 0.28), 2 * k * _u(rng, 0.022, 0.028)), True)
     for sgn in (1, -1):
-        cs = cs + manifold3d.CrossSection.circle(rl, 48).translate((sgn * xl, yl))
+        cs = cs + manifold3d.CrossSection.circle(rl, 28).translate((sgn * xl, yl))
     jt = manifold3d.JoinType.Round
-    outline = _largest(cs.offset(0.008, jt, 2.0, 32).offset(-0.008, jt, 2.0, 32))
-    hb = _u(rng, 0.011, 0.015) if style != "retro" else _u(rng, 0.007, 0.01)
+    outline = _largest(cs.offset(0.008, jt, 2.0, 16).offset(-0.008, jt, 2.0, 16))
+    hb = k * _u(rng, 0.011, 0.015) if style != "retro" else k * _u(rng, 0.007, 0.01)
     rounding = hb * _u(rng, 0.4, 0.6)
     body = [_extrude(outline, hb, _XY, rounding=rounding)]
     grips: list[Primitive] = []
@@ -1103,29 +1121,30 @@ def _gamecontroller(rng, L):
         if style == "retro":
             grips.append(Ellipsoid((0.8 * rl, 0.8 * rl, 1.2 * hb), pos=(sgn * xl, yl - 0.006, -0.5 * hb)))
         else:
-            rg = _u(rng, 0.015, 0.019)
+            rg = k * _u(rng, 0.015, 0.019)
             a = (sgn * xl, yl - 0.005, -0.3 * hb)
-            b = (sgn * (xl + _u(rng, 0.004, 0.014)), yl - _u(rng, 0.04, 0.055), -hb * _u(rng, 0.4, 0.9))
+            b = (sgn * (xl + k * _u(rng, 0.004, 0.014)), yl - k * _u(rng, 0.04, 0.055), -hb * _u(rng, 0.4, 0.9))
             grips.append(_capsule(a, b, rg))
     buttons: list[Primitive] = []
-    hp = _u(rng, 0.002, 0.004)
-    rbt = _u(rng, 0.0032, 0.0042)
-    s = _u(rng, 0.0075, 0.0095)
+    hp = k * _u(rng, 0.002, 0.004)
+    rbt = k * _u(rng, 0.0032, 0.0042)
+    s = k * _u(rng, 0.0075, 0.0095)
     n_face = 4 if style != "retro" or rng.random() < 0.5 else 2
     offs = [(0, s), (s, 0), (0, -s), (-s, 0)] if n_face == 4 else [(0.6 * s, 0.4 * s), (-0.6 * s, -0.4 * s)]
     for dx, dy in offs:
-        buttons.append(Cylinder(rbt, 0.5 * hp + 0.001, 0.0008, pos=(xl + dx, yl + dy, hb + 0.5 * hp - 0.001)))
-    aw, al = _u(rng, 0.0033, 0.0042), _u(rng, 0.0095, 0.012)
+        buttons.append(Cylinder(rbt, 0.5 * hp + 0.0025, 0.0008, pos=(xl + dx, yl + dy, hb + 0.5 * hp - 0.0025)))
+    aw, al = k * _u(rng, 0.0033, 0.0042), k * _u(rng, 0.0095, 0.012)
     cross = [(al, -aw), (al, aw), (aw, aw), (aw, al), (-aw, al), (-aw, aw), (-al, aw), (-al, -aw), (-aw, -aw),
              (-aw, -al), (aw, -al), (aw, -aw)]
-    dpad_at = (-xl, yl) if style != "xbox" else (-0.45 * xl, yl - 0.019)
-    buttons.append(_extrude(np.asarray(cross) + np.asarray(dpad_at), 0.002, _XY, (0, 0, hb + hp - 0.002), 0.0008))
+    dpad_at = (-xl, yl) if style != "xbox" else (-0.45 * xl, yl - 0.015 * k)
+    buttons.append(_extrude(np.asarray(cross) + np.asarray(dpad_at), 0.5 * hp + 0.0025, _XY, (0, 0, hb + 0.5 * hp - 0.0025),
+                             0.0008))
     if style != "retro":
-        rs = _u(rng, 0.0085, 0.0105)
-        stick = [(0, -0.002), (0.005, -0.002), (0.005, 0.007), (rs, 0.008), (rs, 0.0115), (rs - 0.002, 0.013),
+        rs = k * _u(rng, 0.0085, 0.0105)
+        stick = [(0, -0.005), (0.005, -0.005), (0.005, 0.007), (rs, 0.008), (rs, 0.0115), (rs - 0.002, 0.013),
                  (0, 0.013)]
-        spots = [(-xl, yl), (0.45 * xl, yl - 0.019)] if style == "xbox" else [(-0.42 * xl, yl - 0.019),
-                                                                              (0.42 * xl, yl - 0.019)]
+        spots = [(-xl, yl), (0.45 * xl, yl - 0.015 * k)] if style == "xbox" else [(-0.42 * xl, yl - 0.015 * k),
+                                                                                  (0.42 * xl, yl - 0.015 * k)]
         for x, y in spots:
             buttons.append(_lathe(stick, (x, y, hb)))
         for sgn in (1, -1):
@@ -1142,37 +1161,47 @@ def _gamecontroller(rng, L):
     "mouse",
     ("body", "buttons"),
     (0.09, 0.135),
-    "computer mouse: domed shell on a flat base, button shell with scroll wheel, optional side buttons",
+    "computer mouse: flat base, palm hump and a button shell with scroll wheel, optional side buttons",
 )
 def _mouse(rng, L):
     """Length along y (front at +y), x across, flat bottom at z = 0."""
     W = L * _u(rng, 0.5, 0.64)
     hs = _u(rng, 0.014, 0.019)
     body: list[Primitive] = [
-        _extrude(_ellipse(W / 2, L / 2, 64), hs / 2, _XY, (0, 0, hs / 2), rounding=min(0.45 * hs, 0.004))
+        _extrude(_ellipse(W / 2, L / 2, 40), hs / 2, _XY, (0, 0, hs / 2), rounding=min(0.45 * hs, 0.004))
     ]
-    yc = -L * _u(rng, 0.04, 0.1)
-    rz = hs * _u(rng, 0.75, 1.0)
-    ry = L / 2 - abs(yc) - 0.001
-    rx = (W / 2 - 0.001) * math.sqrt(1 - (2 * yc / L) ** 2)
-    body.append(Ellipsoid((rx, ry, rz), pos=(0, yc, hs)))
+
+    def dome(ry, yc):
+        """Largest x radius of an ellipse (rx, ry) centred at (0, yc) inside the base outline."""
+        t = np.linspace(0, 2 * PI, 181)
+        y = yc + ry * np.sin(t)
+        room = (W / 2 - 0.0012) * np.sqrt(np.clip(1 - (2 * y / L) ** 2, 0, None))
+        c = np.abs(np.cos(t))
+        return float(np.min(room[c > 0.05] / c[c > 0.05]))
+
+    # palm hump (back) and button shell (front): two domes meeting in a shallow seam
+    ryb = L * _u(rng, 0.34, 0.42)
+    yb = -L / 2 + ryb + 0.0015
+    rzb = hs * _u(rng, 0.8, 1.0)
+    rxb = dome(ryb, yb)
+    body.append(Ellipsoid((rxb, ryb, rzb), pos=(0, yb, hs)))
     if rng.random() < 0.3:  # thumb rest flare on the left
-        body.append(Ellipsoid((0.008, 0.45 * ry, 0.45 * hs), pos=(-W / 2 + 0.004, yc, 0.55 * hs)))
-    buttons: list[Primitive] = []
-    db = 2 * abs(yc) * _u(rng, 0.7, 1.0)
-    e = _u(rng, 0.0012, 0.002)
-    yb = yc + db
-    buttons.append(Ellipsoid((rx, ry, rz), pos=(0, yb, hs + e)))
+        body.append(Ellipsoid((0.008, 0.45 * ryb, 0.45 * hs), pos=(-W / 2 + 0.004, yb, 0.55 * hs)))
+    ryf = L * _u(rng, 0.34, 0.42)
+    yf = L / 2 - ryf - 0.0015
+    rzf = rzb * _u(rng, 0.7, 0.9)
+    rxf = dome(ryf, yf)
+    buttons: list[Primitive] = [Ellipsoid((rxf, ryf, rzf), pos=(0, yf, hs))]
     rw = _u(rng, 0.008, 0.0105)
-    yw = yb + ry * _u(rng, 0.25, 0.45)
-    zs = hs + e + rz * math.sqrt(max(0.0, 1 - ((yw - yb) / ry) ** 2))
+    yw = yf - ryf * _u(rng, 0.05, 0.3)
+    zs = hs + rzf * math.sqrt(max(0.0, 1 - ((yw - yf) / ryf) ** 2))
     buttons.append(Cylinder(rw, _u(rng, 0.0032, 0.0045), 0.0012, pos=(0, yw, zs + _u(rng, 0.0015, 0.0028) - rw),
                             quat=_q(_z_to((1, 0, 0)))))
-    if rng.random() < 0.5:  # two thumb buttons on the left side
-        zb = hs + 0.25 * rz
-        for y in (yc + 0.004, yc + 0.02):
-            xs = rx * math.sqrt(max(0.0, 1 - 0.0625 - ((y - yc) / ry) ** 2))
-            buttons.append(_capsule((-(xs - 0.0006), y - 0.006, zb), (-(xs - 0.0006), y + 0.006, zb), 0.0022))
+    if rng.random() < 0.5:  # two thumb buttons on the left side of the hump
+        zb = hs + 0.3 * rzb
+        for y in (yb + 0.3 * ryb, yb + 0.6 * ryb):
+            xs = rxb * math.sqrt(max(0.0, 1 - 0.09 - ((y - yb) / ryb) ** 2))
+            buttons.append(_capsule((-(xs - 0.0006), y - 0.005, zb), (-(xs - 0.0006), y + 0.005, zb), 0.0022))
     return {"body": body, "buttons": buttons}
 
 
@@ -1297,7 +1326,8 @@ def _phone(rng, L):
 )
 def _power_drill(rng, L):
     """Chuck towards +x, handle down (-z); the motor axis is the x axis."""
-    rb, lb = _u(rng, 0.026, 0.036), L * _u(rng, 0.55, 0.7)
+    k = L / 0.22  # size of this object relative to a typical one
+    rb, lb = k * _u(rng, 0.026, 0.036), k * _u(rng, 0.13, 0.17)
     rn = rb * _u(rng, 0.6, 0.8)
     body: list[Primitive] = []
     if rng.random() < 0.6:
@@ -1308,34 +1338,34 @@ def _power_drill(rng, L):
         side = _round_corners(side, 0.008)
         body.append(_extrude(side, 0.85 * rb, _XZ, rounding=min(0.01, 0.8 * rb)))
     handle: list[Primitive] = []
-    gw = _u(rng, 0.03, 0.038)
-    hg = _u(rng, 0.08, 0.11)
+    gw = k * _u(rng, 0.03, 0.038)
+    hg = k * _u(rng, 0.08, 0.11)
     gamma = math.radians(_u(rng, 4, 20))
     xh = lb * _u(rng, 0.35, 0.58)
     zt, zb = -0.6 * rb, -rb - hg
     back = math.tan(gamma) * (zt - zb)
     grip = [(xh - gw, zt), (xh, zt), (xh - back, zb), (xh - back - gw, zb)]
     grip = _round_corners(grip, 0.006)
-    hy = _u(rng, 0.014, 0.018)
+    hy = k * _u(rng, 0.014, 0.018)
     handle.append(_extrude(grip, hy, _XZ, rounding=min(0.008, 0.9 * hy)))
     xm = xh - back - gw / 2
     if rng.random() < 0.7:  # battery pack
-        bx, by, bz = _u(rng, 0.04, 0.055), _u(rng, 0.03, 0.038), _u(rng, 0.018, 0.028)
+        bx, by, bz = k * _u(rng, 0.04, 0.055), k * _u(rng, 0.03, 0.038), k * _u(rng, 0.018, 0.028)
         handle.append(Box((bx, by, bz), 0.006, pos=(xm + _u(rng, -0.008, 0.012), 0, zb - bz + 0.006)))
     else:  # corded foot and strain relief
         handle.append(Box((0.8 * gw, hy * 1.1, 0.01), 0.005, pos=(xm, 0, zb - 0.004)))
         handle.append(_capsule((xm - 0.5 * gw, 0, zb - 0.006), (xm - 0.5 * gw - 0.03, 0, zb - 0.02), 0.0055))
-    tx, ty, tz = _u(rng, 0.006, 0.009), _u(rng, 0.005, 0.007), _u(rng, 0.01, 0.013)
+    tx, ty, tz = k * _u(rng, 0.006, 0.009), k * _u(rng, 0.005, 0.007), k * _u(rng, 0.01, 0.013)
     z_tr = -rb - 0.012 - tz
     x_front = xh - math.tan(gamma) * (zt - z_tr)
     trigger = [Box((tx, ty, tz), 0.003, pos=(x_front + 0.6 * tx, 0, z_tr), quat=_q(_rot((0, 1, 0), -gamma)))]
-    rc, lc = _u(rng, 0.014, 0.02), _u(rng, 0.035, 0.055)
+    rc, lc = k * _u(rng, 0.014, 0.02), k * _u(rng, 0.035, 0.055)
     rc = min(rc, rn * 1.1)
     prof = [(0, 0), (0.9 * rc, 0), (rc, 0.006), (rc, 0.6 * lc), (0.7 * rc, lc - 0.002), (0.65 * rc - 0.002, lc), (0, lc)]
     chuck: list[Primitive] = [_lathe(prof, (lb - 0.004, 0, 0), (1, 0, 0))]
     if rng.random() < 0.6:
         x0 = lb - 0.004 + lc - 0.004
-        chuck.append(_cylinder((x0, 0, 0), (x0 + _u(rng, 0.03, 0.07), 0, 0), _u(rng, 0.002, 0.0035)))
+        chuck.append(_cylinder((x0, 0, 0), (x0 + k * _u(rng, 0.03, 0.07), 0, 0), k * _u(rng, 0.0026, 0.0038)))
     return {"body": body, "handle": handle, "trigger": trigger, "chuck": chuck}
 
 
@@ -1366,7 +1396,7 @@ def _stapler(rng, L):
     gap = _u(rng, 0.0015, 0.006)
     Lt = L * _u(rng, 0.88, 0.98)
     Tb = _u(rng, 0.012, 0.02)
-    s = np.linspace(0.0, 1.0, 40)
+    s = np.linspace(0.0, 1.0, 16)
     xs = 0.002 + s * (Lt - 0.002)
     zbot = np.full_like(s, tb + gap)
     if style == "desktop" and rng.random() < 0.5:  # front striker resting on the anvil

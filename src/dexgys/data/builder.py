@@ -1,0 +1,253 @@
+"""The dataset builder: catalogue objects -> intent-conditioned grasps -> language -> DexGYSNet files.
+
+Work is split into **units**, one per object (``category:seed``). A unit synthesises and validates
+grasps for every intent its category supports, annotates each accepted grasp with language
+grounded in the contacts it makes, and writes ``DIR/units/<category>_<seed>.json.gz`` atomically.
+A unit whose file exists is skipped, so a killed build resumes where it stopped and never
+duplicates a unit. ``--shard i/n`` takes the units whose index is ``i`` modulo ``n``, so any
+scheduler can spread a build over machines; :func:`merge_dataset` then reads every unit file in a
+fixed order and writes
+
+* ``train.json.gz`` / ``test.json.gz``: DexGYSNet-format records; the split is by object instance,
+  20 % of each category's objects (chosen by a hash of the name, so it does not depend on which
+  units exist) go to test, so test objects are unseen;
+* ``objects.json``: the object registry (name, category, seed, source, parts, extents, split);
+* ``dataset.json``: format version, counts, build settings.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from dexgys.atomic import atomic_write_bytes, atomic_write_text
+from dexgys.errors import DexgysError
+
+DATASET_FORMAT_VERSION = 1
+UNIT_FORMAT_VERSION = 1
+TEST_FRACTION = 0.2
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """What to build; stored in ``dataset.json`` and in every unit file (a resumed build must match)."""
+
+    categories: tuple[str, ...]
+    objects_per_category: int
+    grasps_per_intent: int
+    seed: int = 0
+    language_backend: str = "composer"
+    intents: tuple[str, ...] = ()  # empty: every intent each category supports
+
+    def intents_of(self, category: str) -> list[str]:
+        from dexgys.synthesis.intents import intents_for
+
+        supported = intents_for(category)
+        return [i for i in supported if i in self.intents] if self.intents else supported
+
+    def units(self) -> list[tuple[str, int]]:
+        return [(c, s) for c in self.categories for s in range(self.objects_per_category)]
+
+
+def parse_shard(text: str | None) -> tuple[int, int]:
+    """``"i/n"`` -> ``(i, n)`` with 0 <= i < n; ``None`` -> ``(0, 1)``."""
+    if text is None:
+        return 0, 1
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise DexgysError(f"--shard must look like 'i/n' (e.g. 0/4), got {text!r}") from None
+    if n < 1 or not 0 <= i < n:
+        raise DexgysError(f"--shard {text}: need 0 <= i < n")
+    return i, n
+
+
+def validate_config(config: BuildConfig) -> None:
+    """Refuse impossible requests before any work starts."""
+    from dexgys.objects.catalogue import get_category
+    from dexgys.synthesis.intents import get_intent_spec, intents_for
+
+    if not config.categories:
+        raise DexgysError("no categories given")
+    if config.objects_per_category < 1:
+        raise DexgysError(f"--objects-per-category must be at least 1, got {config.objects_per_category}")
+    if config.grasps_per_intent < 1:
+        raise DexgysError(f"--grasps-per-intent must be at least 1, got {config.grasps_per_intent}")
+    if config.language_backend not in ("composer", "llm"):
+        raise DexgysError(f"unknown language backend {config.language_backend!r} (composer or llm)")
+    for name in config.categories:
+        get_category(name)
+        intents_for(name)
+        for intent in config.intents:
+            get_intent_spec(name, intent)
+
+
+def unit_path(out: Path, category: str, seed: int) -> Path:
+    return out / "units" / f"{category}_{seed:05d}.json.gz"
+
+
+def split_of(obj_name: str, category_objects: int) -> str:
+    """``train`` or ``test`` for an object, from a hash of its name: the same object always lands on
+    the same side, and about :data:`TEST_FRACTION` of each category (at least one object once a
+    category has two) is test."""
+    if category_objects < 2:
+        return "train"
+    category, seed = obj_name.split(":")
+    ranks = sorted(range(category_objects), key=lambda s: hashlib.sha1(f"{category}:{s}".encode()).hexdigest())
+    n_test = max(1, round(TEST_FRACTION * category_objects))
+    return "test" if int(seed) in ranks[:n_test] else "train"
+
+
+def write_json_gz(path: Path, payload) -> None:
+    """Gzipped JSON, byte-identical for identical content (no timestamp in the gzip header)."""
+    raw = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+    atomic_write_bytes(path, gzip.compress(raw, compresslevel=9, mtime=0))
+
+
+def read_json_gz(path: Path):
+    try:
+        with gzip.open(path, "rb") as fh:
+            return json.loads(fh.read())
+    except (OSError, EOFError, json.JSONDecodeError) as exc:
+        raise DexgysError(f"{path} is corrupt ({exc}); delete it and run the build again to redo it") from None
+
+
+def build_unit(category: str, seed: int, config: BuildConfig) -> dict:
+    """Synthesise, validate and annotate every intent of object ``category:seed``; returns the unit payload."""
+    import torch
+
+    from dexgys.hands import load_hand
+    from dexgys.language import annotate
+    from dexgys.objects.catalogue import make_object
+    from dexgys.synthesis.intents import get_intent_spec
+    from dexgys.synthesis.synthesize import synthesize_grasps
+
+    torch.set_num_threads(1)
+    obj = make_object(category, seed)
+    hand = load_hand()
+    records, stats = [], {}
+    for intent in config.intents_of(category):
+        spec = get_intent_spec(category, intent)
+        unit_seed = int.from_bytes(hashlib.sha1(f"{config.seed}:{obj.name}:{intent}".encode()).digest()[:4], "little")
+        result = synthesize_grasps(obj, spec, n_grasps=config.grasps_per_intent, seed=unit_seed, hand=hand)
+        stats[intent] = result.stats
+        for j, grasp in enumerate(result.grasps):
+            note = annotate(grasp.contacts, category, intent, seed=unit_seed + j, backend=config.language_backend,
+                            free_parts=spec.free_parts, part_names=obj.part_names)
+            records.append({
+                "cate_id": category,
+                "obj_id": obj.name,
+                "action_id": note.action_id,
+                "guidance": note.fine,
+                "brief_guidance": note.brief,
+                "contacts": note.contacts.as_dict(),
+                "contact_text": note.contacts.to_text(),
+                "guidance_backend": note.backend,
+                "dex_grasp": [float(x) for x in grasp.record],
+                "quality": grasp.quality,
+            })
+    return {
+        "format_version": UNIT_FORMAT_VERSION,
+        "config": asdict(config),
+        "object": {
+            "name": obj.name, "category": category, "seed": seed, "source": obj.source,
+            "parts": list(obj.part_names), "extents_m": [float(e) for e in obj.extents],
+        },
+        "records": records,
+        "stats": stats,
+    }
+
+
+def _run_unit(args: tuple[str, int, BuildConfig, str]) -> tuple[str, int, int]:
+    category, seed, config, out = args
+    payload = build_unit(category, seed, config)
+    write_json_gz(unit_path(Path(out), category, seed), payload)
+    return category, seed, len(payload["records"])
+
+
+def build_units(config: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1), workers: int = 1, progress: bool = True) -> dict:
+    """Build this shard's missing units (resumable); returns counts of built, skipped and records."""
+    validate_config(config)
+    (out / "units").mkdir(parents=True, exist_ok=True)
+    index, count = shard
+    mine = [u for i, u in enumerate(config.units()) if i % count == index]
+    todo = [u for u in mine if not unit_path(out, *u).exists()]
+    for category, seed in mine:
+        path = unit_path(out, category, seed)
+        if path.exists() and read_json_gz(path).get("config") != asdict(config):
+            raise DexgysError(f"{path} was built with other settings; use a new --out or the same options")
+    from tqdm import tqdm
+
+    built = records = 0
+    jobs = [(c, s, config, str(out)) for c, s in todo]
+    bar = tqdm(total=len(jobs), desc="objects", unit="obj", disable=not progress)
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for _, _, n in pool.map(_run_unit, jobs):
+                built, records = built + 1, records + n
+                bar.update()
+                bar.set_postfix(grasps=records)
+    else:
+        for job in jobs:
+            _, _, n = _run_unit(job)
+            built, records = built + 1, records + n
+            bar.update()
+            bar.set_postfix(grasps=records)
+    bar.close()
+    return {"units_in_shard": len(mine), "built": built, "skipped": len(mine) - len(todo), "new_records": records}
+
+
+def merge_dataset(config: BuildConfig, out: Path) -> dict:
+    """Merge every unit of ``config`` into the dataset files; refuses if any unit is missing."""
+    missing = [f"{c}:{s}" for c, s in config.units() if not unit_path(out, c, s).exists()]
+    if missing:
+        raise DexgysError(f"{len(missing)} objects are not built yet (first: {missing[0]}); run the remaining shards first")
+    train, test, registry = [], [], []
+    stats: dict[str, Counter] = {}
+    for category, seed in config.units():
+        unit = read_json_gz(unit_path(out, category, seed))
+        split = split_of(unit["object"]["name"], config.objects_per_category)
+        registry.append({**unit["object"], "split": split})
+        (test if split == "test" else train).extend(unit["records"])
+        for intent, s in unit["stats"].items():
+            stats.setdefault(intent, Counter()).update(s)
+    if not train and not test:
+        raise DexgysError("the build produced no grasps at all: check the categories and intents")
+    write_json_gz(out / "train.json.gz", train)
+    write_json_gz(out / "test.json.gz", test)
+    atomic_write_text(out / "objects.json", json.dumps({"format_version": DATASET_FORMAT_VERSION, "objects": registry}, indent=1))
+    summary = {
+        "format_version": DATASET_FORMAT_VERSION,
+        "config": asdict(config),
+        "objects": len(registry),
+        "categories": len(config.categories),
+        "train_records": len(train),
+        "test_records": len(test),
+        "records_per_intent": dict(Counter(r["action_id"] for r in train + test)),
+        "synthesis_stats": {k: dict(v) for k, v in stats.items()},
+    }
+    atomic_write_text(out / "dataset.json", json.dumps(summary, indent=1))
+    return summary
+
+
+def load_records(path: str | os.PathLike) -> list[dict]:
+    """Records of a ``train.json.gz`` / ``test.json.gz`` (or a plain JSON list, e.g. the official files)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DexgysError(f"dataset file {str(path)!r} does not exist")
+    if path.suffix == ".gz":
+        return read_json_gz(path)
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DexgysError(f"{path}: not valid JSON ({exc})") from None
+

@@ -1,0 +1,471 @@
+"""Batched, differentiable grasp-synthesis energies for one intent spec (DexGraspNet-style).
+
+Two pieces:
+
+* :class:`ObjectField` -- the object's signed distance to each of its parts, sampled once on a
+  regular grid and trilinearly interpolated (``torch.nn.functional.grid_sample``, differentiable in
+  the query points) inside the optimisation loop. Why a grid: the exact part SDFs of catalogue objects
+  (lathes and extrusions with tens of polygon edges) cost 0.1-0.5 s per 100k points per primitive on
+  2 cores (measured), and one optimisation step queries ~130k points; the grid answers the same query
+  in ~50 ms. The grid is built coarse-to-fine (every primitive exactly near its own surface, coarse
+  interpolation elsewhere), so building it costs about a second per object. It is only used to
+  *steer* the optimisation; every acceptance decision is taken with exact SDFs
+  (:mod:`dexgys.synthesis.contacts`, :mod:`dexgys.synthesis.synthesize`).
+
+* :class:`GraspEnergy` -- the energy of a batch of hand poses for an :class:`IntentSpec`; every term
+  is ``(B,)`` and :class:`EnergyWeights` names every weight:
+
+  ``contact``         role fingers to their role part: for every phalanx that the grasp type uses
+                      (see :data:`PHALANX_WEIGHTS`), the smallest ``|sdf_part|`` over the phalanx's
+                      contact candidates (DexGraspNet's ``E_dis``, one contact per phalanx).
+  ``palm``            the palm's closest contact candidate to the palm's role part (power grasps).
+  ``force_closure``   DexGraspNet's ``E_fc = |G c|^2`` with unit forces along the inward object normals
+                      (SDF gradient) at the chosen contacts: one per role finger (the closest candidate
+                      of its distal phalanx) plus the palm. Net force ``|sum n|^2`` plus net torque
+                      about the contacts' centroid (lever arms in units of :data:`TORQUE_LENGTH`).
+                      DexGraspNet picks its contacts at random and switches them in MALA; here the
+                      intent fixes which fingers touch, so the contacts are the role fingers' and the
+                      term only asks their normals to oppose each other.
+  ``penetration``     hand surface points inside the object: ``sum relu(margin - sdf)`` (the cheap
+                      direction; object points inside the hand are checked exactly afterwards).
+  ``self_penetration`` :meth:`HandModel.self_penetration` (keypoint spheres).
+  ``joint_limits``    :meth:`HandModel.joint_limit_violation` (the optimiser also clamps).
+  ``free_parts``      hand surface points closer than :data:`FREE_CLEARANCE` to a part the spec
+                      leaves free: ``sum relu(clearance - sdf_free)``.
+  ``other_parts``     the same, mild, for parts that are neither targets nor free, with
+                      :data:`OTHER_CLEARANCE`.
+  ``prior``           squared distance of the joints to the grasp type's preshape (weighted per joint:
+                      fingers without a role keep their preshape, the others may move).
+  ``palm_distance``   the palm centre farther than :data:`PALM_REACH` from the object.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from dexgys.errors import DexgysError
+from dexgys.hands import HandModel, HandPose
+from dexgys.objects.grasp_object import GraspObject
+from dexgys.synthesis.intents import IntentSpec
+
+__all__ = [
+    "DIGITS",
+    "FREE_CLEARANCE",
+    "OTHER_CLEARANCE",
+    "PALM_REACH",
+    "PENETRATION_MARGIN",
+    "PHALANX_WEIGHTS",
+    "TORQUE_LENGTH",
+    "EnergyWeights",
+    "GraspEnergy",
+    "LinkPoints",
+    "ObjectField",
+    "exact_part_sdfs",
+]
+
+DIGITS = ("thumb", "forefinger", "middle", "ring", "little")
+PENETRATION_MARGIN = 0.001  # m: hand surface points are pushed this far out of the object
+FREE_CLEARANCE = 0.012  # m: hand points are kept this far from parts the spec leaves free
+OTHER_CLEARANCE = 0.004  # m: ... and (mildly) this far from non-target parts
+PALM_REACH = 0.05  # m: beyond this palm-centre distance from the object the palm is pulled back
+TORQUE_LENGTH = 0.05  # m: lever arms of the force-closure torque are measured in this unit
+PALM_CENTRE = (0.011, -0.0111, 0.05)  # hand frame: the middle of the palmar face (shadow_hand.xml palm box)
+
+#: phalanx weights (distal, middle, proximal) of the contact term per grasp type; ``press`` is the
+#: pressing finger of a trigger press.
+PHALANX_WEIGHTS = {
+    "power_wrap": (1.0, 0.5, 0.5),
+    "palm_top": (1.0, 0.3, 0.0),
+    "precision_pinch": (1.0, 0.0, 0.0),
+    "tripod": (1.0, 0.0, 0.0),
+    "lateral_pinch": (1.0, 0.0, 0.0),
+    "hook": (1.0, 1.0, 0.2),
+    "trigger_press": (1.0, 0.5, 0.5),
+    "press": (1.0, 0.3, 0.0),
+}
+#: the thumb's own weights for wrapping grasps (its proximal link sits under the palm)
+THUMB_WRAP_WEIGHTS = (1.0, 0.5, 0.0)
+
+
+@dataclass(frozen=True)
+class EnergyWeights:
+    """Weights of the synthesis energy terms (see the module docstring); distances in metres."""
+
+    contact: float = 1.0
+    palm: float = 1.0
+    force_closure: float = 0.05
+    penetration: float = 20.0
+    self_penetration: float = 5.0
+    joint_limits: float = 5.0
+    free_parts: float = 10.0
+    other_parts: float = 1.0
+    prior: float = 0.003
+    palm_distance: float = 1.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+# --------------------------------------------------------------------------------------- the field
+def _grid_axes(lo: np.ndarray, hi: np.ndarray, spacing: float, coarse: int) -> list[np.ndarray]:
+    """Per-axis node coordinates from ``lo`` with ``spacing``, a multiple of ``coarse`` cells, covering ``hi``."""
+    axes = []
+    for a, b in zip(lo, hi):
+        cells = int(math.ceil((b - a) / spacing / coarse)) * coarse
+        axes.append(a + spacing * np.arange(cells + 1))
+    return axes
+
+
+def _refine(fn, coarse_values: torch.Tensor, fine_points: torch.Tensor, fine_shape, band: float) -> torch.Tensor:
+    """Upsample ``coarse_values`` ``(Dc, Hc, Wc)`` to ``fine_shape`` and evaluate ``fn`` exactly where the
+    upsampled value is within ``band`` of the surface; ``fine_points`` ``(D, H, W, 3)``."""
+    up = F.interpolate(coarse_values[None, None], size=tuple(fine_shape), mode="trilinear", align_corners=True)[0, 0]
+    near = up.abs() < band
+    if bool(near.any()):
+        pts = fine_points[near]
+        up[near] = torch.cat([fn(chunk) for chunk in pts.split(1 << 16)])
+    return up
+
+
+def exact_part_sdfs(obj: GraspObject, points: torch.Tensor) -> torch.Tensor:
+    """Signed distance of ``points`` ``(..., 3)`` to each part of ``obj`` ``(..., n_parts)`` (no grad
+    needed by callers). Exact for objects with ``part_sdfs`` (primitive objects); for other objects the
+    part a point's nearest surface sample belongs to gets the object SDF and the other parts the
+    distance to their nearest surface sample (an approximation, good near the surface)."""
+    if hasattr(obj, "part_sdfs"):
+        return obj.part_sdfs(points)
+    return _approx_part_sdfs(obj, points)
+
+
+def _approx_part_sdfs(obj: GraspObject, points: torch.Tensor) -> torch.Tensor:
+    from scipy.spatial import cKDTree
+
+    cache = obj.__dict__.setdefault("_dexgys_part_trees", {})
+    if not cache:
+        sample = obj.sample_surface(20000, seed=0)
+        cache["trees"] = [cKDTree(sample.points[sample.labels == i]) if (sample.labels == i).any() else None
+                          for i in range(len(obj.part_names))]
+        cache["all"] = cKDTree(sample.points)
+        cache["labels"] = sample.labels
+    flat = points.detach().reshape(-1, 3).cpu().double().numpy()
+    union = obj.sdf(points.detach().reshape(-1, 3).double()).cpu().numpy()
+    _, nearest = cache["all"].query(flat)
+    label = cache["labels"][nearest]
+    out = np.empty((len(flat), len(obj.part_names)))
+    for i, tree in enumerate(cache["trees"]):
+        dist = tree.query(flat)[0] if tree is not None else np.full(len(flat), 1.0)
+        out[:, i] = np.where(label == i, union, dist)
+    return torch.as_tensor(out, dtype=points.dtype, device=points.device).reshape(*points.shape[:-1], -1)
+
+
+class ObjectField:
+    """Signed distances of an object sampled on a grid: channel 0 the whole object, channel ``1 + i``
+    part ``i`` (``part_names`` order). Query with :meth:`sample`; points outside the grid get the
+    value at the nearest grid point plus their distance to it (a bound that still pulls inward).
+
+    Build with :meth:`build`. ``values`` ``(C, D, H, W)`` are indexed ``[channel, z, y, x]``.
+    """
+
+    def __init__(self, values: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, spacing: float, part_names):
+        self.values = values
+        self.lo = lo
+        self.hi = hi
+        self.spacing = float(spacing)
+        self.part_names = list(part_names)
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def build(
+        cls,
+        obj: GraspObject,
+        spacing: float | None = None,
+        margin: float = 0.05,
+        device: torch.device | str = "cpu",
+    ) -> ObjectField:
+        """Grid over the object's bounds grown by ``margin`` (m). ``spacing`` defaults to 2.5 mm (2 mm
+        for objects under 12 cm). Every primitive is evaluated exactly on a coarse grid (twice the
+        spacing) and, near its own surface (within the coarse cell diagonal plus 1 cm), on the fine
+        grid; elsewhere its coarse values are interpolated."""
+        bounds = np.asarray(obj.mesh.bounds, dtype=np.float64)
+        size = float((bounds[1] - bounds[0]).max())
+        if spacing is None:
+            spacing = 0.002 if size < 0.12 else 0.0025
+        coarse = 2
+        axes = _grid_axes(bounds[0] - margin, bounds[1] + margin, spacing, coarse)
+        xs, ys, zs = (torch.as_tensor(a, dtype=torch.float64) for a in axes)
+        fine = torch.stack(torch.meshgrid(zs, ys, xs, indexing="ij"), -1).flip(-1)  # (D, H, W, xyz)
+        coarse_pts = fine[::coarse, ::coarse, ::coarse]
+        band = coarse * spacing * math.sqrt(3.0) + 0.01
+        shape = fine.shape[:3]
+        with torch.no_grad():
+            if hasattr(obj, "parts"):
+                channels = []
+                for part in obj.parts:
+                    per_prim = []
+                    for prim in part.primitives:
+                        fn = prim.sdf
+                        c = torch.cat([fn(chunk) for chunk in coarse_pts.reshape(-1, 3).split(1 << 16)])
+                        per_prim.append(_refine(fn, c.reshape(coarse_pts.shape[:3]), fine, shape, band))
+                    channels.append(torch.stack(per_prim).amin(0))
+                parts = torch.stack(channels)
+            else:
+                def fn(p):
+                    return exact_part_sdfs(obj, p)
+
+                c = torch.cat([fn(chunk) for chunk in coarse_pts.reshape(-1, 3).split(1 << 16)])
+                c = c.reshape(*coarse_pts.shape[:3], -1).permute(3, 0, 1, 2)
+                parts = torch.stack([
+                    _refine(lambda p, i=i: fn(p)[..., i], c[i], fine, shape, band) for i in range(c.shape[0])
+                ])
+        values = torch.cat([parts.amin(0, keepdim=True), parts]).to(torch.float32)
+        lo = torch.tensor([a[0] for a in axes], dtype=torch.float32)
+        hi = torch.tensor([a[-1] for a in axes], dtype=torch.float32)
+        return cls(values, lo, hi, spacing, obj.part_names).to(device)
+
+    def to(self, device: torch.device | str) -> ObjectField:
+        return ObjectField(self.values.to(device), self.lo.to(device), self.hi.to(device), self.spacing, self.part_names)
+
+    @property
+    def device(self) -> torch.device:
+        return self.values.device
+
+    def with_channels(self, channels: torch.Tensor) -> ObjectField:
+        """A field whose values are ``channels`` ``(C, D, H, W)`` on the same grid."""
+        return ObjectField(channels, self.lo, self.hi, self.spacing, self.part_names)
+
+    def part_channel(self, name: str) -> int:
+        try:
+            return 1 + self.part_names.index(name)
+        except ValueError:
+            raise DexgysError(f"object has no part {name!r} (parts: {', '.join(self.part_names)})") from None
+
+    def min_of_parts(self, names) -> torch.Tensor:
+        """``(D, H, W)`` signed distance to the union of the named parts (``+inf``-like 1 m if none)."""
+        idx = [self.part_channel(n) for n in names]
+        if not idx:
+            return torch.ones_like(self.values[0])
+        return self.values[idx].amin(0)
+
+    # ---------------------------------------------------------------- queries
+    def sample(self, points: torch.Tensor) -> torch.Tensor:
+        """Points ``(..., 3)`` -> interpolated values ``(..., C)``; differentiable in the points."""
+        shape = points.shape[:-1]
+        p = points.reshape(-1, 3)
+        inside = torch.maximum(torch.minimum(p, self.hi), self.lo)
+        outside = (p - inside).norm(dim=-1, keepdim=True)
+        coords = (inside - self.lo) / (self.hi - self.lo) * 2.0 - 1.0
+        out = F.grid_sample(
+            self.values[None], coords.view(1, 1, 1, -1, 3), mode="bilinear", padding_mode="border", align_corners=True
+        )  # (1, C, 1, 1, N)
+        out = out.view(self.values.shape[0], -1).t() + outside
+        return out.reshape(*shape, self.values.shape[0])
+
+    def normals(self, points: torch.Tensor, channel: int = 0) -> torch.Tensor:
+        """Outward unit normals ``(..., 3)``: central differences (one grid spacing) of ``channel``."""
+        h = self.spacing
+        offsets = torch.eye(3, dtype=points.dtype, device=points.device) * h
+        probe = torch.cat([points[..., None, :] + offsets, points[..., None, :] - offsets], dim=-2)
+        v = self.sample(probe)[..., channel]  # (..., 6)
+        grad = v[..., :3] - v[..., 3:]
+        return grad / grad.norm(dim=-1, keepdim=True).clamp_min(1e-9)
+
+
+# --------------------------------------------------------------------------------------- hand points
+class LinkPoints:
+    """A point set fixed in the hand's links, transformed with a precomputed ``forward_kinematics``
+    (one FK per optimisation step for all point sets). Built from public HandModel point sets: the
+    link-frame coordinates are recovered from the points at the zero pose."""
+
+    def __init__(self, hand: HandModel, links: torch.Tensor, points_at_zero: torch.Tensor):
+        zero = torch.zeros(1, 6 + hand.n_dofs, dtype=hand.dtype, device=hand.device)
+        T = hand.forward_kinematics(zero)[0]
+        links = links.to(hand.device)
+        R, t = T[links, :3, :3], T[links, :3, 3]
+        self.local = torch.einsum("nji,nj->ni", R, points_at_zero.to(hand.device, hand.dtype) - t)
+        self.links = links
+        ids = links.tolist()
+        starts = [k for k in range(len(ids)) if k == 0 or ids[k] != ids[k - 1]]
+        self.runs = [(ids[a], a, b) for a, b in zip(starts, starts[1:] + [len(ids)])]
+
+    @classmethod
+    def surface(cls, hand: HandModel, index: torch.Tensor | None = None) -> LinkPoints:
+        zero = torch.zeros(1, 6 + hand.n_dofs, dtype=hand.dtype, device=hand.device)
+        pts, links = hand.surface_points(zero)[0], hand.surface_point_links
+        if index is not None:
+            pts, links = pts[index], links[index]
+        return cls(hand, links, pts)
+
+    @classmethod
+    def candidates(cls, hand: HandModel) -> LinkPoints:
+        zero = torch.zeros(1, 6 + hand.n_dofs, dtype=hand.dtype, device=hand.device)
+        return cls(hand, hand.contact_candidate_links, hand.contact_candidates(zero)[0])
+
+    @classmethod
+    def keypoints(cls, hand: HandModel) -> LinkPoints:
+        zero = torch.zeros(1, 6 + hand.n_dofs, dtype=hand.dtype, device=hand.device)
+        return cls(hand, hand.penetration_keypoint_links, hand.penetration_keypoints(zero)[0])
+
+    def __len__(self) -> int:
+        return len(self.links)
+
+    def __call__(self, T: torch.Tensor) -> torch.Tensor:
+        """Link transforms ``(B, L, 4, 4)`` -> world points ``(B, N, 3)``."""
+        out = []
+        for link, a, b in self.runs:
+            out.append(torch.baddbmm(T[:, link, None, :3, 3], self.local[a:b].expand(T.shape[0], -1, -1),
+                                     T[:, link, :3, :3].transpose(1, 2)))
+        return torch.cat(out, dim=1)
+
+
+# --------------------------------------------------------------------------------------- the energy
+class GraspEnergy:
+    """The synthesis energy of an intent spec on an object field; call with a :class:`HandPose`.
+
+    ``prior_joints`` ``(n,)`` and ``prior_weights`` ``(n,)`` come from
+    :func:`dexgys.synthesis.initialization.preshape`. ``n_surface`` hand surface points (an evenly
+    strided subset of the hand model's) are used for penetration and part clearance.
+    """
+
+    def __init__(
+        self,
+        hand: HandModel,
+        field: ObjectField,
+        spec: IntentSpec,
+        prior_joints: torch.Tensor,
+        prior_weights: torch.Tensor,
+        weights: EnergyWeights = EnergyWeights(),
+        n_surface: int = 512,
+    ) -> None:
+        self.hand, self.spec, self.weights = hand, spec, weights
+        device = hand.device
+        self.field_parts = field
+        part_names = field.part_names
+        for part in (*spec.target_parts, *spec.free_parts, *spec.finger_roles.values()):
+            if part not in part_names:
+                raise DexgysError(
+                    f"{spec.category}/{spec.intent} needs part {part!r}, but the object has {', '.join(part_names)}"
+                )
+        role_parts = set(spec.finger_roles.values())
+        other = [p for p in part_names if p not in spec.target_parts and p not in spec.free_parts and p not in role_parts]
+        self.has_free = bool(spec.free_parts)
+        self.has_other = bool(other)
+        # union, free parts, other parts: the channels queried at every hand surface point
+        self.field_surface = field.with_channels(torch.stack([
+            field.values[0], field.min_of_parts(spec.free_parts), field.min_of_parts(other)
+        ]))
+        n_all = len(hand.surface_point_links)
+        stride = max(1, n_all // max(1, n_surface))
+        self.surface = LinkPoints.surface(hand, torch.arange(0, n_all, stride, device=device))
+        self.candidates = LinkPoints.candidates(hand)
+        self.keypoints = LinkPoints.keypoints(hand)
+        i, j = torch.triu_indices(len(self.keypoints), len(self.keypoints), offset=1, device=device)
+        keep = self.keypoints.links[i] != self.keypoints.links[j]
+        self.kp_pairs = (i[keep], j[keep])
+        self.kp_radii = hand.penetration_keypoint_radii.to(device)
+        self.palm_centre = torch.tensor(PALM_CENTRE, dtype=hand.dtype, device=device)
+        self.prior_joints = prior_joints.to(device, hand.dtype)
+        self.prior_weights = prior_weights.to(device, hand.dtype)
+
+        # contact groups, one per used phalanx (and one for the palm): candidate indices, part channel,
+        # weight; the force-closure contacts are the palm's and each role finger's distal phalanx's
+        cand_links = hand.contact_candidate_links.tolist()
+        cand_fingers = [hand.finger_names[f] for f in hand.contact_candidate_fingers.tolist()]
+        palm_link = hand.link_index.get("palm", 0)
+        groups, parts, wts, is_palm, fc_groups = [], [], [], [], []
+        for finger, part in spec.finger_roles.items():
+            idx = [k for k in range(len(cand_links)) if cand_fingers[k] == finger]
+            if not idx:
+                continue
+            if finger == "palm":
+                phalanges = [([palm_link], weights.palm, True)]
+            else:
+                per_link = sorted({cand_links[k] for k in idx})  # proximal ... distal (MJCF order)
+                w = _phalanx_weights(spec, finger)
+                phalanges = [([link], weights.contact * w[d], d == 0) for d, link in enumerate(reversed(per_link[-3:]))]
+            for links, w, for_fc in phalanges:
+                if w <= 0:
+                    continue
+                groups.append([k for k in idx if cand_links[k] in links])
+                parts.append(field.part_channel(part))
+                wts.append(w)
+                is_palm.append(finger == "palm")
+                if for_fc:
+                    fc_groups.append(len(groups) - 1)
+        if not groups:
+            raise DexgysError(f"{spec.category}/{spec.intent}: no finger roles to synthesise")
+        width = max(len(g) for g in groups)
+        self.group_index = torch.tensor([g + g[-1:] * (width - len(g)) for g in groups], device=device)
+        self.group_part = torch.tensor(parts, device=device)
+        self.group_weight = torch.tensor(wts, dtype=hand.dtype, device=device)
+        self.group_is_palm = torch.tensor(is_palm, device=device)
+        self.fc_groups = torch.tensor(fc_groups, device=device)
+
+    # ------------------------------------------------------------------------------------------
+    def __call__(self, pose: HandPose) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Pose (B) -> total energy ``(B,)`` and the unweighted terms ``{name: (B,)}``."""
+        w = self.weights
+        T = self.hand.forward_kinematics(pose)
+        terms: dict[str, torch.Tensor] = {}
+
+        # hand surface: penetration and clearance from free / other parts
+        surf = self.field_surface.sample(self.surface(T))  # (B, Ns, 3)
+        terms["penetration"] = torch.relu(PENETRATION_MARGIN - surf[..., 0]).sum(-1)
+        zero = surf.new_zeros(surf.shape[0])
+        terms["free_parts"] = torch.relu(FREE_CLEARANCE - surf[..., 1]).sum(-1) if self.has_free else zero
+        terms["other_parts"] = torch.relu(OTHER_CLEARANCE - surf[..., 2]).sum(-1) if self.has_other else zero
+
+        # contacts of the role fingers (one per phalanx) and the palm
+        cands = self.candidates(T)  # (B, C, 3)
+        grouped = cands[:, self.group_index]  # (B, G, K, 3)
+        d_all = self.field_parts.sample(cands)  # (B, C, 1 + P)
+        d = d_all[:, self.group_index, self.group_part[:, None]]  # (B, G, K): each group's role part
+        best, arg = d.abs().min(-1)  # (B, G)
+        weighted = best * self.group_weight  # the contact / palm weights are inside group_weight
+        terms["contact"] = weighted[:, ~self.group_is_palm].sum(-1)
+        terms["palm"] = weighted[:, self.group_is_palm].sum(-1)
+
+        # force closure on the chosen contacts (palm + each role finger's distal phalanx)
+        sel = self.fc_groups
+        pts = torch.gather(grouped[:, sel], 2, arg[:, sel, None, None].expand(-1, -1, 1, 3))[:, :, 0]  # (B, K, 3)
+        normals = self.field_parts.normals(pts)
+        net_force = normals.sum(1)
+        lever = (pts - pts.mean(1, keepdim=True)) / TORQUE_LENGTH
+        net_torque = torch.cross(lever, normals, dim=-1).sum(1)
+        terms["force_closure"] = (net_force * net_force).sum(-1) + (net_torque * net_torque).sum(-1)
+
+        # hand self-penetration and joints
+        kp = self.keypoints(T)
+        i, j = self.kp_pairs
+        dist = (kp[:, i] - kp[:, j]).norm(dim=-1)
+        terms["self_penetration"] = torch.relu(self.kp_radii[i] + self.kp_radii[j] - dist).sum(-1)
+        q = pose.joints
+        terms["joint_limits"] = (torch.relu(q - self.hand.joint_upper) + torch.relu(self.hand.joint_lower - q)).sum(-1)
+        terms["prior"] = (self.prior_weights * (q - self.prior_joints) ** 2).sum(-1)
+
+        # the palm stays within reach of the object
+        palm = pose.rotation @ self.palm_centre + pose.translation
+        terms["palm_distance"] = torch.relu(self.field_parts.sample(palm)[..., 0] - PALM_REACH)
+
+        total = terms["contact"] + terms["palm"]
+        for name, value in terms.items():
+            if name not in ("contact", "palm"):
+                total = total + getattr(w, name) * value
+        return total, terms
+
+
+def _phalanx_weights(spec: IntentSpec, finger: str) -> tuple[float, float, float]:
+    """(distal, middle, proximal) contact weights of ``finger`` for the spec's grasp type."""
+    kind = spec.grasp_type
+    if kind == "trigger_press":
+        parts = list(spec.finger_roles.values())
+        part = spec.finger_roles[finger]
+        if parts.count(part) == 1:  # the pressing finger
+            return PHALANX_WEIGHTS["press"]
+    if finger == "thumb" and kind in ("power_wrap", "trigger_press", "palm_top"):
+        return THUMB_WRAP_WEIGHTS
+    return PHALANX_WEIGHTS[kind]
