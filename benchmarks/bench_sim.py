@@ -101,6 +101,25 @@ def main() -> None:
     row(f"Q1 + penetration (quality_metrics), {B} grasps", t, B, "grasps",
         mean_valid_q1=float(q["valid_q1"].mean()), mean_penetration_cm=float(100 * q["penetration"].mean()))
 
+    try:  # a catalogue object made of many convex mesh pieces (skipped if the catalogue is unavailable)
+        from scipy.spatial.transform import Rotation
+
+        from dexgys.objects.catalogue import make_object
+        from dexgys.sim.closing import approach_palm, close_fingers
+
+        mug = make_object("mug", 0)
+        t, mug_scene = timed(lambda: build_scene(hand, mug), args.repeats)
+        row(f"build scene (mug:0, {mug_scene.n_object_geoms} convex pieces)", t, 1, "scenes")
+        placed = [approach_palm(hand, mug, Rotation.random(random_state=k).as_matrix()) for k in range(8)]
+        mug_recs = torch.stack([close_fingers(hand, mug, r) for r in placed if r is not None])
+        t, res = timed(lambda: gt.test_grasps(hand, mug, mug_recs, scene=mug_scene), 1)
+        row(f"physics test, mug:0, {len(mug_recs)} crafted power grasps, 1 process", t, len(mug_recs), "grasps",
+            success_all6=float(res.success_all6.mean()))
+        t, _ = timed(lambda: ql.quality_metrics(hand, mug, mug_recs), 1)
+        row(f"Q1 + penetration, mug:0, {len(mug_recs)} grasps", t, len(mug_recs), "grasps")
+    except ImportError as exc:  # pragma: no cover
+        print(f"skipping the catalogue rows: {exc}")
+
     width = max(len(r["case"]) for r in rows)
     print(f"{'case':<{width}}  {'ms':>9}  {'per second':>11}  unit")
     for r in rows:

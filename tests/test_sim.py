@@ -15,7 +15,7 @@ from dexgys.hands import load_hand
 from dexgys.objects.primitive_object import Part, PrimitiveObject
 from dexgys.sim import grasp_test as gt
 from dexgys.sim import quality as ql
-from dexgys.sim.closing import close_fingers
+from dexgys.sim.closing import approach_palm, close_fingers
 from dexgys.sim.scene import OBJECT_DENSITY, build_scene, object_inertial
 
 BAR_RADIUS, BAR_HALF = 0.025, 0.04
@@ -227,6 +227,20 @@ def test_max_penetration_matches_brute_force(hand, bar, power_grasp):
     np.testing.assert_allclose(pen, expected, atol=2e-6)
     assert pen[3] == 0.0 and pen[2] > pen[1] > pen[0]
     np.testing.assert_array_equal(pen, ql.max_penetration(hand, bar, recs))  # deterministic
+
+
+# ------------------------------------------------------------------ grasp-making helpers
+def test_approach_palm_and_close_fingers_stop_at_contact(hand, bar, power_grasp):
+    rec = approach_palm(hand, bar, np.eye(3), gap=0.002)
+    with torch.no_grad():
+        clearance = bar.sdf(hand.to(dtype=torch.float64).surface_points(rec[None])).min()
+    assert 0.002 < float(clearance) <= 0.0021  # the last position before touching
+    assert approach_palm(hand, bar, np.eye(3), gap=0.5) is None  # already "touching" at the start
+    with torch.no_grad():
+        d = bar.sdf(hand.to(dtype=torch.float64).surface_points(power_grasp[None]))
+    assert float(d.min()) > 0.0  # closed fingers touch (within 1 mm) without penetrating
+    c = ql.link_contacts(hand, bar, power_grasp[None])
+    assert c.mask.sum() >= 12
 
 
 # ------------------------------------------------------------------ command line

@@ -14,7 +14,7 @@ import torch
 
 from dexgys.errors import DexgysError
 
-__all__ = ["SHADOW_CLOSING", "close_fingers"]
+__all__ = ["SHADOW_CLOSING", "SHADOW_PALM_NORMAL", "SHADOW_PALM_POINT", "approach_palm", "close_fingers"]
 
 # (joint name, closing sign) per finger, proximal to distal; the thumb first opposes (THJ4) elsewhere
 SHADOW_CLOSING = (
@@ -24,6 +24,9 @@ SHADOW_CLOSING = (
     (("LFJ2", 1), ("LFJ1", 1), ("LFJ0", 1)),
     (("THJ3", 1), ("THJ0", -1)),
 )
+SHADOW_PALM_POINT = (0.01, -0.0111, 0.085)  # hand frame: a point on the palmar face, below the fingers
+SHADOW_PALM_NORMAL = (0.0, -1.0, 0.0)  # hand frame: the palmar side faces -y
+APPROACH_START = 0.3  # m: the palm point starts this far from the object centre
 SWEEP_STEPS = 48
 REFINE_STEPS = 64
 
@@ -56,8 +59,9 @@ def _first_touch(rec: torch.Tensor, j: int, start: float, stop: float, touches) 
 
 
 def close_fingers(hand, obj, record, *, gap: float = 0.001, closing=SHADOW_CLOSING) -> torch.Tensor:
-    """``record`` ``(6+n,)`` with the palm placed -> record with the closing joints turned until the
-    links they move are ``gap`` (m) from ``obj`` (or at their limit). float64."""
+    """``record`` ``(6+n,)`` with the palm placed -> record with the closing joints turned to the
+    last angle where the links they move are still more than ``gap`` (m) from ``obj`` (or to their
+    limit). float64."""
     hand64 = hand.to(dtype=torch.float64)
     rec = torch.as_tensor(record, dtype=torch.float64).reshape(-1).clone()
     if rec.numel() != 6 + hand.n_dofs:
@@ -78,3 +82,53 @@ def close_fingers(hand, obj, record, *, gap: float = 0.001, closing=SHADOW_CLOSI
             stop = hi if sign > 0 else lo
             rec[6 + j] = _first_touch(rec, j, start, stop, lambda r, m=mask: clearance(r, m) <= gap)
     return rec
+
+
+def approach_palm(
+    hand,
+    obj,
+    rotation,
+    *,
+    gap: float = 0.002,
+    palm_point=SHADOW_PALM_POINT,
+    palm_normal=SHADOW_PALM_NORMAL,
+    thumb_opposition: float = 0.6,
+) -> torch.Tensor | None:
+    """A record with the hand turned by ``rotation`` (3, 3) (object frame) and slid along its palm
+    normal toward the object centre to the last position (within 0.1 mm of search resolution) where the
+    open hand is still more than ``gap`` (m) from the object.
+
+    The palm point starts :data:`APPROACH_START` from the centre on the side the palm faces away
+    from; joints are zero except THJ4 = ``thumb_opposition`` (if the hand has that joint). None when
+    the hand already touches at the start. Follow with :func:`close_fingers` for a power grasp.
+    """
+    hand64 = hand.to(dtype=torch.float64)
+    R = torch.as_tensor(rotation, dtype=torch.float64).reshape(3, 3)
+    normal = R @ torch.tensor(palm_normal, dtype=torch.float64)
+    point = R @ torch.tensor(palm_point, dtype=torch.float64)
+    rec = torch.zeros(6 + hand.n_dofs, dtype=torch.float64)
+    from dexgys.geometry.rotations import matrix_to_axis_angle
+
+    rec[3:6] = matrix_to_axis_angle(R[None])[0]
+    if "THJ4" in hand.joint_names:
+        rec[6 + hand.joint_names.index("THJ4")] = thumb_opposition
+
+    def records(dist: torch.Tensor) -> torch.Tensor:
+        recs = rec.expand(len(dist), -1).clone()
+        recs[:, :3] = -dist[:, None] * normal - point
+        return recs
+
+    def touches(dist: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return obj.sdf(hand64.surface_points(records(dist))).amin(-1) <= gap
+
+    dist = torch.linspace(APPROACH_START, 0.0, SWEEP_STEPS * 4 + 1, dtype=torch.float64)
+    hit = touches(dist).nonzero()
+    if len(hit) == 0:
+        return records(dist[-1:])[0]
+    k = int(hit[0])
+    if k == 0:
+        return None
+    fine = torch.linspace(float(dist[k - 1]), float(dist[k]), REFINE_STEPS + 1, dtype=torch.float64)
+    k2 = int(touches(fine).nonzero()[0])
+    return records(fine[k2 - 1 : k2])[0]

@@ -46,7 +46,7 @@ def protocol_constants() -> dict:
         "shake_time_s": gt.SHAKE_TIME,
         "check_steps": gt.CHECK_STEPS,
         "hold_translation_m": gt.HOLD_TRANSLATION,
-        "hold_rotation_deg": math.degrees(gt.HOLD_ROTATION),
+        "hold_rotation_deg": gt.HOLD_ROTATION_DEG,
         "q1_contact_distance_m": ql.Q1_CONTACT_DISTANCE,
         "q1_friction": ql.Q1_FRICTION,
         "q1_cone_edges": ql.Q1_CONE_EDGES,

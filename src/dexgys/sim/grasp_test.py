@@ -30,13 +30,16 @@ frame, see :mod:`dexgys.sim.scene`), the 22 joints are position servos, the obje
 ``success_any`` = held in at least one (the paper's stated criterion).
 
 Results are deterministic: each grasp starts from ``mj_resetData``, so the outcome does not depend on
-the order of grasps or on the number of worker processes.
+the order of grasps or on the number of worker processes. ``workers`` > 1 runs grasps in a process
+pool (forked on Linux; spawned elsewhere, where the calling script needs an
+``if __name__ == "__main__":`` guard); it pays off from a few dozen grasps on.
 """
 
 from __future__ import annotations
 
 import math
 import multiprocessing
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -51,6 +54,7 @@ __all__ = [
     "DIRECTIONS",
     "DIRECTION_NAMES",
     "HOLD_ROTATION",
+    "HOLD_ROTATION_DEG",
     "HOLD_TRANSLATION",
     "SETTLE_TIME",
     "SHAKE_TIME",
@@ -70,7 +74,8 @@ SETTLE_TIME = 0.5  # s: squeeze without gravity
 SHAKE_TIME = 1.0  # s: each gravity direction
 CHECK_STEPS = 10  # steps between displacement checks during a shake
 HOLD_TRANSLATION = 0.02  # m
-HOLD_ROTATION = math.radians(15.0)  # rad
+HOLD_ROTATION_DEG = 15.0  # degrees
+HOLD_ROTATION = math.radians(HOLD_ROTATION_DEG)  # rad
 DIRECTIONS = np.array(
     [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]], dtype=np.float64
 )
@@ -216,6 +221,11 @@ class GraspTestResult:
 
 
 # ------------------------------------------------------------------ worker processes
+# "fork" on Linux: no start-up imports, and no need for an ``if __name__ == "__main__"`` guard in the
+# calling script (spawned children re-import the main module; an unguarded script then hangs the pool).
+# Workers only run MuJoCo and numpy, never torch, so forking beside torch's thread pool is safe.
+# Elsewhere (macOS, Windows) "spawn": the caller's script needs the usual main guard there.
+_START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 _WORKER_SCENE: SimScene | None = None
 _WORKER_DATA: mujoco.MjData | None = None
 
@@ -235,7 +245,7 @@ def _simulate_all(scene: SimScene, items: list[tuple], workers: int) -> list[dic
         data = scene.new_data()
         return [simulate_grasp(scene, data, *item) for item in items]
     workers = min(workers, len(items))
-    ctx = multiprocessing.get_context("spawn")  # safe beside torch threads; workers import only mujoco
+    ctx = multiprocessing.get_context(_START_METHOD)
     chunk = max(1, len(items) // (4 * workers))
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(scene,)) as pool:
         return list(pool.map(_run_item, items, chunksize=chunk))

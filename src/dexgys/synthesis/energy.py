@@ -26,11 +26,16 @@ Two pieces:
                       DexGraspNet picks its contacts at random and switches them in MALA; here the
                       intent fixes which fingers touch, so the contacts are the role fingers' and the
                       term only asks their normals to oppose each other.
-  ``penetration``     hand surface points inside the object: ``sum relu(margin - sdf)`` (the cheap
-                      direction; object points inside the hand are checked exactly afterwards).
+  ``penetration``     the hand as swept spheres along its geoms' medial axes (capsule segments, box
+                      mid-planes; :meth:`LinkPoints.swept_spheres`): ``sum relu(r + margin - sdf)``
+                      at the sphere centres. One field lookup per sphere measures how deep the object
+                      reaches into the hand -- the direction the validator checks -- at the cost of
+                      the cheap direction (about 300 lookups per hand); hand *surface* points miss
+                      thin rims and edges that slip between them (measured: 80 % of mug grasps
+                      failed the exact 5 mm check with 512 surface points).
   ``self_penetration`` :meth:`HandModel.self_penetration` (keypoint spheres).
   ``joint_limits``    :meth:`HandModel.joint_limit_violation` (the optimiser also clamps).
-  ``free_parts``      hand surface points closer than :data:`FREE_CLEARANCE` to a part the spec
+  ``free_parts``      hand spheres closer than :data:`FREE_CLEARANCE` to a part the spec
                       leaves free: ``sum relu(clearance - sdf_free)``.
   ``other_parts``     the same, mild, for parts that are neither targets nor free, with
                       :data:`OTHER_CLEARANCE`.
@@ -73,6 +78,7 @@ PENETRATION_MARGIN = 0.001  # m: hand surface points are pushed this far out of 
 FREE_CLEARANCE = 0.012  # m: hand points are kept this far from parts the spec leaves free
 OTHER_CLEARANCE = 0.004  # m: ... and (mildly) this far from non-target parts
 PALM_REACH = 0.05  # m: beyond this palm-centre distance from the object the palm is pulled back
+BOX_SHRINK = 0.5  # box swept spheres: the mid-plane rectangle is shrunk by this times the half-thickness
 TORQUE_LENGTH = 0.05  # m: lever arms of the force-closure torque are measured in this unit
 PALM_CENTRE = (0.011, -0.0111, 0.05)  # hand frame: the middle of the palmar face (shadow_hand.xml palm box)
 
@@ -278,43 +284,79 @@ class ObjectField:
 # --------------------------------------------------------------------------------------- hand points
 class LinkPoints:
     """A point set fixed in the hand's links, transformed with a precomputed ``forward_kinematics``
-    (one FK per optimisation step for all point sets). Built from public HandModel point sets: the
-    link-frame coordinates are recovered from the points at the zero pose."""
+    (one FK per optimisation step for all point sets). ``links`` ``(N,)`` and link-frame ``local``
+    ``(N, 3)``; ``radii`` ``(N,)`` for swept-sphere sets (zero otherwise)."""
 
-    def __init__(self, hand: HandModel, links: torch.Tensor, points_at_zero: torch.Tensor):
-        zero = torch.zeros(1, 6 + hand.n_dofs, dtype=hand.dtype, device=hand.device)
-        T = hand.forward_kinematics(zero)[0]
-        links = links.to(hand.device)
-        R, t = T[links, :3, :3], T[links, :3, 3]
-        self.local = torch.einsum("nji,nj->ni", R, points_at_zero.to(hand.device, hand.dtype) - t)
-        self.links = links
-        ids = links.tolist()
+    def __init__(self, links: torch.Tensor, local: torch.Tensor, radii: torch.Tensor | None = None):
+        order = torch.argsort(links, stable=True)
+        self.links, self.local = links[order], local[order]
+        self.radii = (radii[order] if radii is not None else torch.zeros(len(links), dtype=local.dtype, device=local.device))
+        self.order = order  # position in the given order of each stored point
+        ids = self.links.tolist()
         starts = [k for k in range(len(ids)) if k == 0 or ids[k] != ids[k - 1]]
         self.runs = [(ids[a], a, b) for a, b in zip(starts, starts[1:] + [len(ids)])]
 
     @classmethod
-    def surface(cls, hand: HandModel, index: torch.Tensor | None = None) -> LinkPoints:
+    def from_world(cls, hand: HandModel, links: torch.Tensor, points_at_zero: torch.Tensor) -> LinkPoints:
+        """From points given at the zero pose (public HandModel point sets)."""
         zero = torch.zeros(1, 6 + hand.n_dofs, dtype=hand.dtype, device=hand.device)
-        pts, links = hand.surface_points(zero)[0], hand.surface_point_links
-        if index is not None:
-            pts, links = pts[index], links[index]
-        return cls(hand, links, pts)
+        T = hand.forward_kinematics(zero)[0]
+        links = links.to(hand.device)
+        R, t = T[links, :3, :3], T[links, :3, 3]
+        local = torch.einsum("nji,nj->ni", R, points_at_zero.to(hand.device, hand.dtype) - t)
+        return cls(links, local)
 
     @classmethod
     def candidates(cls, hand: HandModel) -> LinkPoints:
+        """The hand's contact candidates, **kept in the hand's order** (no sorting needed: runs)."""
         zero = torch.zeros(1, 6 + hand.n_dofs, dtype=hand.dtype, device=hand.device)
-        return cls(hand, hand.contact_candidate_links, hand.contact_candidates(zero)[0])
+        pts = cls.from_world(hand, hand.contact_candidate_links, hand.contact_candidates(zero)[0])
+        return pts
 
     @classmethod
     def keypoints(cls, hand: HandModel) -> LinkPoints:
         zero = torch.zeros(1, 6 + hand.n_dofs, dtype=hand.dtype, device=hand.device)
-        return cls(hand, hand.penetration_keypoint_links, hand.penetration_keypoints(zero)[0])
+        pts = cls.from_world(hand, hand.penetration_keypoint_links, hand.penetration_keypoints(zero)[0])
+        pts.radii = hand.penetration_keypoint_radii.to(hand.device, hand.dtype)[pts.order]
+        return pts
+
+    @classmethod
+    def swept_spheres(cls, hand: HandModel, spacing: float = 0.004) -> LinkPoints:
+        """Every collision geom as spheres along its medial axis (capsule: its segment; box: the
+        mid-plane rectangle across its thinnest axis, shrunk by :data:`BOX_SHRINK` times that
+        half-thickness), ``spacing`` apart, each with the geom's radius (box: half-thickness). The
+        object penetrates the hand by about ``max(radius - sdf_object(centre))``: the exact test for
+        capsules up to sampling (``spacing^2 / 8 r`` < 0.3 mm here); for boxes exact on the broad
+        faces, at most 2.4 mm short at the edges and 5.6 mm too cautious beyond the narrow faces."""
+        links, local, radii = [], [], []
+        for g in hand.geom_primitives:
+            T = g.local_transform()
+            if g.type == "box":
+                half = np.asarray(g.size, dtype=np.float64)
+                thin = int(np.argmin(half))
+                r = float(half[thin])
+                ext = np.maximum(half - BOX_SHRINK * r, 0.0)
+                ext[thin] = 0.0
+                step = max(spacing, 0.5 * r)  # the sag between spheres is step^2 / 8 r
+                axes = [np.linspace(-e, e, max(1, int(math.ceil(2 * e / step)) + 1)) for e in ext]
+                grid = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
+            else:
+                r = float(g.size[0])
+                h = float(g.size[1]) if g.type == "capsule" else 0.0
+                z = np.linspace(-h, h, max(1, int(math.ceil(2 * h / spacing)) + 1))
+                grid = np.stack([np.zeros_like(z), np.zeros_like(z), z], -1)
+            pts = grid @ T[:3, :3].T + T[:3, 3]
+            links += [g.link] * len(pts)
+            local.append(pts)
+            radii += [r] * len(pts)
+        kw = dict(dtype=hand.dtype, device=hand.device)
+        return cls(torch.tensor(links, device=hand.device), torch.tensor(np.concatenate(local), **kw), torch.tensor(radii, **kw))
 
     def __len__(self) -> int:
         return len(self.links)
 
     def __call__(self, T: torch.Tensor) -> torch.Tensor:
-        """Link transforms ``(B, L, 4, 4)`` -> world points ``(B, N, 3)``."""
+        """Link transforms ``(B, L, 4, 4)`` -> world points ``(B, N, 3)`` (stored order)."""
         out = []
         for link, a, b in self.runs:
             out.append(torch.baddbmm(T[:, link, None, :3, 3], self.local[a:b].expand(T.shape[0], -1, -1),
@@ -327,8 +369,8 @@ class GraspEnergy:
     """The synthesis energy of an intent spec on an object field; call with a :class:`HandPose`.
 
     ``prior_joints`` ``(n,)`` and ``prior_weights`` ``(n,)`` come from
-    :func:`dexgys.synthesis.initialization.preshape`. ``n_surface`` hand surface points (an evenly
-    strided subset of the hand model's) are used for penetration and part clearance.
+    :func:`dexgys.synthesis.initialization.preshape`. Penetration and part clearance use the hand's
+    swept-sphere points (:meth:`LinkPoints.swept_spheres`, ``sphere_spacing`` apart).
     """
 
     def __init__(
@@ -339,7 +381,7 @@ class GraspEnergy:
         prior_joints: torch.Tensor,
         prior_weights: torch.Tensor,
         weights: EnergyWeights = EnergyWeights(),
-        n_surface: int = 512,
+        sphere_spacing: float = 0.004,
     ) -> None:
         self.hand, self.spec, self.weights = hand, spec, weights
         device = hand.device
@@ -358,15 +400,12 @@ class GraspEnergy:
         self.field_surface = field.with_channels(torch.stack([
             field.values[0], field.min_of_parts(spec.free_parts), field.min_of_parts(other)
         ]))
-        n_all = len(hand.surface_point_links)
-        stride = max(1, n_all // max(1, n_surface))
-        self.surface = LinkPoints.surface(hand, torch.arange(0, n_all, stride, device=device))
+        self.spheres = LinkPoints.swept_spheres(hand, sphere_spacing)
         self.candidates = LinkPoints.candidates(hand)
         self.keypoints = LinkPoints.keypoints(hand)
         i, j = torch.triu_indices(len(self.keypoints), len(self.keypoints), offset=1, device=device)
         keep = self.keypoints.links[i] != self.keypoints.links[j]
         self.kp_pairs = (i[keep], j[keep])
-        self.kp_radii = hand.penetration_keypoint_radii.to(device)
         self.palm_centre = torch.tensor(PALM_CENTRE, dtype=hand.dtype, device=device)
         self.prior_joints = prior_joints.to(device, hand.dtype)
         self.prior_weights = prior_weights.to(device, hand.dtype)
@@ -399,7 +438,8 @@ class GraspEnergy:
         if not groups:
             raise DexgysError(f"{spec.category}/{spec.intent}: no finger roles to synthesise")
         width = max(len(g) for g in groups)
-        self.group_index = torch.tensor([g + g[-1:] * (width - len(g)) for g in groups], device=device)
+        stored = torch.argsort(self.candidates.order).to(device)  # hand candidate index -> stored position
+        self.group_index = stored[torch.tensor([g + g[-1:] * (width - len(g)) for g in groups], device=device)]
         self.group_part = torch.tensor(parts, device=device)
         self.group_weight = torch.tensor(wts, dtype=hand.dtype, device=device)
         self.group_is_palm = torch.tensor(is_palm, device=device)
@@ -412,12 +452,12 @@ class GraspEnergy:
         T = self.hand.forward_kinematics(pose)
         terms: dict[str, torch.Tensor] = {}
 
-        # hand surface: penetration and clearance from free / other parts
-        surf = self.field_surface.sample(self.surface(T))  # (B, Ns, 3)
-        terms["penetration"] = torch.relu(PENETRATION_MARGIN - surf[..., 0]).sum(-1)
-        zero = surf.new_zeros(surf.shape[0])
-        terms["free_parts"] = torch.relu(FREE_CLEARANCE - surf[..., 1]).sum(-1) if self.has_free else zero
-        terms["other_parts"] = torch.relu(OTHER_CLEARANCE - surf[..., 2]).sum(-1) if self.has_other else zero
+        # the hand as swept spheres: penetration and clearance from free / other parts
+        gap = self.field_surface.sample(self.spheres(T)) - self.spheres.radii[:, None]  # (B, S, 3)
+        terms["penetration"] = torch.relu(PENETRATION_MARGIN - gap[..., 0]).sum(-1)
+        zero = gap.new_zeros(gap.shape[0])
+        terms["free_parts"] = torch.relu(FREE_CLEARANCE - gap[..., 1]).sum(-1) if self.has_free else zero
+        terms["other_parts"] = torch.relu(OTHER_CLEARANCE - gap[..., 2]).sum(-1) if self.has_other else zero
 
         # contacts of the role fingers (one per phalanx) and the palm
         cands = self.candidates(T)  # (B, C, 3)
@@ -442,7 +482,8 @@ class GraspEnergy:
         kp = self.keypoints(T)
         i, j = self.kp_pairs
         dist = (kp[:, i] - kp[:, j]).norm(dim=-1)
-        terms["self_penetration"] = torch.relu(self.kp_radii[i] + self.kp_radii[j] - dist).sum(-1)
+        radii = self.keypoints.radii
+        terms["self_penetration"] = torch.relu(radii[i] + radii[j] - dist).sum(-1)
         q = pose.joints
         terms["joint_limits"] = (torch.relu(q - self.hand.joint_upper) + torch.relu(self.hand.joint_lower - q)).sum(-1)
         terms["prior"] = (self.prior_weights * (q - self.prior_joints) ** 2).sum(-1)

@@ -8,12 +8,15 @@ seeded ``torch.Generator``:
    uses the sampled normal (for a trigger press only points facing away from the pressed part, so the
    palm sits behind it); ``top`` uses points whose normal points up and approaches along ``-z``;
    ``end`` approaches along the part's principal (long) axis, at the end farther from the other parts.
-   Points whose approach corridor is blocked (object within :data:`CLEARANCE_PROBE` along ``n``) are
-   skipped.
+   For side approaches of non-elongated parts, normals within :data:`SIDE_MAX_Z` of horizontal are
+   preferred (catalogue and OakInk objects stand upright, +z up), so a mug is held round its side and
+   not from below. Points whose approach corridor is blocked (the ray ``p + s n`` re-enters the object,
+   or is not :data:`CLEARANCE_PROBE` clear) are skipped: no palm inside a cup or a handle loop.
 2. **Orientation**: the palm (hand ``-y``) faces ``-n``. For an elongated part (principal-axis ratio
    above :data:`ELONGATED_RATIO`) the fingers (hand ``+z``) point across the long axis so that they
-   wrap around it (thumb towards either end); otherwise the roll about ``n`` is uniform. Then a small
-   random tilt.
+   wrap around it (thumb towards either end); a side approach of a squat part wraps round the
+   vertical (+z) the same way; otherwise (top and end approaches) the roll about ``n`` is uniform.
+   Then a small random tilt.
 3. **Joints**: the grasp type's preshape (:func:`preshape`) plus Gaussian jitter, clamped to limits.
 4. **Placement**: power-type grasps put the middle of the palm at :data:`POWER_GAP` (random in range)
    from ``p`` along ``n``; precision grasps (pinch, tripod, hook) put the centroid of the role
@@ -49,10 +52,12 @@ __all__ = [
 
 ANCHOR_SAMPLES = 4096  # object surface samples the anchors are drawn from (seed 0)
 ELONGATED_RATIO = 1.5  # principal std ratio above which a part counts as elongated
-POWER_GAP = (0.005, 0.03)  # m: palm-centre distance from the anchor for power-type grasps
+POWER_GAP = (0.015, 0.035)  # m: palm-centre distance from the anchor for power-type grasps
 PINCH_DEPTH = 0.015  # m: the pad centroid goes at most this deep below the anchor
 CLEARANCE_PROBE = (0.03, 0.012)  # m: the point n * 3 cm out must be at least 1.2 cm outside the object
 JOINT_JITTER = 0.08  # rad: std of the joint jitter
+SIDE_MAX_Z = 0.7  # side approaches of non-elongated parts prefer normals this horizontal ...
+SIDE_MIN_SHARE = 0.2  # ... when at least this share of the part's surface is that horizontal
 ROLL_JITTER = 0.25  # rad: std of the roll jitter of wrapping grasps
 TILT_JITTER = 0.12  # rad: std of the random tilt
 PALM_POINT = (0.008, -0.0111, 0.065)  # hand frame: palm point placed at the power gap (below the knuckles)
@@ -61,7 +66,7 @@ POWER_TYPES = ("power_wrap", "palm_top", "trigger_press")
 
 # preshape flexions (J2, J1, J0) of a finger, and thumb (THJ4, THJ3, THJ2, THJ1, THJ0)
 _FLEX = {
-    "wrap": (0.45, 0.45, 0.3),
+    "wrap": (0.1, 0.15, 0.1),
     "open": (0.3, 0.3, 0.2),
     "pinch": (0.45, 0.35, 0.2),
     "hook": (0.45, 1.0, 0.8),
@@ -69,7 +74,7 @@ _FLEX = {
     "curl": (1.2, 1.3, 0.8),
 }
 _THUMB = {
-    "wrap": (0.9, 0.8, 0.0, 0.2, -0.3),
+    "wrap": (0.8, 0.2, 0.0, 0.2, -0.2),
     "pinch": (0.8, 1.0, 0.0, 0.2, -0.3),
     "rest": (0.3, 0.3, 0.0, 0.0, -0.2),
 }
@@ -232,16 +237,18 @@ def initial_poses(
                 keep = (nrm_all * to_press).sum(1) < -0.2
         if elongated:
             keep &= np.abs(nrm_all @ axis) < 0.5  # not the end caps
+        else:
+            side = np.abs(nrm_all[:, 2]) <= SIDE_MAX_Z  # objects stand upright (+z) in their frame
+            if side.mean() >= SIDE_MIN_SHARE:
+                keep &= side
         if keep.sum() < 8:
             keep = np.ones(len(pts_all), dtype=bool)
         cand_p, cand_n = pts_all[keep], nrm_all[keep]
     cand_p = torch.as_tensor(cand_p, dtype=f64)
     cand_n = torch.as_tensor(cand_n, dtype=f64)
 
-    # ---- corridor check: room for the hand in front of the anchor
-    with torch.no_grad():
-        probe = (cand_p + CLEARANCE_PROBE[0] * cand_n).float().to(field.device)
-        clear = (field.sample(probe)[:, 0] > CLEARANCE_PROBE[1]).cpu()
+    # ---- corridor check: the ray out of the anchor leaves the object (no palm inside a cup or a loop)
+    clear = _corridor_clear(field, cand_p, cand_n)
     if clear.sum() >= 4:
         cand_p, cand_n = cand_p[clear], cand_n[clear]
     pick = torch.randint(len(cand_p), (batch_size,), generator=g)
@@ -249,6 +256,8 @@ def initial_poses(
 
     # ---- orientation
     B = batch_size
+    if spec.approach == "side" and not elongated:
+        axis, elongated = np.array([0.0, 0.0, 1.0]), True  # upright object: wrap round the vertical
     if elongated:
         u = torch.as_tensor(axis, dtype=f64).expand(B, 3)
         z_hint = torch.cross(u, n, dim=-1)
@@ -288,6 +297,19 @@ def initial_poses(
     t = target - (R @ local[..., None])[..., 0]
     pose = HandPose(t, R, q)
     return InitialPoses(pose, q0, prior_w, p, n)
+
+
+def _corridor_clear(field: ObjectField, p: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+    """``(K,)`` bool: the object SDF along ``p + s n`` stays positive for ``s`` up to four times
+    :data:`CLEARANCE_PROBE` ``[0]`` (12 cm: wider than a cup) and is at least
+    :data:`CLEARANCE_PROBE` ``[1]`` from ``s =`` :data:`CLEARANCE_PROBE` ``[0]`` on."""
+    reach, room = CLEARANCE_PROBE
+    s = torch.linspace(0.25 * reach, 4.0 * reach, 16, dtype=p.dtype)
+    probe = p[:, None] + s[None, :, None] * n[:, None]
+    with torch.no_grad():
+        d = field.sample(probe.float().to(field.device))[..., 0].cpu()
+    at = int(torch.argmin((s - reach).abs()))
+    return (d > 0.002).all(-1) & (d[:, at:] > room).all(-1)
 
 
 def _mid_depth(field: ObjectField, p: torch.Tensor, n: torch.Tensor, reach: float = 0.05, steps: int = 26) -> torch.Tensor:

@@ -929,7 +929,7 @@ def _toothbrush(rng: np.random.Generator) -> list[Part]:
     arc = [(-half[0] * math.sin(t), half[0] * math.cos(t)) for t in np.linspace(0, math.pi, 9)[1:-1]]
     poly = [(x, y) for x, y in zip(xs, half)][::-1] + arc + [(x, -y) for x, y in zip(xs, half)]
     tg = _u(rng, 0.004, 0.0065)
-    grip = Extrusion(poly, tg, min(0.0035, 0.8 * tg))
+    grip = Extrusion(poly, tg, min(0.003, 0.7 * tg))
     # neck and head, pitched up by a small angle at the end of the grip
     pitch = _u(rng, 0.0, 0.14)
     d = np.array([math.cos(pitch), 0.0, math.sin(pitch)])
