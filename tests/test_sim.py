@@ -22,15 +22,6 @@ BAR_RADIUS, BAR_HALF = 0.025, 0.04
 PALM_HALF_THICKNESS = 0.0111  # palm box half-extent along y (shadow_hand.xml)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """The torch work here is many tiny batches: one thread is faster, and much faster on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def hand():
     return load_hand()
@@ -127,6 +118,8 @@ def test_grasp_test_is_deterministic_and_worker_independent(hand, bar, scene, po
         np.testing.assert_array_equal(a.held, other.held)
         np.testing.assert_array_equal(a.translation, other.translation)
         np.testing.assert_array_equal(a.squeeze_translation, other.squeeze_translation)
+    q1 = ql.grasp_q1(hand, bar, recs)
+    np.testing.assert_array_equal(q1, ql.grasp_q1(hand, bar, recs, workers=2))
 
 
 def test_grasp_test_rejects_bad_input(hand, bar, scene):

@@ -30,6 +30,7 @@ _EXPORTS = {
     "quality_metrics": "quality",
     "MAX_PENETRATION": "quality",
     "close_fingers": "closing",
+    "approach_palm": "closing",
     "evaluate_grasps": "evaluate",
     "SimReport": "evaluate",
     "protocol_constants": "evaluate",

@@ -31,22 +31,20 @@ frame, see :mod:`dexgys.sim.scene`), the 22 joints are position servos, the obje
 
 Results are deterministic: each grasp starts from ``mj_resetData``, so the outcome does not depend on
 the order of grasps or on the number of worker processes. ``workers`` > 1 runs grasps in a process
-pool (forked on Linux; spawned elsewhere, where the calling script needs an
+pool (:mod:`dexgys.sim._pool`: forked on Linux; spawned elsewhere, where the calling script needs an
 ``if __name__ == "__main__":`` guard); it pays off from a few dozen grasps on.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
-import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import mujoco
 import numpy as np
 
 from dexgys.errors import DexgysError
+from dexgys.sim._pool import pool_map
 from dexgys.sim.scene import GRAVITY, TIMESTEP, SimScene, quat_angle
 
 __all__ = [
@@ -221,11 +219,6 @@ class GraspTestResult:
 
 
 # ------------------------------------------------------------------ worker processes
-# "fork" on Linux: no start-up imports, and no need for an ``if __name__ == "__main__"`` guard in the
-# calling script (spawned children re-import the main module; an unguarded script then hangs the pool).
-# Workers only run MuJoCo and numpy, never torch, so forking beside torch's thread pool is safe.
-# Elsewhere (macOS, Windows) "spawn": the caller's script needs the usual main guard there.
-_START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 _WORKER_SCENE: SimScene | None = None
 _WORKER_DATA: mujoco.MjData | None = None
 
@@ -238,17 +231,6 @@ def _init_worker(scene: SimScene) -> None:
 
 def _run_item(item: tuple) -> dict:
     return simulate_grasp(_WORKER_SCENE, _WORKER_DATA, *item)
-
-
-def _simulate_all(scene: SimScene, items: list[tuple], workers: int) -> list[dict]:
-    if workers <= 1 or len(items) <= 1:
-        data = scene.new_data()
-        return [simulate_grasp(scene, data, *item) for item in items]
-    workers = min(workers, len(items))
-    ctx = multiprocessing.get_context(_START_METHOD)
-    chunk = max(1, len(items) // (4 * workers))
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(scene,)) as pool:
-        return list(pool.map(_run_item, items, chunksize=chunk))
 
 
 def test_grasps(hand, obj, grasps, *, workers: int = 1, scene: SimScene | None = None) -> GraspTestResult:
@@ -275,7 +257,7 @@ def test_grasps(hand, obj, grasps, *, workers: int = 1, scene: SimScene | None =
         bodies = scene.link_bodies[contacts.links[mask]]
         items.append((t[b], R[b], q[b], bodies, contacts.hand_points[b, mask], -contacts.normals[b, mask]))
         index.append(b)
-    outcomes = _simulate_all(scene, items, workers)
+    outcomes = pool_map(_run_item, items, workers, _init_worker, (scene,))
 
     held = np.zeros((B, 6), dtype=bool)
     trans = np.full((B, 6), np.nan)

@@ -105,8 +105,8 @@ class EnergyWeights:
     contact: float = 1.0
     palm: float = 1.0
     force_closure: float = 0.05
-    penetration: float = 20.0
-    self_penetration: float = 5.0
+    penetration: float = 5.0
+    self_penetration: float = 1.0
     joint_limits: float = 5.0
     free_parts: float = 10.0
     other_parts: float = 1.0

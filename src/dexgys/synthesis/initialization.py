@@ -21,7 +21,11 @@ seeded ``torch.Generator``:
 4. **Placement**: power-type grasps put the middle of the palm at :data:`POWER_GAP` (random in range)
    from ``p`` along ``n``; precision grasps (pinch, tripod, hook) put the centroid of the role
    fingers' pads on the line ``p - s n`` at the part's local mid-depth (at most
-   :data:`PINCH_DEPTH`), so the fingers straddle the part.
+   :data:`PINCH_DEPTH`), so the fingers straddle the part. A trigger press puts the palm behind the
+   hold part (anchor normals pointing away from the pressed part, cosine below
+   :data:`PRESS_BEHIND`), turns the thumb side of the hand (thumb, then forefinger) towards the
+   pressed part, and slides the hand along that axis until the pressing finger's row is level with
+   the pressed part.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ __all__ = [
 ANCHOR_SAMPLES = 4096  # object surface samples the anchors are drawn from (seed 0)
 ELONGATED_RATIO = 1.5  # principal std ratio above which a part counts as elongated
 POWER_GAP = (0.015, 0.035)  # m: palm-centre distance from the anchor for power-type grasps
+PRESS_BEHIND = -0.6  # trigger press: the palm anchor normal points away from the pressed part (cosine below this)
 PINCH_DEPTH = 0.015  # m: the pad centroid goes at most this deep below the anchor
 CLEARANCE_PROBE = (0.03, 0.012)  # m: the point n * 3 cm out must be at least 1.2 cm outside the object
 JOINT_JITTER = 0.08  # rad: std of the joint jitter
@@ -133,6 +138,15 @@ def preshape(hand: HandModel, spec: IntentSpec) -> tuple[torch.Tensor, torch.Ten
     return torch.clamp(q, lower, upper), wts
 
 
+def press_finger(spec: IntentSpec) -> str | None:
+    """The pressing finger of a trigger press: the role finger alone on its part (None otherwise)."""
+    if spec.grasp_type != "trigger_press":
+        return None
+    parts = list(spec.finger_roles.values())
+    alone = [f for f, p in spec.finger_roles.items() if f in DIGITS and parts.count(p) == 1]
+    return alone[0] if alone else None
+
+
 def anchor_part(spec: IntentSpec) -> str:
     """The part the palm is placed against (see the module docstring)."""
     roles = spec.finger_roles
@@ -207,6 +221,10 @@ def initial_poses(
     axis, ratio = _principal_axis(pts_all)
     elongated = ratio > ELONGATED_RATIO
     part_centre = pts_all.mean(0)
+    press = press_finger(spec)
+    press_centre = None
+    if press is not None:
+        press_centre = sample.points[sample.labels == obj.part_index(spec.finger_roles[press])].mean(0)
 
     # ---- candidate anchors and approach directions
     if spec.approach == "top":
@@ -228,13 +246,12 @@ def initial_poses(
         elongated = False  # the roll about the long axis is free
     else:
         keep = np.ones(len(pts_all), dtype=bool)
-        if spec.grasp_type == "trigger_press":
-            press = [p for f, p in spec.finger_roles.items() if list(spec.finger_roles.values()).count(p) == 1]
-            if press:
-                pc = sample.points[sample.labels == obj.part_index(press[0])].mean(0)
+        if press is not None:
+            pc = press_centre
+            if True:
                 to_press = pc - pts_all
                 to_press /= np.linalg.norm(to_press, axis=1, keepdims=True).clip(1e-9)
-                keep = (nrm_all * to_press).sum(1) < -0.2
+                keep = (nrm_all * to_press).sum(1) < PRESS_BEHIND
         if elongated:
             keep &= np.abs(nrm_all @ axis) < 0.5  # not the end caps
         else:
@@ -270,6 +287,16 @@ def initial_poses(
         z_hint = _perpendicular(n)
         roll = 2.0 * math.pi * torch.rand(B, generator=g, dtype=f64)
     z_hint = _rotate(z_hint / z_hint.norm(dim=-1, keepdim=True).clamp_min(1e-9), n, roll)
+    if press is not None:
+        # thumb side (hand +x: thumb, then forefinger) towards the pressed part, so that the finger
+        # next to the thumb is the one nearest to it
+        away = torch.as_tensor(press_centre, dtype=f64) - p
+        away = away - (away * n).sum(-1, keepdim=True) * n
+        ok = away.norm(dim=-1) > 1e-3
+        x_hint = away / away.norm(dim=-1, keepdim=True).clamp_min(1e-9)
+        x_hint = _rotate(x_hint, n, ROLL_JITTER * torch.randn(B, generator=g, dtype=f64))
+        z_from_x = torch.cross(x_hint, n, dim=-1)  # x = n cross z  =>  z = x cross n
+        z_hint = torch.where(ok[:, None], z_from_x, z_hint)
     R = _frame(n, z_hint)
     tilt = TILT_JITTER * torch.randn(B, 3, generator=g, dtype=f64)
     R = _axis_angle(tilt) @ R
@@ -295,6 +322,16 @@ def initial_poses(
         depth = _mid_depth(field, p, n)
         target = p - torch.clamp(depth, max=PINCH_DEPTH)[:, None] * n
     t = target - (R @ local[..., None])[..., 0]
+    if press is not None:
+        # slide the hand along its thumb axis (the wrap axis) until the press finger's row is level
+        # with the pressed part
+        finger = hand.finger_names.index(press)
+        zero_t = HandPose(torch.zeros(B, 3, dtype=f64), torch.eye(3, dtype=f64).expand(B, 3, 3), q)
+        pad = hand64.pad_points(zero_t)[:, hand64.pad_fingers == finger].mean(1)
+        pad_world = (R @ pad[..., None])[..., 0] + t
+        x_axis = R[:, :, 0]
+        shift = ((torch.as_tensor(press_centre, dtype=f64) - pad_world) * x_axis).sum(-1, keepdim=True)
+        t = t + shift * x_axis
     pose = HandPose(t, R, q)
     return InitialPoses(pose, q0, prior_w, p, n)
 
