@@ -82,7 +82,7 @@ def evaluate_grasps(hand, obj, grasps, *, workers: int = 1, scene: sc.SimScene |
     """Physics test, Q1 and max penetration of ``grasps`` ``(B, 6+n)`` (or a HandPose) on ``obj``."""
     pose = hand.as_pose(grasps)
     physics = gt.test_grasps(hand, obj, pose, workers=workers, scene=scene)
-    quality = ql.quality_metrics(hand, obj, pose, workers=workers)
+    quality = ql.quality_metrics(hand, obj, pose, workers=workers, penetration=physics.penetration)
     rows = []
     for b in range(pose.batch_size):
         rows.append({

@@ -233,13 +233,20 @@ def max_penetration(
 
 
 def quality_metrics(
-    hand: HandModel, obj: GraspObject, pose: HandPose | torch.Tensor, *, workers: int = 1
+    hand: HandModel,
+    obj: GraspObject,
+    pose: HandPose | torch.Tensor,
+    *,
+    workers: int = 1,
+    penetration: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """``{"q1", "penetration", "valid_q1", "n_contacts"}`` arrays ``(B,)`` (penetration in metres)."""
+    """``{"q1", "penetration", "valid_q1", "n_contacts"}`` arrays ``(B,)`` (penetration in metres).
+
+    ``penetration`` reuses max penetrations already computed (e.g. ``GraspTestResult.penetration``)."""
     pose = hand.as_pose(pose)
     contacts = link_contacts(hand, obj, pose)
     q1 = grasp_q1(hand, obj, pose, contacts, workers=workers)
-    pen = max_penetration(hand, obj, pose)
+    pen = max_penetration(hand, obj, pose) if penetration is None else np.asarray(penetration, dtype=np.float64)
     return {
         "q1": q1,
         "penetration": pen,
