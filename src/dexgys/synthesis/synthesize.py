@@ -71,7 +71,7 @@ class SynthesisConfig:
     sphere_spacing: float = 0.004  # m: spacing of the hand swept spheres in the optimisation loop
     q1_threshold: float = Q1_THRESHOLD
     physics: bool = True  # run the MuJoCo test (False: accept after Q1)
-    workers: int = 1  # MuJoCo worker processes
+    workers: int = 1  # MuJoCo worker processes (0: simulate in this process, no overlap)
 
 
 @dataclass
@@ -189,23 +189,39 @@ def _init_worker(scene) -> None:
     _WORKER["data"] = scene.new_data()
 
 
-def _simulate_item(item: tuple) -> dict:
+def _simulate_item(item: tuple) -> tuple[dict, float]:
     from dexgys.sim.grasp_test import simulate_grasp
 
-    return simulate_grasp(_WORKER["scene"], _WORKER["data"], *item)
+    t = time.process_time()
+    out = simulate_grasp(_WORKER["scene"], _WORKER["data"], *item)
+    return out, time.process_time() - t
 
 
-def _simulate(scene, items: list[tuple], workers: int) -> list[dict]:
-    from dexgys.sim.grasp_test import simulate_grasp
+class _Physics:
+    """Runs :func:`dexgys.sim.grasp_test.simulate_grasp` inline (``workers=0``) or in ``workers``
+    spawned processes, asynchronously, so that the optimisation of the next batch overlaps it."""
 
-    if workers <= 1 or len(items) <= 1:
-        data = scene.new_data()
-        return [simulate_grasp(scene, data, *item) for item in items]
-    workers = min(workers, len(items))
-    ctx = multiprocessing.get_context("spawn")
-    chunk = max(1, len(items) // (4 * workers))
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(scene,)) as pool:
-        return list(pool.map(_simulate_item, items, chunksize=chunk))
+    def __init__(self, scene, workers: int):
+        self.scene = scene
+        self.pool = None
+        if workers > 0:
+            ctx = multiprocessing.get_context("spawn")  # safe beside torch threads
+            self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(scene,))
+        else:
+            _init_worker(scene)
+
+    def submit(self, items: list[tuple]) -> list:
+        if self.pool is None:
+            return [_simulate_item(item) for item in items]
+        return [self.pool.submit(_simulate_item, item) for item in items]
+
+    @staticmethod
+    def result(handle) -> tuple[dict, float]:
+        return handle if isinstance(handle, tuple) else handle.result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
 
 
 # ------------------------------------------------------------------------------------------ main
@@ -221,15 +237,23 @@ def synthesize_grasps(
 ) -> SynthesisResult:
     """Synthesise grasps of ``obj`` for ``spec`` (an :class:`IntentSpec`, or an intent name looked up
     for ``obj.category``): ``n_candidates`` initial poses (seeded by ``seed``), optimised in batches of
-    ``config.batch_size`` on ``device``, then validated (module docstring). Deterministic for a given
-    (object, spec, n_candidates, seed, config)."""
+    ``config.batch_size`` on ``device``, then validated (module docstring). The physics test of one
+    batch runs in ``config.workers`` processes while the next batch is optimised (``workers=0``: in
+    this process). Deterministic for a given (object, spec, n_candidates, seed, config): the result
+    does not depend on ``workers`` or timing.
+
+    ``timings`` are wall-clock seconds of this process per stage, except ``physics``, which is the
+    CPU time spent simulating (in the workers when there are any), and ``physics_wait``, the wall time
+    this process waited for the workers after its own work was done."""
     if isinstance(spec, str):
         if not obj.category:
             raise DexgysError(f"object {obj.name!r} has no category; pass an IntentSpec")
         spec = get_intent_spec(obj.category, spec)
     if n_candidates < 1:
         raise DexgysError(f"n_candidates must be positive, got {n_candidates}")
-    timings = {k: 0.0 for k in ("field", "init", "optimise", *STAGES)}
+    if config.batch_size < 1:
+        raise DexgysError(f"batch_size must be positive, got {config.batch_size}")
+    timings = {k: 0.0 for k in ("field", "init", "optimise", *STAGES, "physics_wait")}
     t0 = time.perf_counter()
     base_hand = hand if hand is not None else load_hand()
     cpu_hand = base_hand.to("cpu", torch.float32)
@@ -241,46 +265,77 @@ def synthesize_grasps(
     generator = torch.Generator().manual_seed(int(seed))
     rejected = {k: 0 for k in STAGES}
     reasons: dict[str, int] = {}
-    grasps: list[SynthesizedGrasp] = []
-    for start in range(0, n_candidates, config.batch_size):
-        size = min(config.batch_size, n_candidates - start)
+    physics = _Physics(_scene(cpu_hand, obj), config.workers) if config.physics else None
+    pending = []
+    try:
+        for start in range(0, n_candidates, config.batch_size):
+            size = min(config.batch_size, n_candidates - start)
+            t = time.perf_counter()
+            init = initial_poses(cpu_hand, obj, field_cpu, spec, size, generator)
+            energy = GraspEnergy(run_hand, field_dev, spec, init.prior_joints, init.prior_weights,
+                                 config.weights, config.sphere_spacing)
+            timings["init"] += time.perf_counter() - t
+            t = time.perf_counter()
+            result = optimize_grasps(energy, init.pose, config.optimizer)
+            timings["optimise"] += time.perf_counter() - t
+            pose = result.pose.to("cpu", torch.float32)
+            survivors = _screen(cpu_hand, obj, field_cpu, spec, pose, config, timings, rejected, reasons)
+            handles = []
+            if physics is not None and survivors["items"]:
+                t = time.perf_counter()
+                handles = physics.submit(survivors["items"])
+                timings["physics_wait"] += time.perf_counter() - t  # inline runs count as waiting
+            pending.append((start, pose, result.energy.cpu(), survivors, handles))
+        grasps: list[SynthesizedGrasp] = []
         t = time.perf_counter()
-        init = initial_poses(cpu_hand, obj, field_cpu, spec, size, generator)
-        energy = GraspEnergy(run_hand, field_dev, spec, init.prior_joints, init.prior_weights,
-                             config.weights, config.sphere_spacing)
-        timings["init"] += time.perf_counter() - t
-        t = time.perf_counter()
-        result = optimize_grasps(energy, init.pose, config.optimizer)
-        timings["optimise"] += time.perf_counter() - t
-        pose = result.pose.to("cpu", torch.float32)
-        grasps += _validate(cpu_hand, obj, field_cpu, spec, pose, result.energy.cpu(), start, config,
-                            timings, rejected, reasons)
+        for start, pose, energy_b, surv, handles in pending:
+            n = len(surv["alive"])
+            held = np.ones((n, 6), dtype=bool)
+            for k, handle in zip(surv["sim_index"], handles):
+                out, cpu = _Physics.result(handle)
+                held[k] = out["held"]
+                timings["physics"] += cpu
+            ok = surv["q1_ok"].copy()
+            if physics is not None:
+                passed = held.all(1)
+                rejected["physics"] += int((ok & ~passed).sum())
+                ok &= passed
+            records = pose.to_record().double().numpy()
+            for k in np.nonzero(ok)[0]:
+                b = int(surv["alive"][k])
+                grasps.append(SynthesizedGrasp(records[b].copy(), float(surv["q1"][k]), float(surv["pen"][b]),
+                                               float(energy_b[b]), surv["facts"][k], held[k].copy(), start + b))
+        timings["physics_wait"] += time.perf_counter() - t
+    finally:
+        if physics is not None:
+            physics.close()
     return SynthesisResult(obj.name, spec, grasps, n_candidates, rejected, reasons, timings, int(seed))
 
 
-def _validate(hand, obj, field, spec, pose: HandPose, energy, offset, config, timings, rejected, reasons):
+def _screen(hand, obj, field, spec, pose: HandPose, config, timings, rejected, reasons) -> dict:
+    """Penetration, contact facts and Q1 of a batch (exact); the physics items of the survivors."""
     from dexgys.sim.quality import max_penetration, q1_from_contacts
 
     B = pose.batch_size
-    alive = np.arange(B)
-
+    out = {"alive": np.zeros(0, dtype=np.int64), "items": [], "sim_index": [], "facts": [], "q1": np.zeros(0),
+           "q1_ok": np.zeros(0, dtype=bool), "pen": np.zeros(B)}
     # 1. exact penetration
     t = time.perf_counter()
     pen = max_penetration(hand, obj, pose)
+    out["pen"] = pen
     ok = pen <= MAX_PENETRATION
     rejected["penetration"] += int((~ok).sum())
-    alive = alive[ok]
+    alive = np.arange(B)[ok]
     timings["penetration"] += time.perf_counter() - t
     if len(alive) == 0:
-        return []
+        return out
 
     # 2. contact facts against the spec
     t = time.perf_counter()
-    sub = pose[torch.as_tensor(alive)]
-    dist = exact_hand_distances(hand, obj, sub, field)
+    dist = exact_hand_distances(hand, obj, pose[torch.as_tensor(alive)], field)
     facts = contact_facts(hand, obj, distances=dist)
     keep = []
-    for k, f in enumerate(facts):
+    for f in facts:
         why = spec_violations(f, spec)
         for r in why:
             reasons[r] = reasons.get(r, 0) + 1
@@ -291,43 +346,30 @@ def _validate(hand, obj, field, spec, pose: HandPose, energy, offset, config, ti
     idx = torch.as_tensor(np.nonzero(keep)[0])
     dist.points, dist.parts, dist.screened = dist.points[idx], dist.parts[idx], dist.screened[idx]
     timings["contacts"] += time.perf_counter() - t
+    out["alive"], out["facts"] = alive, facts
     if len(alive) == 0:
-        return []
+        return out
 
-    # 3. Q1
+    # 3. Q1 (the per-link contacts also drive the physics squeeze, as in sim.grasp_test.test_grasps)
     t = time.perf_counter()
     lc = fast_link_contacts(hand, obj, dist)
     q1 = np.array([q1_from_contacts(lc.object_points[b, lc.mask[b]], lc.normals[b, lc.mask[b]]) for b in range(len(alive))])
-    ok = q1 >= config.q1_threshold
-    rejected["q1"] += int((~ok).sum())
+    q1_ok = q1 >= config.q1_threshold
+    rejected["q1"] += int((~q1_ok).sum())
+    out["q1"], out["q1_ok"] = q1, q1_ok
     timings["q1"] += time.perf_counter() - t
 
-    # 4. physics
-    t = time.perf_counter()
-    held = np.ones((len(alive), 6), dtype=bool)
-    sel = np.nonzero(ok)[0]
-    if config.physics and len(sel):
+    # 4. physics items of the survivors
+    if config.physics:
+        from dexgys.sim.scene import build_scene  # noqa: F401  (the scene is cached by _scene)
+
         scene = _scene(hand, obj)
-        sub = pose[torch.as_tensor(alive[sel])]
-        tr = sub.translation.double().numpy()
-        R = sub.rotation.double().numpy()
-        q = sub.joints.double().numpy()
-        items = []
+        sel = np.nonzero(q1_ok)[0]
+        sub = pose[torch.as_tensor(alive[sel])] if len(sel) else None
         for k, b in enumerate(sel):
             m = lc.mask[b]
-            items.append((tr[k], R[k], q[k], scene.link_bodies[lc.links[m]], lc.hand_points[b, m], -lc.normals[b, m]))
-        outcomes = _simulate(scene, items, config.workers)
-        for k, out in zip(sel, outcomes):
-            held[k] = out["held"]
-        passed = held[sel].all(1)
-        rejected["physics"] += int((~passed).sum())
-        ok[sel[~passed]] = False
-    timings["physics"] += time.perf_counter() - t
-
-    records = pose.to_record().double().numpy()
-    out = []
-    for k in np.nonzero(ok)[0]:
-        b = int(alive[k])
-        out.append(SynthesizedGrasp(records[b].copy(), float(q1[k]), float(pen[b]), float(energy[b]), facts[k],
-                                    held[k].copy(), offset + b))
+            out["items"].append((sub.translation[k].double().numpy(), sub.rotation[k].double().numpy(),
+                                 sub.joints[k].double().numpy(), scene.link_bodies[lc.links[m]],
+                                 lc.hand_points[b, m], -lc.normals[b, m]))
+        out["sim_index"] = list(sel)
     return out
