@@ -54,6 +54,10 @@ class BuildConfig:
         supported = intents_for(category)
         return [i for i in supported if i in self.intents] if self.intents else supported
 
+    def as_json(self) -> dict:
+        """The settings as they read back from JSON (tuples become lists)."""
+        return json.loads(json.dumps(asdict(self)))
+
     def units(self) -> list[tuple[str, int]]:
         return [(c, s) for c in self.categories for s in range(self.objects_per_category)]
 
@@ -183,7 +187,7 @@ def build_units(config: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1),
     todo = [u for u in mine if not unit_path(out, *u).exists()]
     for category, seed in mine:
         path = unit_path(out, category, seed)
-        if path.exists() and read_json_gz(path).get("config") != asdict(config):
+        if path.exists() and read_json_gz(path).get("config") != config.as_json():
             raise DexgysError(f"{path} was built with other settings; use a new --out or the same options")
     from tqdm import tqdm
 

@@ -1,0 +1,100 @@
+"""Dataset builder bookkeeping: shards, resume, atomic units, deterministic merge, object-level split.
+
+The synthesis itself is replaced by a small deterministic stand-in here (its own tests live in
+test_synthesis.py); these tests are about what the builder does with units.
+"""
+
+import gzip
+import hashlib
+
+import pytest
+
+from dexgys.data import builder
+from dexgys.data.builder import BuildConfig, build_units, merge_dataset, parse_shard, read_json_gz, split_of, unit_path
+from dexgys.errors import DexgysError
+
+CALLS = []
+
+
+def fake_unit(category, seed, config):
+    CALLS.append((category, seed))
+    records = [{"cate_id": category, "obj_id": f"{category}:{seed}", "action_id": "0002", "guidance": f"g{seed}-{k}",
+                "dex_grasp": [float(seed)] * 28} for k in range(config.grasps_per_intent)]
+    return {"format_version": 1, "config": builder.asdict(config),
+            "object": {"name": f"{category}:{seed}", "category": category, "seed": seed},
+            "records": records, "stats": {"hold": {"accepted": len(records)}}}
+
+
+@pytest.fixture(autouse=True)
+def stand_in(monkeypatch):
+    CALLS.clear()
+    monkeypatch.setattr(builder, "build_unit", fake_unit)
+
+
+CONFIG = BuildConfig(("mug", "bottle"), objects_per_category=5, grasps_per_intent=2)
+
+
+def test_parse_shard():
+    assert parse_shard(None) == (0, 1) and parse_shard("2/4") == (2, 4)
+    for bad in ("4/4", "x", "1/0", "-1/2"):
+        with pytest.raises(DexgysError):
+            parse_shard(bad)
+
+
+def test_split_is_by_object_and_about_a_fifth():
+    names = [f"mug:{s}" for s in range(50)]
+    splits = [split_of(n, 50) for n in names]
+    assert splits.count("test") == 10
+    assert splits == [split_of(n, 50) for n in names]
+    assert split_of("mug:0", 1) == "train"
+
+
+def test_shards_resume_and_merge_deterministically(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    first = build_units(CONFIG, a, (0, 2), progress=False)
+    assert first["built"] == 5 and len(CALLS) == 5
+    with pytest.raises(DexgysError, match="not built yet"):
+        merge_dataset(CONFIG, a)
+    build_units(CONFIG, a, (1, 2), progress=False)
+    again = build_units(CONFIG, a, (0, 1), progress=False)  # everything exists: nothing is redone
+    assert again == {"units_in_shard": 10, "built": 0, "skipped": 10, "new_records": 0} and len(CALLS) == 10
+    summary = merge_dataset(CONFIG, a)
+    assert summary["train_records"] + summary["test_records"] == 20 and summary["objects"] == 10
+    build_units(CONFIG, b, (0, 1), progress=False)
+    merge_dataset(CONFIG, b)
+    for name in ("train.json.gz", "test.json.gz", "objects.json"):
+        assert hashlib.sha1((a / name).read_bytes()).digest() == hashlib.sha1((b / name).read_bytes()).digest()
+    test_objects = {r["obj_id"] for r in read_json_gz(a / "test.json.gz")}
+    train_objects = {r["obj_id"] for r in read_json_gz(a / "train.json.gz")}
+    assert test_objects and not test_objects & train_objects
+
+
+def test_corrupt_unit_is_reported(tmp_path):
+    build_units(CONFIG, tmp_path, progress=False)
+    path = unit_path(tmp_path, "mug", 3)
+    path.write_bytes(gzip.compress(b"{not json")[:20])
+    with pytest.raises(DexgysError, match="corrupt"):
+        merge_dataset(CONFIG, tmp_path)
+
+
+def test_changed_settings_are_refused(tmp_path):
+    build_units(CONFIG, tmp_path, progress=False)
+    other = BuildConfig(CONFIG.categories, CONFIG.objects_per_category, grasps_per_intent=3)
+    with pytest.raises(DexgysError, match="other settings"):
+        build_units(other, tmp_path, progress=False)
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        (BuildConfig((), 1, 1), "no categories"),
+        (BuildConfig(("mug",), 0, 1), "at least 1"),
+        (BuildConfig(("mug",), 1, 0), "at least 1"),
+        (BuildConfig(("teacup",), 1, 1), "unknown object category"),
+        (BuildConfig(("apple",), 1, 1, intents=("use",)), "not supported"),
+    ],
+)
+def test_impossible_requests(tmp_path, config, message):
+    with pytest.raises(DexgysError, match=message):
+        build_units(config, tmp_path, progress=False)
+    assert not CALLS
