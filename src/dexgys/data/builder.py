@@ -33,6 +33,9 @@ from dexgys.errors import DexgysError
 DATASET_FORMAT_VERSION = 1
 UNIT_FORMAT_VERSION = 1
 TEST_FRACTION = 0.2
+CANDIDATE_FACTOR = 2  # candidates per grasp still missing, per try
+MIN_CANDIDATES, MAX_CANDIDATES = 16, 256
+MAX_ROUNDS = 4  # tries per (object, intent) before settling for fewer grasps
 
 log = logging.getLogger(__name__)
 
@@ -141,11 +144,21 @@ def build_unit(category: str, seed: int, config: BuildConfig) -> dict:
     records, stats = [], {}
     for intent in config.intents_of(category):
         spec = get_intent_spec(category, intent)
-        unit_seed = int.from_bytes(hashlib.sha1(f"{config.seed}:{obj.name}:{intent}".encode()).digest()[:4], "little")
-        result = synthesize_grasps(obj, spec, n_grasps=config.grasps_per_intent, seed=unit_seed, hand=hand)
-        stats[intent] = result.stats
-        for j, grasp in enumerate(result.grasps):
-            note = annotate(grasp.contacts, category, intent, seed=unit_seed + j, backend=config.language_backend,
+        base = int.from_bytes(hashlib.sha1(f"{config.seed}:{obj.name}:{intent}".encode()).digest()[:4], "little")
+        accepted, counts = [], Counter()
+        for round_ in range(MAX_ROUNDS):  # more candidates until enough grasps pass, or give up
+            missing = config.grasps_per_intent - len(accepted)
+            n = min(MAX_CANDIDATES, max(MIN_CANDIDATES, CANDIDATE_FACTOR * missing))
+            result = synthesize_grasps(obj, spec, n_candidates=n, seed=base + round_, hand=hand)
+            accepted.extend(result.grasps)
+            counts.update({"candidates": result.n_candidates, **{f"rejected_{k}": v for k, v in result.rejected.items()}})
+            if len(accepted) >= config.grasps_per_intent:
+                break
+        accepted = accepted[: config.grasps_per_intent]
+        counts["accepted"] = len(accepted)
+        stats[intent] = dict(counts)
+        for j, grasp in enumerate(accepted):
+            note = annotate(grasp.facts, category, intent, seed=base + j, backend=config.language_backend,
                             free_parts=spec.free_parts, part_names=obj.part_names)
             records.append({
                 "cate_id": category,
@@ -153,15 +166,16 @@ def build_unit(category: str, seed: int, config: BuildConfig) -> dict:
                 "action_id": note.action_id,
                 "guidance": note.fine,
                 "brief_guidance": note.brief,
-                "contacts": note.contacts.as_dict(),
-                "contact_text": note.contacts.to_text(),
+                "contacts": grasp.facts.as_dict(),
+                "contact_text": note.contacts,
                 "guidance_backend": note.backend,
                 "dex_grasp": [float(x) for x in grasp.record],
-                "quality": grasp.quality,
+                "quality": {"q1": float(grasp.q1), "max_penetration_cm": 100.0 * float(grasp.penetration),
+                            "held": [bool(h) for h in grasp.held]},
             })
     return {
         "format_version": UNIT_FORMAT_VERSION,
-        "config": asdict(config),
+        "config": config.as_json(),
         "object": {
             "name": obj.name, "category": category, "seed": seed, "source": obj.source,
             "parts": list(obj.part_names), "extents_m": [float(e) for e in obj.extents],
@@ -231,7 +245,7 @@ def merge_dataset(config: BuildConfig, out: Path) -> dict:
     atomic_write_text(out / "objects.json", json.dumps({"format_version": DATASET_FORMAT_VERSION, "objects": registry}, indent=1))
     summary = {
         "format_version": DATASET_FORMAT_VERSION,
-        "config": asdict(config),
+        "config": config.as_json(),
         "objects": len(registry),
         "categories": len(config.categories),
         "train_records": len(train),

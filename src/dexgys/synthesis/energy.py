@@ -103,7 +103,7 @@ class EnergyWeights:
     """Weights of the synthesis energy terms (see the module docstring); distances in metres."""
 
     contact: float = 1.0
-    palm: float = 1.0
+    palm: float = 10.0
     force_closure: float = 0.05
     penetration: float = 5.0
     self_penetration: float = 1.0
