@@ -89,7 +89,7 @@ def render_images(
 def contact_sheet(
     tiles: list[np.ndarray], captions: list[str], columns: int, caption_height: int = 18
 ) -> Image.Image:
-    """Arrange equally sized RGB tiles in a grid with a caption under each."""
+    """Arrange equally sized RGB tiles in a grid with a caption under each (``\n`` starts a new line)."""
     h, w = tiles[0].shape[:2]
     rows = (len(tiles) + columns - 1) // columns
     sheet = Image.new("RGB", (columns * w, rows * (h + caption_height)), "white")
@@ -97,7 +97,8 @@ def contact_sheet(
     for k, (tile, caption) in enumerate(zip(tiles, captions)):
         x, y = (k % columns) * w, (k // columns) * (h + caption_height)
         sheet.paste(Image.fromarray(tile), (x, y))
-        draw.text((x + 4, y + h + 3), caption, fill=(0, 0, 0))
+        for k_line, line in enumerate(caption.split("\n")):
+            draw.text((x + 4, y + h + 3 + 12 * k_line), line, fill=(0, 0, 0))
     return sheet
 
 
