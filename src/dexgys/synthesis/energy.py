@@ -19,13 +19,20 @@ Two pieces:
                       (see :data:`PHALANX_WEIGHTS`), the smallest ``|sdf_part|`` over the phalanx's
                       contact candidates (DexGraspNet's ``E_dis``, one contact per phalanx).
   ``palm``            the palm's closest contact candidate to the palm's role part (power grasps).
+  ``helpers``         (inside ``contact``) fingers without a role: a weak pull of their distal
+                      phalanx to any part that is not free -- the spec's "free to help".
   ``force_closure``   DexGraspNet's ``E_fc = |G c|^2`` with unit forces along the inward object normals
                       (SDF gradient) at the chosen contacts: one per role finger (the closest candidate
                       of its distal phalanx) plus the palm. Net force ``|sum n|^2`` plus net torque
                       about the contacts' centroid (lever arms in units of :data:`TORQUE_LENGTH`).
                       DexGraspNet picks its contacts at random and switches them in MALA; here the
-                      intent fixes which fingers touch, so the contacts are the role fingers' and the
-                      term only asks their normals to oppose each other.
+                      intent fixes which fingers touch. The normals are held fixed within a step (no
+                      gradient through them), so the term moves the contacts to balance the torques
+                      of the current normals. Measured (96 candidates, full validation incl. physics):
+                      with gradients through the grid-normals the optimiser slides contacts onto
+                      edges, and the knife "use" pass rate fell from 0.58 (no FC term) to 0.20; with
+                      fixed normals it is 0.67 (mug hold 0.86 vs 0.79, hammer 0.50 vs 0.67, bottle
+                      0.41 vs 0.48 -- within the +-0.05 noise of that sample size).
   ``penetration``     the hand as swept spheres along its geoms' medial axes (capsule segments, box
                       mid-planes; :meth:`LinkPoints.swept_spheres`): ``sum relu(r + margin - sdf)``
                       at the sphere centres. One field lookup per sphere measures how deep the object
@@ -92,8 +99,11 @@ PHALANX_WEIGHTS = {
     "lateral_pinch": (1.0, 0.0, 0.0),
     "hook": (1.0, 1.0, 0.2),
     "trigger_press": (1.0, 0.5, 0.5),
-    "press": (1.0, 0.3, 0.0),
+    "press": (3.0, 1.0, 0.0),
 }
+#: a trigger press pulls the palm to its part this much more weakly (the pressing finger decides
+#: where the hand sits; a strong palm pull drags it off the trigger)
+PRESS_PALM_FACTOR = 0.1
 #: the thumb's own weights for wrapping grasps (its proximal link sits under the palm)
 THUMB_WRAP_WEIGHTS = (1.0, 0.5, 0.0)
 
@@ -104,6 +114,7 @@ class EnergyWeights:
 
     contact: float = 1.0
     palm: float = 10.0
+    helpers: float = 0.2
     force_closure: float = 0.05
     penetration: float = 5.0
     self_penetration: float = 1.0
@@ -385,13 +396,16 @@ class GraspEnergy:
     ) -> None:
         self.hand, self.spec, self.weights = hand, spec, weights
         device = hand.device
-        self.field_parts = field
         part_names = field.part_names
         for part in (*spec.target_parts, *spec.free_parts, *spec.finger_roles.values()):
             if part not in part_names:
                 raise DexgysError(
                     f"{spec.category}/{spec.intent} needs part {part!r}, but the object has {', '.join(part_names)}"
                 )
+        # part channels plus one more: the union of the parts that are not free (where helpers may rest)
+        nonfree = [p for p in part_names if p not in spec.free_parts]
+        self.field_parts = field.with_channels(torch.cat([field.values, field.min_of_parts(nonfree)[None]]))
+        helper_channel = field.values.shape[0]
         role_parts = set(spec.finger_roles.values())
         other = [p for p in part_names if p not in spec.target_parts and p not in spec.free_parts and p not in role_parts]
         self.has_free = bool(spec.free_parts)
@@ -421,7 +435,8 @@ class GraspEnergy:
             if not idx:
                 continue
             if finger == "palm":
-                phalanges = [([palm_link], weights.palm, True)]
+                w_palm = weights.palm * (PRESS_PALM_FACTOR if spec.grasp_type == "trigger_press" else 1.0)
+                phalanges = [([palm_link], w_palm, True)]
             else:
                 per_link = sorted({cand_links[k] for k in idx})  # proximal ... distal (MJCF order)
                 w = _phalanx_weights(spec, finger)
@@ -437,6 +452,18 @@ class GraspEnergy:
                     fc_groups.append(len(groups) - 1)
         if not groups:
             raise DexgysError(f"{spec.category}/{spec.intent}: no finger roles to synthesise")
+        # fingers without a role are free to help: a weak pull of their distal phalanx to any part that
+        # is not free (a ring finger under a mug handle, a little finger against the body)
+        if weights.helpers > 0:
+            for finger in DIGITS:
+                idx = [k for k in range(len(cand_links)) if cand_fingers[k] == finger]
+                if finger in spec.finger_roles or not idx:
+                    continue
+                distal = max(cand_links[k] for k in idx)
+                groups.append([k for k in idx if cand_links[k] == distal])
+                parts.append(helper_channel)
+                wts.append(weights.helpers)
+                is_palm.append(False)
         width = max(len(g) for g in groups)
         stored = torch.argsort(self.candidates.order).to(device)  # hand candidate index -> stored position
         self.group_index = stored[torch.tensor([g + g[-1:] * (width - len(g)) for g in groups], device=device)]
@@ -469,10 +496,12 @@ class GraspEnergy:
         terms["contact"] = weighted[:, ~self.group_is_palm].sum(-1)
         terms["palm"] = weighted[:, self.group_is_palm].sum(-1)
 
-        # force closure on the chosen contacts (palm + each role finger's distal phalanx)
+        # force closure: unit forces along the inward normals at the chosen contacts (palm + each role
+        # finger's distal phalanx); the normals are held fixed within a step (see the module docstring)
         sel = self.fc_groups
         pts = torch.gather(grouped[:, sel], 2, arg[:, sel, None, None].expand(-1, -1, 1, 3))[:, :, 0]  # (B, K, 3)
-        normals = self.field_parts.normals(pts)
+        with torch.no_grad():
+            normals = self.field_parts.normals(pts)
         net_force = normals.sum(1)
         lever = (pts - pts.mean(1, keepdim=True)) / TORQUE_LENGTH
         net_torque = torch.cross(lever, normals, dim=-1).sum(1)

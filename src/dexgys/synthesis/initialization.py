@@ -23,9 +23,9 @@ seeded ``torch.Generator``:
    fingers' pads on the line ``p - s n`` at the part's local mid-depth (at most
    :data:`PINCH_DEPTH`), so the fingers straddle the part. A trigger press puts the palm behind the
    hold part (anchor normals pointing away from the pressed part, cosine below
-   :data:`PRESS_BEHIND`), turns the thumb side of the hand (thumb, then forefinger) towards the
-   pressed part, and slides the hand along that axis until the pressing finger's row is level with
-   the pressed part.
+   :data:`PRESS_BEHIND`, within :data:`PRESS_LEVEL` of its height), the thumb up (so the finger next
+   to it is the top one, as on a sprayer or a drill), and slides the hand along the thumb axis until
+   the pressing finger's row is level with the pressed part.
 """
 
 from __future__ import annotations
@@ -57,10 +57,12 @@ __all__ = [
 ANCHOR_SAMPLES = 4096  # object surface samples the anchors are drawn from (seed 0)
 ELONGATED_RATIO = 1.5  # principal std ratio above which a part counts as elongated
 POWER_GAP = (0.015, 0.035)  # m: palm-centre distance from the anchor for power-type grasps
+PRESS_LEVEL = 0.03  # m: trigger press: palm anchors within this height of the pressed part's centroid
 PRESS_BEHIND = -0.6  # trigger press: the palm anchor normal points away from the pressed part (cosine below this)
 PINCH_DEPTH = 0.015  # m: the pad centroid goes at most this deep below the anchor
 CLEARANCE_PROBE = (0.03, 0.012)  # m: the point n * 3 cm out must be at least 1.2 cm outside the object
 JOINT_JITTER = 0.08  # rad: std of the joint jitter
+FREE_FINGER_PRIOR = 3.0  # prior weight of the joints of fingers without a role (role fingers: 1)
 SIDE_MAX_Z = 0.7  # side approaches of non-elongated parts prefer normals this horizontal ...
 SIDE_MIN_SHARE = 0.2  # ... when at least this share of the part's surface is that horizontal
 ROLL_JITTER = 0.25  # rad: std of the roll jitter of wrapping grasps
@@ -100,7 +102,7 @@ class InitialPoses:
 
 def preshape(hand: HandModel, spec: IntentSpec) -> tuple[torch.Tensor, torch.Tensor]:
     """The grasp type's joint preshape ``(n,)`` and per-joint prior weights ``(n,)`` (fingers without a
-    role keep their preshape: weight 10; role fingers 1)."""
+    role keep their preshape: weight FREE_FINGER_PRIOR; role fingers 1)."""
     q = torch.zeros(hand.n_dofs, dtype=torch.float64)
     wts = torch.ones(hand.n_dofs, dtype=torch.float64)
     names = hand.joint_names
@@ -127,12 +129,12 @@ def preshape(hand: HandModel, spec: IntentSpec) -> tuple[torch.Tensor, torch.Ten
         else:
             style = "pinch" if has_role else "curl"
         for joint, value in zip(("J2", "J1", "J0"), _FLEX[style]):
-            set_joint(prefix + joint, value, 1.0 if has_role else 10.0)
-        set_joint(prefix + "J3", 0.0, 1.0 if has_role else 10.0)
+            set_joint(prefix + joint, value, 1.0 if has_role else FREE_FINGER_PRIOR)
+        set_joint(prefix + "J3", 0.0, 1.0 if has_role else FREE_FINGER_PRIOR)
     set_joint("LFJ4", 0.2 if kind in POWER_TYPES else 0.1)
     thumb = "rest" if "thumb" not in roles else ("wrap" if kind in POWER_TYPES else "pinch")
     for joint, value in zip(("THJ4", "THJ3", "THJ2", "THJ1", "THJ0"), _THUMB[thumb]):
-        set_joint(joint, value, 1.0 if "thumb" in roles else 10.0)
+        set_joint(joint, value, 1.0 if "thumb" in roles else FREE_FINGER_PRIOR)
     set_joint("THJ2", 0.0, 3.0)
     lower, upper = hand.joint_lower.double().cpu(), hand.joint_upper.double().cpu()
     return torch.clamp(q, lower, upper), wts
@@ -247,11 +249,11 @@ def initial_poses(
     else:
         keep = np.ones(len(pts_all), dtype=bool)
         if press is not None:
-            pc = press_centre
-            if True:
-                to_press = pc - pts_all
-                to_press /= np.linalg.norm(to_press, axis=1, keepdims=True).clip(1e-9)
-                keep = (nrm_all * to_press).sum(1) < PRESS_BEHIND
+            to_press = press_centre - pts_all
+            to_press /= np.linalg.norm(to_press, axis=1, keepdims=True).clip(1e-9)
+            behind = (nrm_all * to_press).sum(1) < PRESS_BEHIND
+            level = np.abs(pts_all[:, 2] - press_centre[2]) < PRESS_LEVEL
+            keep = behind & level if (behind & level).sum() >= 8 else behind
         if elongated:
             keep &= np.abs(nrm_all @ axis) < 0.5  # not the end caps
         else:
@@ -288,9 +290,11 @@ def initial_poses(
         roll = 2.0 * math.pi * torch.rand(B, generator=g, dtype=f64)
     z_hint = _rotate(z_hint / z_hint.norm(dim=-1, keepdim=True).clamp_min(1e-9), n, roll)
     if press is not None:
-        # thumb side (hand +x: thumb, then forefinger) towards the pressed part, so that the finger
-        # next to the thumb is the one nearest to it
-        away = torch.as_tensor(press_centre, dtype=f64) - p
+        # thumb up (hand +x along object +z): the finger next to the thumb is the top one, as on a
+        # sprayer or a drill; towards the pressed part where the palm faces up or down
+        up = torch.tensor([0.0, 0.0, 1.0], dtype=f64).expand(B, 3)
+        towards = torch.as_tensor(press_centre, dtype=f64) - p
+        away = torch.where((n[:, 2].abs() < 0.8)[:, None], up, towards)
         away = away - (away * n).sum(-1, keepdim=True) * n
         ok = away.norm(dim=-1) > 1e-3
         x_hint = away / away.norm(dim=-1, keepdim=True).clamp_min(1e-9)
