@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         stem = ref.replace(":", "_")
         vectors = torch.stack([palm_first_pose(hand, obj, np.array(d)) for d in ([1.0, 0.0, 0.0], [0.0, -1.0, 0.0])])
         records = [
-            {"cate_id": obj.category, "obj_id": obj.name, "action_id": "0002", "guidance": f"hold the {obj.category}",
+            {"cate_id": obj.category, "obj_id": obj.name, "action_id": "0002", "guidance": f"palm-first approach pose beside the {obj.category} (not a validated grasp)",
              "dex_grasp": v.tolist()}
             for v in vectors
         ]
