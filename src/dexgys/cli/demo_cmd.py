@@ -61,13 +61,14 @@ def run(args: argparse.Namespace) -> int:
         stem = ref.replace(":", "_")
         vectors = torch.stack([palm_first_pose(hand, obj, np.array(d)) for d in ([1.0, 0.0, 0.0], [0.0, -1.0, 0.0])])
         records = [
-            {"cate_id": obj.category, "obj_id": obj.name, "action_id": "0002", "guidance": f"palm-first approach pose beside the {obj.category} (not a validated grasp)",
+            {"cate_id": obj.category, "obj_id": obj.name, "action_id": "0002",
+             "guidance": f"palm-first approach pose beside the {obj.category} (not a validated grasp)",
              "dex_grasp": v.tolist()}
             for v in vectors
         ]
         write_grasp_file(out / f"{stem}.json", records, obj.name)
         meshes = [[m] for m in hand.meshes(HandPose.from_record(vectors.float(), hand.n_dofs, hand.name))]
-        labels = [f"palm from +x", "palm from -y"]
+        labels = ["palm from +x", "palm from -y"]
         write_views(obj, meshes, labels, html=out / f"{stem}.html")
         tiles.append(render_images(object_scene(obj) + hand_scene(meshes[0]), size=(360, 360))[0])
         captions.append(f"{obj.name}: {', '.join(obj.part_names)}")

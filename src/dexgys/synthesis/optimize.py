@@ -30,7 +30,7 @@ __all__ = ["OptimizerConfig", "OptimizeResult", "optimize_grasps"]
 class OptimizerConfig:
     """Steps and learning rates (metres / 6-D rotation units / radians per step)."""
 
-    steps: int = 150
+    steps: int = 200
     lr_translation: float = 0.002
     lr_rotation: float = 0.02
     lr_joints: float = 0.03
