@@ -16,7 +16,9 @@ seeded ``torch.Generator``:
    above :data:`ELONGATED_RATIO`) the fingers (hand ``+z``) point across the long axis so that they
    wrap around it (thumb towards either end); a side approach of a squat part wraps round the
    vertical (+z) the same way; otherwise (top and end approaches) the roll about ``n`` is uniform.
-   Then a small random tilt.
+   Pinches (precision, tripod, lateral) instead turn the thumb-to-fingers axis (hand +z) along the
+   part's narrowest chord in the tangent plane, so the fingers straddle the part where it is thin
+   (a phone across its thickness, not its width). Then a small random tilt.
 3. **Joints**: the grasp type's preshape (:func:`preshape`) plus Gaussian jitter, clamped to limits.
 4. **Placement**: power-type grasps put the middle of the palm at :data:`POWER_GAP` (random in range)
    from ``p`` along ``n``; precision grasps (pinch, tripod, hook) put the centroid of the role
@@ -70,6 +72,7 @@ TILT_JITTER = 0.12  # rad: std of the random tilt
 PALM_POINT = (0.008, -0.0111, 0.065)  # hand frame: palm point placed at the power gap (below the knuckles)
 
 POWER_TYPES = ("power_wrap", "palm_top", "trigger_press")
+PINCH_TYPES = ("precision_pinch", "tripod", "lateral_pinch")
 
 # preshape flexions (J2, J1, J0) of a finger, and thumb (THJ4, THJ3, THJ2, THJ1, THJ0)
 _FLEX = {
@@ -301,6 +304,14 @@ def initial_poses(
         x_hint = _rotate(x_hint, n, ROLL_JITTER * torch.randn(B, generator=g, dtype=f64))
         z_from_x = torch.cross(x_hint, n, dim=-1)  # x = n cross z  =>  z = x cross n
         z_hint = torch.where(ok[:, None], z_from_x, z_hint)
+    if spec.grasp_type in PINCH_TYPES:
+        # pinch across the part's narrowest direction in the tangent plane (the pads' axis is hand +z)
+        depth = _mid_depth(field, p, n)
+        centre = p - torch.clamp(depth, max=PINCH_DEPTH)[:, None] * n
+        narrow = _narrowest_direction(field, centre, n)
+        narrow = _rotate(narrow, n, ROLL_JITTER * torch.randn(B, generator=g, dtype=f64))
+        flip = torch.rand(B, generator=g, dtype=f64) < 0.5
+        z_hint = torch.where(flip[:, None], -narrow, narrow)
     R = _frame(n, z_hint)
     tilt = TILT_JITTER * torch.randn(B, 3, generator=g, dtype=f64)
     R = _axis_angle(tilt) @ R
@@ -351,6 +362,26 @@ def _corridor_clear(field: ObjectField, p: torch.Tensor, n: torch.Tensor) -> tor
         d = field.sample(probe.float().to(field.device))[..., 0].cpu()
     at = int(torch.argmin((s - reach).abs()))
     return (d > 0.002).all(-1) & (d[:, at:] > room).all(-1)
+
+
+def _narrowest_direction(field: ObjectField, c: torch.Tensor, n: torch.Tensor, k: int = 12,
+                         reach: float = 0.06, steps: int = 31) -> torch.Tensor:
+    """Unit directions ``(B, 3)`` perpendicular to ``n`` along which the object's chord through ``c``
+    is shortest (of ``k`` directions over half a turn; the chord ends where the SDF turns positive)."""
+    u = _perpendicular(n)
+    v = torch.cross(n, u, dim=-1)
+    theta = torch.arange(k, dtype=c.dtype) * (math.pi / k)
+    dirs = torch.cos(theta)[None, :, None] * u[:, None] + torch.sin(theta)[None, :, None] * v[:, None]  # (B, k, 3)
+    s = torch.linspace(0.0, reach, steps, dtype=c.dtype)
+    both = torch.stack([dirs, -dirs], dim=2)  # (B, k, 2, 3)
+    probe = c[:, None, None, None] + s[None, None, None, :, None] * both[..., None, :]  # (B, k, 2, S, 3)
+    with torch.no_grad():
+        d = field.sample(probe.float().to(field.device))[..., 0].cpu()
+    outside = d > 0
+    first = torch.where(outside.any(-1), outside.float().argmax(-1), torch.full_like(outside[..., 0], steps, dtype=torch.long))
+    chord = first.sum(-1)  # (B, k) in probe steps
+    best = chord.argmin(-1)
+    return dirs[torch.arange(len(c)), best]
 
 
 def _mid_depth(field: ObjectField, p: torch.Tensor, n: torch.Tensor, reach: float = 0.05, steps: int = 26) -> torch.Tensor:
