@@ -185,11 +185,21 @@ def test_acceptance_rule_roles():
 
 
 # ------------------------------------------------------------------------------------------ end to end
-def test_synthesis_returns_grasps_that_pass_revalidation(hand):
-    obj = make_object("bottle", 3)
-    spec = get_intent_spec("bottle", "hold")
-    config = SynthesisConfig(batch_size=16, optimizer=OptimizerConfig(steps=100), workers=0)
-    result = synthesize_grasps(obj, spec, n_candidates=16, seed=0, hand=hand, config=config)
+E2E_CONFIG = SynthesisConfig(batch_size=8, optimizer=OptimizerConfig(steps=100), workers=0)
+
+
+@pytest.fixture(scope="module")
+def bottle():
+    return make_object("bottle", 3)
+
+
+@pytest.fixture(scope="module")
+def bottle_result(hand, bottle):
+    return synthesize_grasps(bottle, "hold", n_candidates=16, seed=0, hand=hand, config=E2E_CONFIG)
+
+
+def test_synthesis_returns_grasps_that_pass_revalidation(hand, bottle, bottle_result):
+    obj, spec, result = bottle, get_intent_spec("bottle", "hold"), bottle_result
     assert len(result) >= 1
     assert len(result) + sum(result.rejected.values()) == 16
     records = torch.as_tensor(result.records, dtype=torch.float32)
@@ -206,6 +216,13 @@ def test_synthesis_returns_grasps_that_pass_revalidation(hand):
         assert facts == grasp.facts
     summary = result.summary()
     assert summary["n_accepted"] == len(result) and set(summary["timings_s"]) >= {"optimise", "physics"}
+
+
+def test_physics_in_a_worker_process_gives_the_same_grasps(hand, bottle, bottle_result):
+    config = SynthesisConfig(batch_size=8, optimizer=OptimizerConfig(steps=100), workers=1)
+    other = synthesize_grasps(bottle, "hold", n_candidates=16, seed=0, hand=hand, config=config)
+    assert np.array_equal(other.records, bottle_result.records)
+    assert other.rejected == bottle_result.rejected
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")

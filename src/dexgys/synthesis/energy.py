@@ -5,11 +5,13 @@ Two pieces:
 * :class:`ObjectField` -- the object's signed distance to each of its parts, sampled once on a
   regular grid and trilinearly interpolated (``torch.nn.functional.grid_sample``, differentiable in
   the query points) inside the optimisation loop. Why a grid: the exact part SDFs of catalogue objects
-  (lathes and extrusions with tens of polygon edges) cost 0.1-0.5 s per 100k points per primitive on
-  2 cores (measured), and one optimisation step queries ~130k points; the grid answers the same query
-  in ~50 ms. The grid is built coarse-to-fine (every primitive exactly near its own surface, coarse
-  interpolation elsewhere), so building it costs about a second per object. It is only used to
-  *steer* the optimisation; every acceptance decision is taken with exact SDFs
+  (lathes and extrusions with tens of polygon edges) cost 0.1-0.5 s per 100k points per primitive
+  (measured, 1 thread), and one optimisation step of 128 poses queries ~55k points (305 hand
+  spheres, 90 contact candidates and the force-closure normals per pose); with the grid a whole step
+  (forward + backward, 128 poses, 1 thread) takes 45-65 ms. The grid (2 mm spacing under 12 cm,
+  2.5 mm above, 5 cm margin) is built coarse-to-fine -- every primitive exact near its own surface,
+  interpolated from a twice-coarser grid elsewhere -- in 0.1-0.6 s per catalogue object. It only
+  *steers* the optimisation; every acceptance decision uses exact SDFs
   (:mod:`dexgys.synthesis.contacts`, :mod:`dexgys.synthesis.synthesize`).
 
 * :class:`GraspEnergy` -- the energy of a batch of hand poses for an :class:`IntentSpec`; every term
@@ -28,11 +30,12 @@ Two pieces:
                       DexGraspNet picks its contacts at random and switches them in MALA; here the
                       intent fixes which fingers touch. The normals are held fixed within a step (no
                       gradient through them), so the term moves the contacts to balance the torques
-                      of the current normals. Measured (96 candidates, full validation incl. physics):
-                      with gradients through the grid-normals the optimiser slides contacts onto
-                      edges, and the knife "use" pass rate fell from 0.58 (no FC term) to 0.20; with
-                      fixed normals it is 0.67 (mug hold 0.86 vs 0.79, hammer 0.50 vs 0.67, bottle
-                      0.41 vs 0.48 -- within the +-0.05 noise of that sample size).
+                      of the current normals. Measured (96 candidates, 150 steps, full validation
+                      incl. physics): with gradients through the grid normals the optimiser slides
+                      contacts onto edges and the knife "use" pass rate fell from 0.58 (no FC term)
+                      to 0.20; with fixed normals it is 0.67 (mug hold 0.86 vs 0.79, hammer 0.50 vs
+                      0.67, bottle 0.41 vs 0.48: a wash within the +-0.05 noise elsewhere). Balancing
+                      every used phalanx instead of the distal ones was worse (knife 0.43).
   ``penetration``     the hand as swept spheres along its geoms' medial axes (capsule segments, box
                       mid-planes; :meth:`LinkPoints.swept_spheres`): ``sum relu(r + margin - sdf)``
                       at the sphere centres. One field lookup per sphere measures how deep the object
@@ -81,8 +84,8 @@ __all__ = [
 ]
 
 DIGITS = ("thumb", "forefinger", "middle", "ring", "little")
-PENETRATION_MARGIN = 0.001  # m: hand surface points are pushed this far out of the object
-FREE_CLEARANCE = 0.012  # m: hand points are kept this far from parts the spec leaves free
+PENETRATION_MARGIN = 0.001  # m: the hand (its swept spheres) is pushed this far out of the object
+FREE_CLEARANCE = 0.012  # m: the hand is kept this far from parts the spec leaves free
 OTHER_CLEARANCE = 0.004  # m: ... and (mildly) this far from non-target parts
 PALM_REACH = 0.05  # m: beyond this palm-centre distance from the object the palm is pulled back
 BOX_SHRINK = 0.5  # box swept spheres: the mid-plane rectangle is shrunk by this times the half-thickness

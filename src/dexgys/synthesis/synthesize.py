@@ -68,9 +68,12 @@ STAGES = ("penetration", "contacts", "q1", "physics")
 class SynthesisConfig:
     """Everything that shapes a synthesis run besides the object, spec, count and seed.
 
-    ``workers`` > 0 simulates in spawned processes (as :func:`dexgys.sim.grasp_test.test_grasps`):
-    a script calling :func:`synthesize_grasps` needs the usual ``if __name__ == "__main__":`` guard.
-    On 2 cores, one torch thread (``torch.set_num_threads(1)``) plus one worker keeps both busy.
+    ``workers`` > 0 simulates in spawned processes (as :func:`dexgys.sim.grasp_test.test_grasps`)
+    while the next batch is optimised: on 2 otherwise idle cores, one torch thread
+    (``torch.set_num_threads(1)``) plus ``workers=1`` keeps both busy. A script doing so needs the usual
+    ``if __name__ == "__main__":`` guard, and each call pays ~1-2 s to start its pool. The default 0
+    simulates in this process: right when the caller already runs one synthesis per core (the
+    dataset builder), and for small calls.
     """
 
     batch_size: int = 128
@@ -79,7 +82,7 @@ class SynthesisConfig:
     sphere_spacing: float = 0.004  # m: spacing of the hand swept spheres in the optimisation loop
     q1_threshold: float = Q1_THRESHOLD
     physics: bool = True  # run the MuJoCo test (False: accept after Q1)
-    workers: int = 1  # MuJoCo worker processes (0: simulate in this process, no overlap)
+    workers: int = 0  # MuJoCo worker processes (0: simulate in this process, no overlap)
 
 
 @dataclass
