@@ -43,7 +43,8 @@ STAGE_KEYS = ("field", "init", "optimise", "penetration", "contacts", "q1", "phy
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="*", default=[f"{c}/{i}" for c, i in CASES],
-                        help="category/intent pairs (intent spaces as underscores)")
+                        help="category/intent pairs (intent spaces as underscores), or 'all' for every spec")
+    parser.add_argument("--shard", default="0/1", help="i/n: run every n-th case starting at i (split 'all' over processes)")
     parser.add_argument("--object-seed", type=int, default=3)
     parser.add_argument("--candidates", type=int, default=256)
     parser.add_argument("--batch", type=int, default=128)
@@ -58,8 +59,15 @@ def main() -> None:
 
     hand = load_hand()
     config = SynthesisConfig(batch_size=args.batch, optimizer=OptimizerConfig(steps=args.steps), workers=args.workers)
+    cases = args.cases
+    if cases == ["all"]:
+        from dexgys.objects.catalogue import categories
+        from dexgys.synthesis.intents import intents_for
+
+        cases = [f"{c}/{i.replace(' ', '_')}" for c in categories() for i in intents_for(c)]
+    index, count = (int(x) for x in args.shard.split("/"))
     rows = []
-    for case in args.cases:
+    for case in cases[index::count]:
         category, intent = case.split("/")
         intent = intent.replace("_", " ")
         obj = make_object(category, args.object_seed)

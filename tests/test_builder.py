@@ -6,6 +6,9 @@ test_synthesis.py); these tests are about what the builder does with units.
 
 import gzip
 import hashlib
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -20,7 +23,8 @@ def fake_unit(category, seed, config):
     CALLS.append((category, seed))
     records = [{"cate_id": category, "obj_id": f"{category}:{seed}", "action_id": "0002", "guidance": f"g{seed}-{k}",
                 "dex_grasp": [float(seed)] * 28} for k in range(config.grasps_per_intent)]
-    return {"format_version": 1, "config": builder.asdict(config),
+    return {"format_version": builder.UNIT_FORMAT_VERSION, "pipeline": builder.pipeline_version(),
+            "config": builder.asdict(config),
             "object": {"name": f"{category}:{seed}", "category": category, "seed": seed},
             "records": records, "stats": {"hold": {"accepted": len(records)}}}
 
@@ -82,6 +86,34 @@ def test_changed_settings_are_refused(tmp_path):
     other = BuildConfig(CONFIG.categories, CONFIG.objects_per_category, grasps_per_intent=3)
     with pytest.raises(DexgysError, match="other settings"):
         build_units(other, tmp_path, progress=False)
+
+
+def test_other_pipeline_versions_are_refused(tmp_path):
+    build_units(CONFIG, tmp_path, progress=False)
+    path = unit_path(tmp_path, "mug", 2)
+    unit = read_json_gz(path)
+    builder.write_json_gz(path, {**unit, "pipeline": "synthesis-0+dexgys-sim-0"})
+    with pytest.raises(DexgysError, match="pipeline"):
+        build_units(CONFIG, tmp_path, progress=False)
+
+
+def test_units_held_by_a_live_builder_are_left_alone_and_stale_locks_taken(tmp_path):
+    (tmp_path / "units").mkdir()
+    held, stale = unit_path(tmp_path, "mug", 0), unit_path(tmp_path, "bottle", 0)
+    builder._lock_path(held).write_text(f"{builder.socket.gethostname()} {os.getpid()}")  # alive: this process
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    builder._lock_path(stale).write_text(f"{builder.socket.gethostname()} {int(dead.stdout)}")
+    build_units(CONFIG, tmp_path, progress=False)
+    assert ("mug", 0) not in CALLS and not held.exists()
+    assert ("bottle", 0) in CALLS and stale.exists() and not builder._lock_path(stale).exists()
+
+
+def test_units_are_seed_major_and_candidates_follow_the_pass_rate():
+    assert CONFIG.units()[:3] == [("mug", 0), ("bottle", 0), ("mug", 1)]
+    assert builder.candidates_for(10, 0, 0) == 30  # prior pass rate 1/2
+    assert builder.candidates_for(2, 0, 0) == builder.MIN_CANDIDATES
+    assert builder.candidates_for(10, 0, 100) == builder.MAX_CANDIDATES  # nothing passed yet
+    assert builder.candidates_for(5, 45, 50) < builder.candidates_for(5, 5, 50)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from dexgys.errors import DexgysError
 from dexgys.geometry.primitives import Capsule, Sphere
 from dexgys.hands import HandPose, load_hand
 from dexgys.language.contacts import ContactFacts
@@ -223,6 +224,17 @@ def test_physics_in_a_worker_process_gives_the_same_grasps(hand, bottle, bottle_
     other = synthesize_grasps(bottle, "hold", n_candidates=16, seed=0, hand=hand, config=config)
     assert np.array_equal(other.records, bottle_result.records)
     assert other.rejected == bottle_result.rejected
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_max_accepted_keeps_the_first_grasps_in_candidate_order(hand, bottle, bottle_result, workers):
+    config = SynthesisConfig(batch_size=8, optimizer=OptimizerConfig(steps=100), workers=workers)
+    first = synthesize_grasps(bottle, "hold", n_candidates=16, seed=0, hand=hand, config=config, max_accepted=1)
+    assert len(first) == 1 and np.array_equal(first.records, bottle_result.records[:1])
+    assert len(first) + sum(first.rejected.values()) + first.unused == 16
+    assert first.unused == 16 - 1 - first.grasps[0].candidate
+    with pytest.raises(DexgysError, match="max_accepted"):
+        synthesize_grasps(bottle, "hold", n_candidates=4, hand=hand, config=config, max_accepted=0)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")

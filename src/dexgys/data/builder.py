@@ -4,7 +4,12 @@ Work is split into **units**, one per object (``category:seed``). A unit synthes
 grasps for every intent its category supports, annotates each accepted grasp with language
 grounded in the contacts it makes, and writes ``DIR/units/<category>_<seed>.json.gz`` atomically.
 A unit whose file exists is skipped, so a killed build resumes where it stopped and never
-duplicates a unit. ``--shard i/n`` takes the units whose index is ``i`` modulo ``n``, so any
+duplicates a unit; a unit being built holds ``units/<name>.lock`` (created exclusively, with the
+builder's host and pid), so two builders on one output directory never build the same unit, and a
+lock left by a killed builder on this host is taken over. Units are ordered seed-major (every
+category's object 0, then every category's object 1, ...), so a partial build covers every category.
+Every unit records the pipeline version (:data:`PIPELINE_VERSION`: synthesis code and physics
+protocol); a resumed build refuses units made by another version. ``--shard i/n`` takes the units whose index is ``i`` modulo ``n``, so any
 scheduler can spread a build over machines; :func:`merge_dataset` then reads every unit file in a
 fixed order and writes
 
@@ -21,7 +26,9 @@ import gzip
 import hashlib
 import json
 import logging
+import math
 import os
+import socket
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -31,11 +38,12 @@ from dexgys.atomic import atomic_write_bytes, atomic_write_text
 from dexgys.errors import DexgysError
 
 DATASET_FORMAT_VERSION = 1
-UNIT_FORMAT_VERSION = 1
+UNIT_FORMAT_VERSION = 2
 TEST_FRACTION = 0.2
-CANDIDATE_FACTOR = 2  # candidates per grasp still missing, per try
-MIN_CANDIDATES, MAX_CANDIDATES = 16, 256
-MAX_ROUNDS = 4  # tries per (object, intent) before settling for fewer grasps
+CANDIDATE_MARGIN = 1.5  # candidates per missing grasp, divided by the pass rate seen so far
+MIN_CANDIDATES, MAX_CANDIDATES = 24, 192
+MAX_ROUNDS = 3  # tries per (object, intent) before settling for fewer grasps
+HOPELESS_AFTER = 64  # judged candidates without one success: give up on this (object, intent)
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +70,8 @@ class BuildConfig:
         return json.loads(json.dumps(asdict(self)))
 
     def units(self) -> list[tuple[str, int]]:
-        return [(c, s) for c in self.categories for s in range(self.objects_per_category)]
+        """``(category, seed)`` of every object, seed-major."""
+        return [(c, s) for s in range(self.objects_per_category) for c in self.categories]
 
 
 def parse_shard(text: str | None) -> tuple[int, int]:
@@ -128,6 +137,21 @@ def read_json_gz(path: Path):
         raise DexgysError(f"{path} is corrupt ({exc}); delete it and run the build again to redo it") from None
 
 
+def pipeline_version() -> str:
+    """The synthesis code version and physics protocol that made a unit."""
+    from dexgys.sim.evaluate import PROTOCOL
+    from dexgys.synthesis.synthesize import SYNTHESIS_VERSION
+
+    return f"synthesis-{SYNTHESIS_VERSION}+{PROTOCOL}"
+
+
+def candidates_for(missing: int, accepted: int, judged: int) -> int:
+    """Candidates for the next try: :data:`CANDIDATE_MARGIN` per missing grasp over the (Laplace-
+    smoothed) pass rate seen so far, clamped to [:data:`MIN_CANDIDATES`, :data:`MAX_CANDIDATES`]."""
+    rate = (accepted + 1) / (judged + 2)
+    return int(min(MAX_CANDIDATES, max(MIN_CANDIDATES, math.ceil(CANDIDATE_MARGIN * missing / rate))))
+
+
 def build_unit(category: str, seed: int, config: BuildConfig) -> dict:
     """Synthesise, validate and annotate every intent of object ``category:seed``; returns the unit payload."""
     import torch
@@ -145,18 +169,19 @@ def build_unit(category: str, seed: int, config: BuildConfig) -> dict:
     for intent in config.intents_of(category):
         spec = get_intent_spec(category, intent)
         base = int.from_bytes(hashlib.sha1(f"{config.seed}:{obj.name}:{intent}".encode()).digest()[:4], "little")
-        accepted, counts = [], Counter()
+        accepted, counts, seconds = [], Counter(), 0.0
         for round_ in range(MAX_ROUNDS):  # more candidates until enough grasps pass, or give up
             missing = config.grasps_per_intent - len(accepted)
-            n = min(MAX_CANDIDATES, max(MIN_CANDIDATES, CANDIDATE_FACTOR * missing))
-            result = synthesize_grasps(obj, spec, n_candidates=n, seed=base + round_, hand=hand)
+            n = candidates_for(missing, len(accepted), counts["judged"])
+            result = synthesize_grasps(obj, spec, n_candidates=n, seed=base + round_, hand=hand, max_accepted=missing)
             accepted.extend(result.grasps)
-            counts.update({"candidates": result.n_candidates, **{f"rejected_{k}": v for k, v in result.rejected.items()}})
-            if len(accepted) >= config.grasps_per_intent:
+            seconds += result.wall_time
+            counts.update({"candidates": result.n_candidates, "judged": result.n_candidates - result.unused,
+                           **{f"rejected_{k}": v for k, v in result.rejected.items()}})
+            if len(accepted) >= config.grasps_per_intent or (not accepted and counts["judged"] >= HOPELESS_AFTER):
                 break
-        accepted = accepted[: config.grasps_per_intent]
         counts["accepted"] = len(accepted)
-        stats[intent] = dict(counts)
+        stats[intent] = {**counts, "seconds": round(seconds, 3)}
         for j, grasp in enumerate(accepted):
             note = annotate(grasp.facts, category, intent, seed=base + j, backend=config.language_backend,
                             free_parts=spec.free_parts, part_names=obj.part_names)
@@ -175,6 +200,7 @@ def build_unit(category: str, seed: int, config: BuildConfig) -> dict:
             })
     return {
         "format_version": UNIT_FORMAT_VERSION,
+        "pipeline": pipeline_version(),
         "config": config.as_json(),
         "object": {
             "name": obj.name, "category": category, "seed": seed, "source": obj.source,
@@ -185,10 +211,56 @@ def build_unit(category: str, seed: int, config: BuildConfig) -> dict:
     }
 
 
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name.replace(".json.gz", ".lock"))
+
+
+def _take_lock(path: Path) -> bool:
+    """Create the unit's lock exclusively; False when another live builder holds it."""
+    lock = _lock_path(path)
+    host = socket.gethostname()
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                owner_host, owner_pid = lock.read_text().split()
+                pid = int(owner_pid)
+            except (OSError, ValueError):
+                return False  # being written right now, or not ours to judge
+            if owner_host != host or _alive(pid):
+                return False
+            lock.unlink(missing_ok=True)  # left by a killed builder on this host
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"{host} {os.getpid()}")
+        return True
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _run_unit(args: tuple[str, int, BuildConfig, str]) -> tuple[str, int, int]:
+    """Build and write one unit unless it exists or another builder holds it; returns its record count."""
     category, seed, config, out = args
-    payload = build_unit(category, seed, config)
-    write_json_gz(unit_path(Path(out), category, seed), payload)
+    path = unit_path(Path(out), category, seed)
+    if path.exists() or not _take_lock(path):
+        return category, seed, 0
+    try:
+        if path.exists():  # finished by another builder between our check and our lock
+            return category, seed, 0
+        payload = build_unit(category, seed, config)
+        write_json_gz(path, payload)
+    finally:
+        _lock_path(path).unlink(missing_ok=True)
     return category, seed, len(payload["records"])
 
 
@@ -199,10 +271,17 @@ def build_units(config: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1),
     index, count = shard
     mine = [u for i, u in enumerate(config.units()) if i % count == index]
     todo = [u for u in mine if not unit_path(out, *u).exists()]
+    version = pipeline_version()
     for category, seed in mine:
         path = unit_path(out, category, seed)
-        if path.exists() and read_json_gz(path).get("config") != config.as_json():
+        if not path.exists():
+            continue
+        unit = read_json_gz(path)
+        if unit.get("config") != config.as_json():
             raise DexgysError(f"{path} was built with other settings; use a new --out or the same options")
+        if unit.get("pipeline") != version:
+            raise DexgysError(f"{path} was built by pipeline {unit.get('pipeline')!r}, this is {version!r}; "
+                              "use a new --out (or delete the old units)")
     from tqdm import tqdm
 
     built = records = 0

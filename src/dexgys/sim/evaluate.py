@@ -20,7 +20,7 @@ from dexgys.sim import scene as sc
 
 __all__ = ["PROTOCOL", "SimReport", "evaluate_grasps", "protocol_constants"]
 
-PROTOCOL = "dexgys-sim-1"  # bump when any constant or rule of the test changes
+PROTOCOL = "dexgys-sim-2"  # bump when any constant or rule of the test changes
 
 
 def protocol_constants() -> dict:

@@ -49,6 +49,7 @@ from dexgys.synthesis.optimize import OptimizerConfig, optimize_grasps
 __all__ = [
     "MAX_PENETRATION",
     "Q1_THRESHOLD",
+    "SYNTHESIS_VERSION",
     "STAGES",
     "SynthesisConfig",
     "SynthesisResult",
@@ -61,6 +62,8 @@ __all__ = [
 #: physics test is the binding stability check (it rejects 15-45 % of the survivors, Q1 < 5 %), and
 #: DexGYS reports a mean valid Q1 of 0.083, which a higher bar would bias upwards.
 Q1_THRESHOLD = 0.005
+#: bump when a change to initialisation, energies, optimiser or validation changes which grasps come out
+SYNTHESIS_VERSION = 2
 STAGES = ("penetration", "contacts", "q1", "physics")
 
 
@@ -125,6 +128,7 @@ class SynthesisResult:
     seed: int = 0
     wall_time: float = 0.0
     record_size: int = 28
+    unused: int = 0  # candidates not judged because ``max_accepted`` was reached
 
     def __len__(self) -> int:
         return len(self.grasps)
@@ -141,7 +145,8 @@ class SynthesisResult:
 
     @property
     def pass_rate(self) -> float:
-        return len(self.grasps) / max(1, self.n_candidates)
+        """Accepted fraction of the judged candidates."""
+        return len(self.grasps) / max(1, self.n_candidates - self.unused)
 
     @property
     def grasps_per_second(self) -> float:
@@ -153,6 +158,7 @@ class SynthesisResult:
             "category": self.spec.category,
             "intent": self.spec.intent,
             "n_candidates": self.n_candidates,
+            "n_unused": self.unused,
             "n_accepted": len(self.grasps),
             "pass_rate": self.pass_rate,
             "rejected": dict(self.rejected),
@@ -249,13 +255,18 @@ def synthesize_grasps(
     *,
     hand: HandModel | None = None,
     config: SynthesisConfig = SynthesisConfig(),
+    max_accepted: int | None = None,
 ) -> SynthesisResult:
     """Synthesise grasps of ``obj`` for ``spec`` (an :class:`IntentSpec`, or an intent name looked up
     for ``obj.category``): ``n_candidates`` initial poses (seeded by ``seed``), optimised in batches of
-    ``config.batch_size`` on ``device``, then validated (module docstring). The physics test of one
-    batch runs in ``config.workers`` processes while the next batch is optimised (``workers=0``: in
-    this process). Deterministic for a given (object, spec, n_candidates, seed, config): the result
-    does not depend on ``workers`` or timing.
+    ``config.batch_size`` on ``device``, then validated (module docstring). Deterministic for a given
+    (object, spec, n_candidates, seed, config, max_accepted): the result does not depend on
+    ``workers`` or timing.
+
+    Candidates are judged in index order. ``max_accepted`` stops once that many are accepted: the
+    remaining candidates are not judged (:attr:`SynthesisResult.unused`), and with in-process physics
+    (``config.workers`` = 0) they are not even Q1-tested, simulated or, for later batches, optimised.
+    With worker processes the physics of one batch runs while the next batch is optimised.
 
     ``timings`` are wall-clock seconds of this process per stage, except ``physics``, which is the
     CPU time spent simulating (in the workers when there are any), and ``physics_wait``, the wall time
@@ -268,6 +279,9 @@ def synthesize_grasps(
         raise DexgysError(f"n_candidates must be positive, got {n_candidates}")
     if config.batch_size < 1:
         raise DexgysError(f"batch_size must be positive, got {config.batch_size}")
+    if max_accepted is not None and max_accepted < 1:
+        raise DexgysError(f"max_accepted must be positive, got {max_accepted}")
+    limit = n_candidates if max_accepted is None else max_accepted
     timings = {k: 0.0 for k in ("field", "init", "optimise", *STAGES, "physics_wait")}
     t0 = time.perf_counter()
     base_hand = hand if hand is not None else load_hand()
@@ -278,12 +292,13 @@ def synthesize_grasps(
     timings["field"] = time.perf_counter() - t0
 
     generator = torch.Generator().manual_seed(int(seed))
-    rejected = {k: 0 for k in STAGES}
-    reasons: dict[str, int] = {}
+    run = _Run(cpu_hand, obj, field_cpu, spec, config, timings, limit)
     physics = _Physics(_scene(cpu_hand, obj), config.workers) if config.physics else None
     pending = []
     try:
         for start in range(0, n_candidates, config.batch_size):
+            if len(run.grasps) >= limit:
+                break
             size = min(config.batch_size, n_candidates - start)
             t = time.perf_counter()
             init = initial_poses(cpu_hand, obj, field_cpu, spec, size, generator)
@@ -293,97 +308,138 @@ def synthesize_grasps(
             t = time.perf_counter()
             result = optimize_grasps(energy, init.pose, config.optimizer)
             timings["optimise"] += time.perf_counter() - t
-            pose = result.pose.to("cpu", torch.float32)
-            survivors = _screen(cpu_hand, obj, field_cpu, spec, pose, config, timings, rejected, reasons)
-            handles = []
-            if physics is not None and survivors["items"]:
+            batch = _Batch(start, result.pose.to("cpu", torch.float32), result.energy.cpu())
+            run.screen(batch)
+            if physics is not None and physics.pool is not None:
+                run.q1_all(batch)  # the workers need every physics item now
                 t = time.perf_counter()
-                handles = physics.submit(survivors["items"])
-                timings["physics_wait"] += time.perf_counter() - t  # inline runs count as waiting
-            pending.append((start, pose, result.energy.cpu(), survivors, handles))
-        grasps: list[SynthesizedGrasp] = []
+                batch.handles = physics.submit([batch.item(run.scene, k) for k in batch.q1_passing(config.q1_threshold)])
+                timings["physics_wait"] += time.perf_counter() - t
+                pending.append(batch)
+            else:
+                run.judge(batch, physics)
         t = time.perf_counter()
-        for start, pose, energy_b, surv, handles in pending:
-            n = len(surv["alive"])
-            held = np.ones((n, 6), dtype=bool)
-            for k, handle in zip(surv["sim_index"], handles):
-                out, cpu = _Physics.result(handle)
-                held[k] = out["held"]
-                timings["physics"] += cpu
-            ok = surv["q1_ok"].copy()
-            if physics is not None:
-                passed = held.all(1)
-                rejected["physics"] += int((ok & ~passed).sum())
-                ok &= passed
-            records = pose.to_record().double().numpy()
-            for k in np.nonzero(ok)[0]:
-                b = int(surv["alive"][k])
-                grasps.append(SynthesizedGrasp(records[b].copy(), float(surv["q1"][k]), float(surv["pen"][b]),
-                                               float(energy_b[b]), surv["facts"][k], held[k].copy(), start + b))
+        for batch in pending:
+            run.judge(batch, physics)
         timings["physics_wait"] += time.perf_counter() - t
     finally:
         if physics is not None:
             physics.close()
-    return SynthesisResult(obj.name, spec, grasps, n_candidates, rejected, reasons, timings, int(seed),
-                           time.perf_counter() - t0, 6 + base_hand.n_dofs)
+    judged = run.judged
+    return SynthesisResult(obj.name, spec, run.grasps, n_candidates, run.rejected, run.reasons, timings, int(seed),
+                           time.perf_counter() - t0, 6 + base_hand.n_dofs, n_candidates - judged)
 
 
-def _screen(hand, obj, field, spec, pose: HandPose, config, timings, rejected, reasons) -> dict:
-    """Penetration, contact facts and Q1 of a batch (exact); the physics items of the survivors."""
-    from dexgys.sim.quality import max_penetration, q1_from_contacts  # noqa: I001
+@dataclass
+class _Batch:
+    """One optimised batch and what the cheap stages found (filled by :meth:`_Run.screen`)."""
 
-    B = pose.batch_size
-    out = {"alive": np.zeros(0, dtype=np.int64), "items": [], "sim_index": [], "facts": [], "q1": np.zeros(0),
-           "q1_ok": np.zeros(0, dtype=bool), "pen": np.zeros(B)}
-    # 1. exact penetration
-    t = time.perf_counter()
-    pen = max_penetration(hand, obj, pose)
-    out["pen"] = pen
-    ok = pen <= MAX_PENETRATION
-    rejected["penetration"] += int((~ok).sum())
-    alive = np.arange(B)[ok]
-    timings["penetration"] += time.perf_counter() - t
-    if len(alive) == 0:
-        return out
+    start: int
+    pose: HandPose
+    energy: torch.Tensor
+    pen: np.ndarray | None = None  # (B,) m
+    stage: list | None = None  # (B,) None (alive), "penetration", or ("contacts", reasons)
+    alive: np.ndarray | None = None  # (A,) batch indices passing penetration and contacts
+    facts: list | None = None  # (A,) ContactFacts
+    contacts: object = None  # LinkContacts of the alive candidates
+    q1: dict | None = None  # alive position -> Q1
+    handles: list | None = None  # physics futures, in q1_passing() order
 
-    # 2. contact facts against the spec
-    t = time.perf_counter()
-    dist = exact_hand_distances(hand, obj, pose[torch.as_tensor(alive)], field)
-    facts = contact_facts(hand, obj, distances=dist)
-    keep = []
-    for f in facts:
-        why = spec_violations(f, spec)
-        for r in why:
-            reasons[r] = reasons.get(r, 0) + 1
-        keep.append(not why)
-    keep = np.array(keep, dtype=bool)
-    rejected["contacts"] += int((~keep).sum())
-    alive, facts = alive[keep], [f for f, k in zip(facts, keep) if k]
-    idx = torch.as_tensor(np.nonzero(keep)[0])
-    dist.points, dist.parts, dist.screened = dist.points[idx], dist.parts[idx], dist.screened[idx]
-    timings["contacts"] += time.perf_counter() - t
-    out["alive"], out["facts"] = alive, facts
-    if len(alive) == 0:
-        return out
+    def q1_passing(self, threshold: float) -> list[int]:
+        """Alive positions whose (computed) Q1 reaches ``threshold``."""
+        return [k for k in range(len(self.alive)) if self.q1[k] >= threshold]
 
-    # 3. Q1 (the per-link contacts also drive the physics squeeze, as in sim.grasp_test.test_grasps)
-    t = time.perf_counter()
-    lc = fast_link_contacts(hand, obj, dist)
-    q1 = np.array([q1_from_contacts(lc.object_points[b, lc.mask[b]], lc.normals[b, lc.mask[b]]) for b in range(len(alive))])
-    q1_ok = q1 >= config.q1_threshold
-    rejected["q1"] += int((~q1_ok).sum())
-    out["q1"], out["q1_ok"] = q1, q1_ok
-    timings["q1"] += time.perf_counter() - t
+    def item(self, scene, k: int) -> tuple:
+        """The :func:`dexgys.sim.grasp_test.simulate_grasp` arguments of alive candidate ``k``."""
+        b = int(self.alive[k])
+        lc, m = self.contacts, self.contacts.mask[k]
+        return (self.pose.translation[b].double().numpy(), self.pose.rotation[b].double().numpy(),
+                self.pose.joints[b].double().numpy(), scene.link_bodies[lc.links[m]],
+                lc.hand_points[k, m], -lc.normals[k, m], True)
 
-    # 4. physics items of the survivors
-    if config.physics:
-        scene = _scene(hand, obj)
-        sel = np.nonzero(q1_ok)[0]
-        sub = pose[torch.as_tensor(alive[sel])] if len(sel) else None
-        for k, b in enumerate(sel):
-            m = lc.mask[b]
-            out["items"].append((sub.translation[k].double().numpy(), sub.rotation[k].double().numpy(),
-                                 sub.joints[k].double().numpy(), scene.link_bodies[lc.links[m]],
-                                 lc.hand_points[b, m], -lc.normals[b, m]))
-        out["sim_index"] = list(sel)
-    return out
+
+class _Run:
+    """Validation state of one synthesis call: counts, accepted grasps, the ordered judging."""
+
+    def __init__(self, hand, obj, field, spec, config, timings, limit):
+        self.hand, self.obj, self.field, self.spec, self.config = hand, obj, field, spec, config
+        self.timings, self.limit = timings, limit
+        self.scene = _scene(hand, obj) if config.physics else None
+        self.rejected = {k: 0 for k in STAGES}
+        self.reasons: dict[str, int] = {}
+        self.grasps: list[SynthesizedGrasp] = []
+        self.judged = 0
+
+    def screen(self, batch: _Batch) -> None:
+        """Exact penetration and the contact facts against the spec, for the whole batch."""
+        from dexgys.sim.quality import max_penetration
+
+        hand, obj, pose, B = self.hand, self.obj, batch.pose, batch.pose.batch_size
+        t = time.perf_counter()
+        batch.pen = max_penetration(hand, obj, pose)
+        batch.stage = [None if p <= MAX_PENETRATION else "penetration" for p in batch.pen]
+        alive = np.arange(B)[batch.pen <= MAX_PENETRATION]
+        self.timings["penetration"] += time.perf_counter() - t
+        batch.alive, batch.facts, batch.q1 = alive, [], {}
+        if len(alive) == 0:
+            return
+        t = time.perf_counter()
+        dist = exact_hand_distances(hand, obj, pose[torch.as_tensor(alive)], self.field)
+        facts = contact_facts(hand, obj, distances=dist)
+        why = [spec_violations(f, self.spec) for f in facts]
+        keep = np.array([not w for w in why], dtype=bool)
+        for b, w in zip(alive, why):
+            if w:
+                batch.stage[b] = ("contacts", tuple(w))
+        idx = torch.as_tensor(np.nonzero(keep)[0])
+        dist.points, dist.parts, dist.screened = dist.points[idx], dist.parts[idx], dist.screened[idx]
+        batch.alive, batch.facts = alive[keep], [f for f, k in zip(facts, keep) if k]
+        batch.contacts = fast_link_contacts(hand, obj, dist) if keep.any() else None
+        self.timings["contacts"] += time.perf_counter() - t
+
+    def q1_of(self, batch: _Batch, k: int) -> float:
+        from dexgys.sim.quality import q1_from_contacts
+
+        if k not in batch.q1:
+            t = time.perf_counter()
+            lc, m = batch.contacts, batch.contacts.mask[k]
+            batch.q1[k] = float(q1_from_contacts(lc.object_points[k, m], lc.normals[k, m]))
+            self.timings["q1"] += time.perf_counter() - t
+        return batch.q1[k]
+
+    def q1_all(self, batch: _Batch) -> None:
+        for k in range(len(batch.alive)):
+            self.q1_of(batch, k)
+
+    def judge(self, batch: _Batch, physics: _Physics | None) -> None:
+        """Judge the batch's candidates in index order until :attr:`limit` grasps are accepted."""
+        position = {int(b): k for k, b in enumerate(batch.alive)}
+        handle_of = dict(zip(batch.q1_passing(self.config.q1_threshold), batch.handles)) if batch.handles is not None else {}
+        records = batch.pose.to_record().double().numpy()
+        for b in range(batch.pose.batch_size):
+            if len(self.grasps) >= self.limit:
+                return
+            self.judged += 1
+            stage = batch.stage[b]
+            if stage is not None:
+                name = stage if isinstance(stage, str) else stage[0]
+                self.rejected[name] += 1
+                for r in () if isinstance(stage, str) else stage[1]:
+                    self.reasons[r] = self.reasons.get(r, 0) + 1
+                continue
+            k = position[b]
+            q1 = self.q1_of(batch, k)
+            if q1 < self.config.q1_threshold:
+                self.rejected["q1"] += 1
+                continue
+            held = np.ones(6, dtype=bool)
+            if physics is not None:
+                handle = handle_of[k] if k in handle_of else physics.submit([batch.item(self.scene, k)])[0]
+                out, cpu = _Physics.result(handle)
+                self.timings["physics"] += cpu
+                held = np.asarray(out["held"], dtype=bool)
+                if not held.all():
+                    self.rejected["physics"] += 1
+                    continue
+            self.grasps.append(SynthesizedGrasp(records[b].copy(), q1, float(batch.pen[b]), float(batch.energy[b]),
+                                                batch.facts[k], held.copy(), batch.start + b))
