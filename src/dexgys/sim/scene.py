@@ -151,7 +151,9 @@ class SimScene:
         return q[:3].copy(), q[3:].copy()
 
 
-def _add_object_geom(spec: mujoco.MjSpec, body, geom: CollisionGeom, index: int) -> None:
+def _add_object_geom(spec: mujoco.MjSpec, body, geom: CollisionGeom, index: int, shell: bool = False) -> None:
+    """Add collision piece ``index``; ``shell``: give mesh pieces shell inertia (used when the body's
+    inertia is explicit, so that nearly flat pieces, whose volume MuJoCo rejects, never matter)."""
     kind = geom.kind
     if kind not in _GEOM_TYPES:
         raise DexgysError(f"object collision piece {index} has unknown type {kind!r}")
@@ -168,8 +170,7 @@ def _add_object_geom(spec: mujoco.MjSpec, body, geom: CollisionGeom, index: int)
         mesh = spec.add_mesh(name=f"object_piece_{index}")
         mesh.uservert = verts.reshape(-1).tolist()
         mesh.inertia = mujoco.mjtMeshInertia.mjMESH_INERTIA_CONVEX
-        if _hull_volume(verts) < MIN_PIECE_VOLUME:
-            g.typeinertia = mujoco.mjtGeomInertia.mjINERTIA_SHELL
+        if shell or _hull_volume(verts) < MIN_PIECE_VOLUME:
             mesh.inertia = mujoco.mjtMeshInertia.mjMESH_INERTIA_SHELL
         g.meshname = mesh.name
     else:
@@ -237,7 +238,7 @@ def build_scene_from_geoms(
     body = spec.worldbody.add_body(name=OBJECT_BODY)
     body.add_freejoint(name=_OBJECT_JOINT)
     for i, geom in enumerate(geoms):
-        _add_object_geom(spec, body, geom, i)
+        _add_object_geom(spec, body, geom, i, shell=inertial is not None)
     if inertial is not None:
         mass, com, inertia = inertial
         body.explicitinertial = True

@@ -100,7 +100,7 @@ _SPECS: list[IntentSpec] = [
     S("squeezable", "use", ("body",), "power_wrap", _wrap("body")),
     S("squeezable", "hold", ("body",), "power_wrap", _wrap("body")),
     S("squeezable", "hand over", ("body",), "power_wrap", _wrap("body"), free_parts=("cap",)),
-    S("trigger_sprayer", "use", ("trigger", "head"), "trigger_press", _press("trigger", "forefinger", "head")),
+    S("trigger_sprayer", "use", ("trigger", "bottle"), "trigger_press", _press("trigger", "forefinger", "bottle")),
     S("trigger_sprayer", "hold", ("bottle",), "power_wrap", _wrap("bottle")),
     S("trigger_sprayer", "lift", ("head",), "palm_top", _wrap("head", palm=False), approach="top"),
     S("trigger_sprayer", "hand over", ("bottle",), "power_wrap", _wrap("bottle"), free_parts=("trigger", "head")),
