@@ -100,7 +100,12 @@ def test_records_of_groups_by_object_and_intent(data_dir):
 def test_clouds_are_deterministic_and_sampled_once(data_dir, monkeypatch):
     calls = []
     real = grasp_dataset.sample_object_cloud
-    monkeypatch.setattr(grasp_dataset, "sample_object_cloud", lambda obj, n, seed: calls.append(obj.name) or real(obj, n, seed))
+
+    def counting(obj, n, seed):
+        calls.append(obj.name)
+        return real(obj, n, seed)
+
+    monkeypatch.setattr(grasp_dataset, "sample_object_cloud", counting)
     a = GraspDataset.from_dir(data_dir, n_points=N, seed=0)
     first = a[0]["object_points"]
     assert [a[i]["object_id"] for i in range(4)] == ["mug:0", "mug:0", "bottle:1", "mug:0"]

@@ -11,7 +11,7 @@ from dexgys.errors import DexgysError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dexgys.cli import data_cmd, demo_cmd, intents_cmd, objects_cmd, show_cmd, sim_cmd
+    from dexgys.cli import data_cmd, demo_cmd, eval_cmd, intents_cmd, objects_cmd, show_cmd, sim_cmd
 
     parser = argparse.ArgumentParser(
         prog="dexgys",
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     intents_cmd.add_parser(sub)
     data_cmd.add_parser(sub)
     demo_cmd.add_parser(sub)
+    eval_cmd.add_parser(sub)
     return parser
 
 

@@ -108,6 +108,7 @@ class GraspDataset(Dataset):
         for i, r in enumerate(records):
             self._groups.setdefault((r["obj_id"], r["action_id"]), []).append(i)
         self._object_ids = sorted({r["obj_id"] for r in records})
+        self._known = frozenset(self._object_ids)
         self._clouds: dict[str, ObjectCloud] = {}
 
     # ------------------------------------------------------------------------------ constructors
@@ -131,7 +132,9 @@ class GraspDataset(Dataset):
         records = check_records(load_records(where), where)
         for i, r in enumerate(records):
             if r["obj_id"] not in registry:
-                raise DexgysError(f"{where}: record {i} refers to object {r['obj_id']!r}, which objects.json does not list")
+                raise DexgysError(
+                    f"{where}: record {i} refers to object {r['obj_id']!r}, which objects.json does not list"
+                )
         return cls(records, partial(_load_registered, registry), source="catalogue",
                    n_points=n_points, seed=seed, cache_dir=cache_dir)
 
@@ -190,15 +193,16 @@ class GraspDataset(Dataset):
 
     def records_of(self, object_id: str, action_id: int | str) -> list[dict]:
         """Every record of ``object_id`` with intent ``action_id`` (``1`` or ``"0001"``), in file order:
-        the multi-GT set of official evaluation (§2.4). Empty when the object has no such grasp."""
-        if object_id not in self._object_ids:
+        the multi-GT set of official evaluation (§2.4), as stored (do not modify them). Empty when the
+        object has no grasp with that intent."""
+        if object_id not in self._known:
             raise DexgysError(f"object {object_id!r} is not in this dataset")
         key = (object_id, _action_number(action_id))
         return [self.records[i] for i in self._groups.get(key, [])]
 
     def load_object(self, object_id: str) -> GraspObject:
         """The full :class:`GraspObject` (mesh, parts, SDF) of ``object_id``, e.g. for physics; not cached."""
-        if object_id not in self._object_ids:
+        if object_id not in self._known:
             raise DexgysError(f"object {object_id!r} is not in this dataset")
         return self._load_object(object_id)
 
@@ -207,7 +211,7 @@ class GraspDataset(Dataset):
         cloud = self._clouds.get(object_id)
         if cloud is not None:
             return cloud
-        if object_id not in self._object_ids:
+        if object_id not in self._known:
             raise DexgysError(f"object {object_id!r} is not in this dataset")
         cache_file = self._cache_file(object_id) if self.cache_dir is not None else None
         cloud = _read_cloud_cache(cache_file, self._cache_key(object_id), self.n_points) if cache_file else None
@@ -328,7 +332,9 @@ def _read_registry(path: Path) -> dict[str, dict]:
             raise DexgysError(f"{str(path)!r}: object entry {i} has no 'name'")
         kind = (entry.get("source") or {}).get("kind", "catalogue")
         if kind != "catalogue":
-            raise DexgysError(f"{str(path)!r}: object {entry['name']!r} comes from {kind!r}; only catalogue objects are supported")
+            raise DexgysError(
+                f"{str(path)!r}: object {entry['name']!r} comes from {kind!r}; only catalogue objects are supported"
+            )
         try:
             parse_object_name(entry["name"])
         except DexgysError as exc:
@@ -341,12 +347,13 @@ def _load_registered(registry: dict[str, dict], object_id: str) -> GraspObject:
     """Catalogue object ``object_id``, checked against its ``objects.json`` entry (parts, extents)."""
     obj = make_object(object_id)
     entry = registry[object_id]
+    rebuild = "the dataset was built by another dexgys version, rebuild it"
     if "parts" in entry and list(entry["parts"]) != list(obj.part_names):
-        raise DexgysError(f"object {object_id!r}: objects.json lists parts {entry['parts']} but the catalogue now builds "
-                          f"{obj.part_names}; the dataset was built by another dexgys version, rebuild it")
+        raise DexgysError(f"object {object_id!r}: objects.json lists parts {entry['parts']} but the catalogue now "
+                          f"builds {obj.part_names}; {rebuild}")
     if "extents_m" in entry and not np.allclose(entry["extents_m"], obj.extents, rtol=0.0, atol=1e-6):
         raise DexgysError(f"object {object_id!r}: objects.json gives extents {entry['extents_m']} m but the catalogue "
-                          f"now builds {obj.extents.tolist()}; the dataset was built by another dexgys version, rebuild it")
+                          f"now builds {obj.extents.tolist()}; {rebuild}")
     return obj
 
 

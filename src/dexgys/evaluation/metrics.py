@@ -45,7 +45,7 @@ from scipy.spatial import cKDTree
 from dexgys.errors import DexgysError
 from dexgys.geometry.rotations import axis_angle_to_matrix, matrix_to_euler_xyz
 from dexgys.language.contacts import ContactFacts
-from dexgys.language.words import DIGITS
+from dexgys.language.verify import verify_sentence
 from dexgys.sim.grasp_test import DIRECTION_NAMES
 from dexgys.sim.quality import MAX_PENETRATION
 
@@ -61,7 +61,6 @@ __all__ = [
     "diversity",
     "euler_degrees",
     "match_targets",
-    "named_contact_pairs",
     "part_contact",
     "success_rates",
     "valid_q1",
@@ -145,27 +144,30 @@ def _facts(facts: ContactFacts | Mapping[str, Iterable[str]]) -> ContactFacts:
     return facts if isinstance(facts, ContactFacts) else ContactFacts.from_dict(facts)
 
 
-def named_contact_pairs(named: ContactFacts | Mapping[str, Iterable[str]]) -> tuple[tuple[str, str], ...]:
-    """The (digit, part) pairs an instruction names: every pair of ``named`` whose finger is one of
-    the five digits (the palm's contacts are not counted), in canonical order."""
-    return tuple((f, p) for f, parts in _facts(named).contacts if f in DIGITS for p in parts)
-
-
 def part_contact(
-    named: ContactFacts | Mapping[str, Iterable[str]], actual: ContactFacts | Mapping[str, Iterable[str]]
-) -> tuple[int, int]:
-    """``(kept, total)``: of the ``total`` (digit, part) pairs the instruction names
-    (:func:`named_contact_pairs` of ``named``, the condition's test record ``contacts``), how many the
-    prediction's contacts ``actual`` keep (that finger's links within 5 mm of that part, the
-    :data:`~dexgys.language.contacts.CONTACT_THRESHOLD` of the dataset, or inside it).
+    sentence: str,
+    actual: ContactFacts | Mapping[str, Iterable[str]],
+    part_names: Iterable[str],
+    category: str | None = None,
+) -> tuple[int, int, bool]:
+    """``(kept, total, correct)`` for one prediction of the instruction ``sentence``.
 
-    **Rule**: a prediction has the right part contact when ``total > 0`` and ``kept == total``: every
-    digit the instruction names touches every part named for it -- so every named part is touched,
-    by the fingers named for it. Extra contacts (other fingers, other parts, the palm) are allowed.
-    Conditions that name no digit contact (``total == 0``) are left out of the accuracy."""
-    actual = _facts(actual)
-    pairs = named_contact_pairs(named)
-    return sum(actual.touches(f, p) for f, p in pairs), len(pairs)
+    The named contacts are what the sentence itself states, read by
+    :func:`dexgys.language.verify.verify_sentence` (the parser the dataset's language gate uses): its
+    ``total`` claims are the problems it finds against a hand that touches nothing (one per claimed
+    finger–part pair, or per part for "your fingers" / "the hand"), ``kept`` of them are backed by the
+    prediction's contacts ``actual`` (finger links within 5 mm of the part, the dataset's
+    :data:`~dexgys.language.contacts.CONTACT_THRESHOLD`, or inside it).
+
+    **Rule**: the prediction is ``correct`` when the sentence names at least one contact and
+    :func:`~dexgys.language.verify.verify_sentence` finds no problem against ``actual``: every stated
+    finger–part contact is made and every part the sentence says to leave free is free. Extra contacts
+    are allowed. Sentences that name no contact (``total == 0``) are left out of the accuracy."""
+    parts = tuple(part_names)
+    claims = set(verify_sentence(sentence, ContactFacts(), parts, category=category))
+    problems = verify_sentence(sentence, _facts(actual), parts, category=category)
+    kept = len(claims) - len(claims.intersection(problems))
+    return kept, len(claims), bool(claims) and not problems
 
 
 # ------------------------------------------------------------------------------------------ diversity

@@ -16,7 +16,7 @@ How (per object, so that each object's MuJoCo scene, field and targets are built
   ``contacts``, any finger or the palm); record ``c`` is one of them. Each prediction is matched to the
   target with the smallest hand-point Chamfer distance (CD), and Con. compares it with that target;
 * **part-contact accuracy** -- :func:`dexgys.evaluation.metrics.part_contact` with the condition's
-  ``contacts`` as the named (finger -> parts);
+  instruction as the named contacts;
 * **diversity** -- :func:`dexgys.evaluation.metrics.diversity` over each condition's samples.
 
 Means are over all grasps (conditions weigh by their number of samples). The results carry the
@@ -85,10 +85,10 @@ PAPER_TABLE1 = {
     "p_fid": 5.595,
 }
 PART_CONTACT_RULE = (
-    "named (finger -> parts) = the condition's test record 'contacts', digits only (palm pairs ignored); "
-    f"a prediction is correct when each named digit touches (links within {1000 * CONTACT_THRESHOLD:g} mm, or "
-    "inside) every part named for it, so every named part is touched by its named fingers; extra contacts "
-    "are allowed; conditions naming no digit contact are left out"
+    "named contacts = what the instruction states (finger -> part pairs and parts to leave free, read by "
+    "dexgys.language.verify); a prediction is correct when every stated contact is made (finger links within "
+    f"{1000 * CONTACT_THRESHOLD:g} mm of the part, or inside) and every part said to be free is free; extra "
+    "contacts are allowed; instructions naming no contact are left out"
 )
 
 # (column header, results key, paper key, number format)
@@ -204,12 +204,13 @@ class EvalResults:
     def to_markdown(self) -> str:
         m = self.metrics
         data = self.meta.get("dataset", {})
+        low, high = m["samples_per_condition_min"], m["samples_per_condition_max"]
+        samples = f"{low} sample{'s' * (low > 1)}" if low == high else f"{low}–{high} samples"
         lines = [
             "## dexgys evaluation",
             "",
             f"* predictions: `{self.meta.get('predictions', '?')}`: {m['n_grasps']} grasps, {m['n_conditions']} "
-            f"conditions ({m['samples_per_condition_min']}–{m['samples_per_condition_max']} samples each), "
-            f"{m['n_objects']} objects",
+            f"conditions ({samples} each), {m['n_objects']} objects",
             f"* dataset: `{data.get('path', '?')}` ({data.get('records', '?')} records, sha256 "
             f"{str(data.get('sha256', '?'))[:12]})",
             f"* protocol: {EVAL_PROTOCOL} (physics {SIM_PROTOCOL}, MuJoCo"
@@ -263,6 +264,7 @@ def _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, han
         quality, held, simulated = report.quality, report.physics.held, report.physics.simulated
     else:
         quality, held, simulated = quality_metrics(hand, obj, pose, workers=workers), None, None
+    valid_q1 = mt.valid_q1(quality["q1"], quality["penetration"])
     facts = contact_facts(hand, obj, pose, field=object_field(obj))
     pred_clouds = _hand_clouds(hand64, grasps)
     target_ids = sorted({t for i in idx for t in groups[keys[preds[i]["condition"]]]})
@@ -283,7 +285,7 @@ def _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, han
             if t not in target_maps:
                 target_maps[t] = mt.contact_map(object_points, target_clouds[t])
             con = mt.contact_map_distance(mt.contact_map(object_points, pred_clouds[k]), target_maps[t])
-            kept, total = mt.part_contact(named[c], facts[k])
+            kept, total, correct = mt.part_contact(records[c]["guidance"], facts[k], obj.part_names, obj.category)
             i = idx[k]
             rows[k] = {
                 "index": i,
@@ -292,7 +294,7 @@ def _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, han
                 "obj_id": obj_id,
                 "penetration_cm": 100.0 * float(quality["penetration"][k]),
                 "q1": float(quality["q1"][k]),
-                "valid_q1": float(quality["valid_q1"][k]),
+                "valid_q1": float(valid_q1[k]),
                 "simulated": None if simulated is None else bool(simulated[k]),
                 "held": None if held is None else [bool(h) for h in held[k]],
                 "success_all6": None if held is None else bool(held[k].all()),
@@ -303,7 +305,7 @@ def _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, han
                 "contacts": facts[k].as_dict(),
                 "named_pairs": total,
                 "kept_pairs": kept,
-                "part_contact": (kept == total) if total else None,
+                "part_contact": correct if total else None,
             }
     return [rows[k] for k in range(len(idx))]
 

@@ -80,7 +80,9 @@ class ObjectInput:
         return out
 
 
-def sample_object_cloud(obj: GraspObject, n_points: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def sample_object_cloud(
+    obj: GraspObject, n_points: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """``n_points`` well-spread surface points of ``obj``: points ``(n, 3)`` and normals ``(n, 3)`` float32
     (object frame, metres) and part labels ``(n,)`` int64, or ``None`` when ``obj`` has no part labels
     (a mesh without a part file). Deterministic in ``seed``; see the module docstring."""
@@ -88,11 +90,11 @@ def sample_object_cloud(obj: GraspObject, n_points: int, seed: int = 0) -> tuple
         raise DexgysError(f"number of object points must be positive, got {n_points}")
     sample = obj.sample_surface(OVERSAMPLE * n_points, seed=seed)
     idx = farthest_point_sample(torch.from_numpy(sample.points.astype(np.float32)), n_points).numpy()
-    parts = sample.labels[idx].astype(np.int64) if has_part_labels(obj) else None
+    parts = sample.labels[idx].astype(np.int64) if _has_part_labels(obj) else None
     return sample.points[idx].astype(np.float32), sample.normals[idx].astype(np.float32), parts
 
 
-def has_part_labels(obj: GraspObject) -> bool:
+def _has_part_labels(obj: GraspObject) -> bool:
     """False for a mesh whose single ``"body"`` part is only the default (no part file, or parts rejected)."""
     if not isinstance(obj, MeshObject):
         return True
@@ -128,11 +130,9 @@ def load_object_input(spec: str, n_points: int = 2048, seed: int = 0) -> ObjectI
 # --------------------------------------------------------------------------------------------- helpers
 def _check_size(name: str, extent: float) -> None:
     if extent > MAX_EXTENT:
-        hint = next(
-            (f"; if it is in {unit}, scale it by {factor:g}" for unit, factor in (("millimetres", 1e-3), ("centimetres", 1e-2))
-             if MIN_EXTENT <= extent * factor <= MAX_EXTENT),
-            "",
-        )
+        units = (("millimetres", 1e-3), ("centimetres", 1e-2))
+        hint = next((f"; if it is in {unit}, scale it by {factor:g}" for unit, factor in units
+                     if MIN_EXTENT <= extent * factor <= MAX_EXTENT), "")
         raise DexgysError(
             f"{name!r} is {extent:.4g} m across, larger than a hand-held object ({MAX_EXTENT} m): "
             f"dexgys expects metres{hint}"
@@ -184,7 +184,8 @@ def _read_cloud(path: Path) -> tuple[np.ndarray, np.ndarray | None] | None:
 def _split_columns(path: Path, data: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     if data.ndim != 2 or data.shape[1] not in (3, 6) or not np.issubdtype(data.dtype, np.number):
         raise DexgysError(
-            f"point cloud {str(path)!r} has shape {data.shape} ({data.dtype}): expected (N, 3) points or (N, 6) points and normals"
+            f"point cloud {str(path)!r} has shape {data.shape} ({data.dtype}): "
+            "expected (N, 3) points or (N, 6) points and normals"
         )
     data = data.astype(np.float64)
     return data[:, :3], (data[:, 3:] if data.shape[1] == 6 else None)
