@@ -110,7 +110,7 @@ def test_units_held_by_a_live_builder_are_left_alone_and_stale_locks_taken(tmp_p
 
 def test_units_are_seed_major_and_candidates_follow_the_pass_rate():
     assert CONFIG.units()[:3] == [("mug", 0), ("bottle", 0), ("mug", 1)]
-    assert builder.candidates_for(10, 0, 0) == 30  # prior pass rate 1/2
+    assert builder.candidates_for(10, 0, 0) == 20  # prior pass rate 3/4
     assert builder.candidates_for(2, 0, 0) == builder.MIN_CANDIDATES
     assert builder.candidates_for(10, 0, 100) == builder.MAX_CANDIDATES  # nothing passed yet
     assert builder.candidates_for(5, 45, 50) < builder.candidates_for(5, 5, 50)

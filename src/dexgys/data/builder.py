@@ -41,7 +41,9 @@ DATASET_FORMAT_VERSION = 1
 UNIT_FORMAT_VERSION = 2
 TEST_FRACTION = 0.2
 CANDIDATE_MARGIN = 1.5  # candidates per missing grasp, divided by the pass rate seen so far
-MIN_CANDIDATES, MAX_CANDIDATES = 24, 192
+PRIOR_ACCEPTED, PRIOR_JUDGED = 3, 4  # pseudo-counts: a first try expects a 3/4 pass rate
+MIN_CANDIDATES, MAX_CANDIDATES = 16, 192
+SCHEDULE_VERSION = 2  # bump when the candidate schedule above changes
 MAX_ROUNDS = 3  # tries per (object, intent) before settling for fewer grasps
 HOPELESS_AFTER = 64  # judged candidates without one success: give up on this (object, intent)
 
@@ -138,17 +140,19 @@ def read_json_gz(path: Path):
 
 
 def pipeline_version() -> str:
-    """The synthesis code version and physics protocol that made a unit."""
+    """The synthesis code version, candidate schedule and physics protocol that made a unit."""
     from dexgys.sim.evaluate import PROTOCOL
     from dexgys.synthesis.synthesize import SYNTHESIS_VERSION
 
-    return f"synthesis-{SYNTHESIS_VERSION}+{PROTOCOL}"
+    return f"synthesis-{SYNTHESIS_VERSION}.{SCHEDULE_VERSION}+{PROTOCOL}"
 
 
 def candidates_for(missing: int, accepted: int, judged: int) -> int:
-    """Candidates for the next try: :data:`CANDIDATE_MARGIN` per missing grasp over the (Laplace-
-    smoothed) pass rate seen so far, clamped to [:data:`MIN_CANDIDATES`, :data:`MAX_CANDIDATES`]."""
-    rate = (accepted + 1) / (judged + 2)
+    """Candidates for the next try: :data:`CANDIDATE_MARGIN` per missing grasp over the pass rate seen
+    so far (with the prior pseudo-counts :data:`PRIOR_ACCEPTED` / :data:`PRIOR_JUDGED`), clamped to
+    [:data:`MIN_CANDIDATES`, :data:`MAX_CANDIDATES`]. Candidates beyond the needed grasps are optimised
+    but never judged, so a tight first try is cheap and a low pass rate costs one more try."""
+    rate = (accepted + PRIOR_ACCEPTED) / (judged + PRIOR_JUDGED)
     return int(min(MAX_CANDIDATES, max(MIN_CANDIDATES, math.ceil(CANDIDATE_MARGIN * missing / rate))))
 
 
