@@ -19,7 +19,8 @@ Samplers:
 * ``"ddpm"``: ancestral sampling over all T steps, ``x_{t-1} = c0_t x0_hat + ct_t x_t + sqrt(var_t) z``,
   no noise at the last step.
 * ``"ddim"``: deterministic DDIM (eta = 0) over ``steps`` evenly spaced timesteps from ``T-1`` to 0:
-  ``eps_hat = (x_t - sqrt(abar_t) x0_hat) / sqrt(1 - abar_t)``, ``x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s) eps_hat``.
+  ``eps_hat = (x_t - sqrt(abar_t) x0_hat) / sqrt(1 - abar_t)``,
+  ``x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s) eps_hat``.
 
 All noise comes from the caller's ``torch.Generator`` and is drawn on the generator's device, then moved
 to the requested device, so a seed gives the same samples on any device (up to float arithmetic).
@@ -104,7 +105,8 @@ class Diffusion(nn.Module):
 
     def q_sample(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         """``x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) noise`` for ``x0``, ``noise`` ``(B, ...)``, ``t`` ``(B,)``."""
-        return self._at(self.sqrt_alphas_cumprod, t, x0) * x0 + self._at(self.sqrt_one_minus_alphas_cumprod, t, x0) * noise
+        signal = self._at(self.sqrt_alphas_cumprod, t, x0)
+        return signal * x0 + self._at(self.sqrt_one_minus_alphas_cumprod, t, x0) * noise
 
     def q_posterior(self, x0: torch.Tensor, xt: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean ``(B, ...)`` and variance ``(B, 1, ...)`` of ``q(x_{t-1} | x_t, x_0)``."""
@@ -121,7 +123,8 @@ class Diffusion(nn.Module):
             raise DexgysError(f"DDIM needs 1 to {self.steps} steps, got {steps}")
         if steps == 1:
             return [self.steps - 1]
-        return sorted({round(x) for x in torch.linspace(0, self.steps - 1, steps, dtype=torch.float64).tolist()}, reverse=True)
+        grid = torch.linspace(0, self.steps - 1, steps, dtype=torch.float64).tolist()
+        return sorted({round(x) for x in grid}, reverse=True)
 
     @torch.no_grad()
     def sample(
@@ -149,16 +152,15 @@ class Diffusion(nn.Module):
             for t in range(self.steps - 1, -1, -1):
                 x0 = self._predict_x0(denoise_fn, x, t)
                 mean, var = self.q_posterior(x0, x, torch.full((x.shape[0],), t, device=x.device))
-                x = mean + var.sqrt() * _randn(tuple(shape), generator, like) if t > 0 else mean
+                x = (mean + var.sqrt() * _randn(tuple(shape), generator, like)) if t > 0 else mean
             return x
-        schedule = self.ddim_timesteps(steps or self.steps)
+        schedule = self.ddim_timesteps(self.steps if steps is None else steps)
         abar = self.alphas_cumprod.to(x.device)
-        for t, s in zip(schedule, schedule[1:] + [None]):
+        for t, s in zip(schedule[:-1], schedule[1:]):
             x0 = self._predict_x0(denoise_fn, x, t)
-            if s is None:
-                return x0
             eps = (x - abar[t].sqrt() * x0) / (1.0 - abar[t]).sqrt()
             x = abar[s].sqrt() * x0 + (1.0 - abar[s]).sqrt() * eps
+        return self._predict_x0(denoise_fn, x, schedule[-1])
 
     def extra_repr(self) -> str:
         return f"steps={self.steps}, schedule={self.schedule!r}, clip_x0={self.clip_x0}"

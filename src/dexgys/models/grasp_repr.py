@@ -8,6 +8,7 @@
 * **Normalised vector**: :class:`GraspNormalizer` maps a vector to roughly ``[-1, 1]`` per value:
   translation divided by a fixed scale, 6-D rotation unchanged (already in ``[-1, 1]``), each joint
   mapped affinely from ``[lower, upper]`` to ``[-1, 1]``.
+* :class:`GraspHand`: hand surface points and self-penetration of grasp vectors, on their device.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from torch import nn
 
 from dexgys.errors import DexgysError
 from dexgys.geometry.rotations import axis_angle_to_rotation_6d, rotation_6d_to_axis_angle
-from dexgys.hands import HandModel
+from dexgys.hands import HandModel, HandPose
 
-__all__ = ["DEFAULT_TRANSLATION_SCALE", "GraspNormalizer", "record_to_vector", "vector_to_record"]
+__all__ = ["DEFAULT_TRANSLATION_SCALE", "GraspHand", "GraspNormalizer", "record_to_vector", "vector_to_record"]
 
 DEFAULT_TRANSLATION_SCALE = 0.25  # m: palm positions of grasps on 5-30 cm objects stay within about +-0.25 m
 
@@ -57,7 +58,9 @@ class GraspNormalizer(nn.Module):
         lower = torch.as_tensor(joint_lower, dtype=torch.float32).flatten()
         upper = torch.as_tensor(joint_upper, dtype=torch.float32).flatten()
         if lower.shape != upper.shape or lower.numel() == 0:
-            raise DexgysError(f"joint limits must be two equal-length vectors, got {tuple(lower.shape)}, {tuple(upper.shape)}")
+            raise DexgysError(
+                f"joint limits must be two equal-length vectors, got {tuple(lower.shape)}, {tuple(upper.shape)}"
+            )
         if not bool((upper > lower).all()):
             raise DexgysError("every joint's upper limit must exceed its lower limit")
         if not translation_scale > 0:
@@ -90,13 +93,15 @@ class GraspNormalizer(nn.Module):
         """Vector ``(..., 9+n)`` -> normalised ``(..., 9+n)``."""
         v = self._check(vector)
         lo, hi = self.joint_lower.to(v), self.joint_upper.to(v)
-        return torch.cat([v[..., :3] / self.translation_scale, v[..., 3:9], 2.0 * (v[..., 9:] - lo) / (hi - lo) - 1.0], -1)
+        q = 2.0 * (v[..., 9:] - lo) / (hi - lo) - 1.0
+        return torch.cat([v[..., :3] / self.translation_scale, v[..., 3:9], q], -1)
 
     def denormalize(self, normalized: torch.Tensor) -> torch.Tensor:
         """Normalised ``(..., 9+n)`` -> vector ``(..., 9+n)`` (metres, 6-D rotation, radians)."""
         v = self._check(normalized)
         lo, hi = self.joint_lower.to(v), self.joint_upper.to(v)
-        return torch.cat([v[..., :3] * self.translation_scale, v[..., 3:9], 0.5 * (v[..., 9:] + 1.0) * (hi - lo) + lo], -1)
+        q = 0.5 * (v[..., 9:] + 1.0) * (hi - lo) + lo
+        return torch.cat([v[..., :3] * self.translation_scale, v[..., 3:9], q], -1)
 
     def clamp_joints(self, vector: torch.Tensor) -> torch.Tensor:
         """Vector ``(..., 9+n)`` with its joints clamped into the limits."""
@@ -121,3 +126,42 @@ class GraspNormalizer(nn.Module):
 
     def extra_repr(self) -> str:
         return f"n_dofs={self.n_dofs}, translation_scale={self.translation_scale}"
+
+
+class GraspHand:
+    """A :class:`HandModel` seen through grasp vectors ``[t | rot6d | q]``, on whatever device they live.
+
+    ``HandModel`` is not an ``nn.Module``, so ``model.to("cuda")`` cannot move it; this wrapper keeps
+    the original and makes (then reuses) a copy for every device and dtype it is asked about.
+    """
+
+    def __init__(self, hand: HandModel) -> None:
+        self.hand = hand
+        self._copies: dict[tuple[torch.device, torch.dtype], HandModel] = {(hand.device, hand.dtype): hand}
+
+    @property
+    def n_dofs(self) -> int:
+        return self.hand.n_dofs
+
+    @property
+    def n_surface_points(self) -> int:
+        return len(self.hand.surface_point_links)
+
+    def like(self, x: torch.Tensor) -> HandModel:
+        """The hand on ``x``'s device with ``x``'s floating dtype."""
+        key = (x.device, x.dtype)
+        if key not in self._copies:
+            self._copies[key] = self.hand.to(x.device, x.dtype)
+        return self._copies[key]
+
+    def pose(self, vector: torch.Tensor) -> HandPose:
+        """Vectors ``(B, 9+n)`` -> :class:`HandPose` (6-D rotation Gram-Schmidt decoded)."""
+        return HandPose.from_rot6d(vector, self.n_dofs, self.hand.name)
+
+    def surface_points(self, vector: torch.Tensor) -> torch.Tensor:
+        """Vectors ``(B, 9+n)`` -> world surface points ``(B, P, 3)``, differentiable."""
+        return self.like(vector).surface_points(self.pose(vector))
+
+    def self_penetration(self, vector: torch.Tensor) -> torch.Tensor:
+        """Vectors ``(B, 9+n)`` -> ``(B,)`` :meth:`HandModel.self_penetration` (metres)."""
+        return self.like(vector).self_penetration(self.pose(vector))

@@ -10,14 +10,18 @@ level's centroid tokens ``(B, M, D)`` and their xyz ``(B, M, 3)`` (metres), not 
 Grouping (FPS + ball query) has no gradient and depends only on the point positions, so
 :meth:`PointEncoder.group` computes it once and :meth:`PointEncoder.forward` accepts it back
 (``groups=``): training caches it per object. The first Linear of every SA layer is applied to the
-points *before* gathering (``W [dp; f] = W_p p + W_f f - W_p c``): the same function, with the widest
+points *before* gathering (``W [dp; f] = W_p p + W_f f - W_p c``): the same function, with the first
 matrix product done on ``N`` points instead of ``centroids x neighbours`` rows.
 
-Measured forward + backward, B = 32 clouds of 2,048 points, groups precomputed, torch 2.13 CPU,
-2 threads: the default config (512/128/32 centroids, MLPs up to 256 channels, 0.47 M parameters)
-about 0.86 s; the light config of :data:`LIGHT_POINT_ENCODER` (1,024 points, 256/64/16 centroids,
-MLPs up to 128 channels, 0.09 M parameters) about 0.13 s. Grouping one 2,048-point cloud takes
-about 5 ms (default) / 3 ms (light, 1,024 points).
+Measured forward + backward, B = 32 clouds, groups precomputed, torch 2.13 CPU, one thread (CPU time
+on a busy 2-core machine; expect less when it is idle):
+
+* default config (2,048 points -> 512/128/32 centroids, 16 neighbours, MLPs up to 256 channels,
+  0.09 M parameters): about 0.8 s; grouping one cloud about 15 ms;
+* :data:`LIGHT_POINT_ENCODER` (1,024 points -> 256/64/16, MLPs up to 128, 0.07 M): about 0.25 s;
+  grouping about 2 ms.
+
+Cost grows with ``B x centroids x neighbours`` (the grouped rows), not with the parameter count.
 """
 
 from __future__ import annotations
@@ -42,8 +46,8 @@ class PointEncoderConfig:
 
     centroids: tuple[int, ...] = (512, 128, 32)
     radii: tuple[float, ...] = (0.02, 0.04, 0.08)
-    neighbours: tuple[int, ...] = (32, 32, 16)
-    mlps: tuple[tuple[int, ...], ...] = ((64, 64, 128), (128, 128, 256), (256, 256, 256))
+    neighbours: tuple[int, ...] = (16, 16, 16)
+    mlps: tuple[tuple[int, ...], ...] = ((32, 32, 64), (64, 64, 128), (128, 128, 256))
     in_features: int = 0
 
     def __post_init__(self) -> None:
@@ -82,7 +86,7 @@ LIGHT_POINT_ENCODER = PointEncoderConfig(
     neighbours=(16, 16, 16),
     mlps=((32, 32, 64), (64, 64, 128), (128, 128, 128)),
 )
-"""A small encoder for 1,024-point clouds that trains in reasonable time on a few CPU cores."""
+"""A small encoder for 1,024- to 2,048-point clouds that trains in reasonable time on a few CPU cores."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,8 @@ class _SetAbstraction(nn.Module):
     def forward(
         self, xyz: torch.Tensor, feats: torch.Tensor | None, centroids: torch.Tensor, neighbours: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """``xyz`` ``(B, N, 3)``, ``feats`` ``(B, N, C)`` or None -> centroid xyz ``(B, S, 3)``, tokens ``(B, S, D)``."""
+        """``xyz`` ``(B, N, 3)``, ``feats`` ``(B, N, C)`` or None -> centroid xyz ``(B, S, 3)`` and
+        tokens ``(B, S, D)``."""
         new_xyz = _gather(xyz, centroids)
         per_point = self.lin_xyz(xyz / self.radius)
         if self.lin_feat is not None:
@@ -198,8 +203,10 @@ class PointEncoder(nn.Module):
             raise DexgysError(f"the point encoder expects {self.config.in_features} features per point")
         if groups is None:
             groups = self.group(points)
-        elif groups.batch_size != points.shape[0] or len(groups.centroids) != len(self.layers):
-            raise DexgysError("precomputed groups do not match this batch of clouds or this encoder")
+        elif groups.batch_size != points.shape[0] or [c.shape[1] for c in groups.centroids] != list(
+            self.config.centroids
+        ):
+            raise DexgysError("precomputed groups do not match this batch of clouds or this encoder's centroid counts")
         xyz, feats = points, features
         for layer, centroids, neighbours in zip(self.layers, groups.centroids, groups.neighbours):
             xyz, feats = layer(xyz, feats, centroids, neighbours)

@@ -1,0 +1,147 @@
+"""Model checkpoints: one ``torch.save`` file, written atomically, read without executing code.
+
+A checkpoint is a dict ``{"format": "dexgys-checkpoint", "format_version", "model_kind", "config",
+"state_dict", "normalizer", "extra"}`` holding only tensors and plain Python values, so
+``torch.load(..., weights_only=True)`` reads it. :func:`load_checkpoint` gives one
+:class:`DexgysError` line for a missing, corrupt, foreign, wrong-version or wrong-kind file;
+:func:`save_model` / :func:`load_model` do the same for IDGC and QGC instances.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from dexgys.atomic import atomic_write_bytes
+from dexgys.errors import DexgysError
+from dexgys.hands import HandModel
+from dexgys.models.grasp_repr import GraspNormalizer
+from dexgys.models.idgc import IDGC, IDGCConfig
+from dexgys.models.qgc import QGC, QGCConfig
+
+__all__ = [
+    "CHECKPOINT_FORMAT_VERSION",
+    "MODEL_KINDS",
+    "Checkpoint",
+    "load_checkpoint",
+    "load_model",
+    "save_checkpoint",
+    "save_model",
+]
+
+CHECKPOINT_FORMAT_VERSION = 1
+_FORMAT = "dexgys-checkpoint"
+_MODELS = {"idgc": (IDGC, IDGCConfig), "qgc": (QGC, QGCConfig)}
+MODEL_KINDS = tuple(_MODELS)
+
+
+@dataclass
+class Checkpoint:
+    """The checked contents of a checkpoint file."""
+
+    model_kind: str
+    config: dict
+    state_dict: dict
+    normalizer: dict
+    extra: dict = field(default_factory=dict)
+    format_version: int = CHECKPOINT_FORMAT_VERSION
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in _MODELS:
+        raise DexgysError(f"unknown model kind {kind!r}; known kinds: {', '.join(MODEL_KINDS)}")
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    model_kind: str,
+    config: dict,
+    state_dict: dict,
+    normalizer: GraspNormalizer | dict,
+    extra: dict | None = None,
+) -> None:
+    """Write a checkpoint to ``path`` atomically (a temporary file, then a rename); tensors are saved
+    from the CPU. ``config`` and ``extra`` must hold only plain values (numbers, strings, lists, dicts,
+    tensors)."""
+    _check_kind(model_kind)
+    payload = {
+        "format": _FORMAT,
+        "format_version": CHECKPOINT_FORMAT_VERSION,
+        "model_kind": model_kind,
+        "config": config,
+        "state_dict": {k: v.detach().cpu() for k, v in state_dict.items()},
+        "normalizer": normalizer.to_dict() if isinstance(normalizer, GraspNormalizer) else dict(normalizer),
+        "extra": dict(extra or {}),
+    }
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise DexgysError(f"cannot write checkpoint {str(path)!r}: directory {str(path.parent)!r} does not exist")
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpoint:
+    """Read and check the checkpoint at ``path`` (on the CPU); ``kind`` (``"idgc"``/``"qgc"``), when
+    given, must match the file's model kind."""
+    path = Path(path)
+    if kind is not None:
+        _check_kind(kind)
+    if not path.is_file():
+        raise DexgysError(f"checkpoint {str(path)!r} does not exist")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DexgysError(f"checkpoint {str(path)!r} is corrupt or not a checkpoint ({reason[:120]})") from None
+    if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
+        raise DexgysError(f"{str(path)!r} is not a dexgys checkpoint")
+    version = payload.get("format_version")
+    if version != CHECKPOINT_FORMAT_VERSION:
+        raise DexgysError(
+            f"checkpoint {str(path)!r} has format version {version}; "
+            f"this dexgys reads version {CHECKPOINT_FORMAT_VERSION}"
+        )
+    file_kind = payload.get("model_kind")
+    if file_kind not in _MODELS:
+        raise DexgysError(f"checkpoint {str(path)!r} holds an unknown model kind {file_kind!r}")
+    if kind is not None and file_kind != kind:
+        raise DexgysError(f"checkpoint {str(path)!r} holds a {file_kind.upper()} model, not {kind.upper()}")
+    for key in ("config", "state_dict", "normalizer", "extra"):
+        if not isinstance(payload.get(key), dict):
+            raise DexgysError(f"checkpoint {str(path)!r} is incomplete: no {key!r} section")
+    return Checkpoint(
+        model_kind=file_kind,
+        config=payload["config"],
+        state_dict=payload["state_dict"],
+        normalizer=payload["normalizer"],
+        extra=payload["extra"],
+        format_version=version,
+    )
+
+
+def save_model(path: str | os.PathLike, model: IDGC | QGC, extra: dict | None = None) -> None:
+    """:func:`save_checkpoint` of an IDGC or QGC (its kind, config, weights and normaliser)."""
+    save_checkpoint(path, model.kind, model.config.to_dict(), model.state_dict(), model.normalizer, extra)
+
+
+def load_model(
+    path: str | os.PathLike, hand: HandModel, kind: str | None = None, device: torch.device | str = "cpu"
+) -> tuple[IDGC | QGC, Checkpoint]:
+    """Rebuild the IDGC or QGC stored at ``path`` for ``hand``, on ``device``, in eval mode.
+    -> the model and its :class:`Checkpoint` (for ``extra``)."""
+    ckpt = load_checkpoint(path, kind)
+    model_cls, config_cls = _MODELS[ckpt.model_kind]
+    model = model_cls(config_cls.from_dict(ckpt.config), hand, GraspNormalizer.from_dict(ckpt.normalizer))
+    try:
+        model.load_state_dict(ckpt.state_dict)
+    except RuntimeError as exc:
+        reason = str(exc).splitlines()[0]
+        raise DexgysError(f"checkpoint {str(path)!r}: its weights do not match its config ({reason})") from None
+    return model.to(device).eval(), ckpt
