@@ -11,7 +11,7 @@ from dexgys.errors import DexgysError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dexgys.cli import data_cmd, demo_cmd, eval_cmd, intents_cmd, objects_cmd, show_cmd, sim_cmd
+    from dexgys.cli import data_cmd, demo_cmd, eval_cmd, generate_cmd, intents_cmd, objects_cmd, show_cmd, sim_cmd, train_cmd
 
     parser = argparse.ArgumentParser(
         prog="dexgys",
@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     data_cmd.add_parser(sub)
     demo_cmd.add_parser(sub)
     eval_cmd.add_parser(sub)
+    train_cmd.add_parser(sub)
+    generate_cmd.add_parser(sub)
     return parser
 
 

@@ -1,0 +1,424 @@
+"""``GraspGenerator``: an object and a sentence in, dexterous grasps out (IDGC, then QGC).
+
+>>> from dexgys.pipeline import GraspGenerator
+>>> gen = GraspGenerator.from_pretrained()                     # the shipped CPU model
+>>> result = gen.generate("mug:3", "hold the mug by its handle", n=8, seed=0)
+>>> result.records.shape                                       # (8, 28), input frame
+>>> result.save("grasps.json"); result.write_views(html="grasps.html")
+
+**Objects** (:meth:`GraspGenerator.generate`'s ``obj``): a catalogue name (``"mug:3"``), a mesh or
+point-cloud file (see :mod:`dexgys.objects.inputs`), an :class:`ObjectInput`, or an array of points
+``(N, 3)`` (or points and normals ``(N, 6)``) in metres. The model sees the object in its own frame
+(bounding-box centre at the origin) as a cloud of the point count it was trained with (seed 0);
+grasps are returned in the **input frame** (:meth:`ObjectInput.to_input_frame`), ``[t (m) |
+axis-angle (rad) | 22 joint angles (rad)]``.
+
+**Model files.** A *generator file* bundles both stages in one ``torch.save`` dict read with
+``weights_only=True``::
+
+    {"format": "dexgys-generator", "format_version": 1,
+     "idgc": {model_kind, format_version, config, state_dict, normalizer, extra},   # a checkpoint's
+     "qgc":  {...},                                                                 # sections
+     "meta": {"dexgys_version", "idgc_sha256", "qgc_sha256"}}
+
+:func:`export_generator` (``dexgys train export``) writes one from the ``idgc.pt`` and ``qgc.pt`` of a
+training run. :meth:`GraspGenerator.from_pretrained` reads a generator file (default
+:data:`DEFAULT_MODEL`, shipped in the package), a training output directory (``idgc.pt`` and, if
+present, ``qgc.pt``) or a single IDGC checkpoint (no refinement). Each stage's ``extra`` must carry
+what :func:`dexgys.training.train_idgc` writes: ``text_encoder``, ``text_encoder_path``,
+``object_points``, ``hand_surface_points``.
+
+**Determinism.** The object cloud is sampled with seed 0 and the diffusion noise comes from a CPU
+``torch.Generator`` seeded with ``seed``, so a seed gives the same grasps on every run (and, up to
+float arithmetic, on every device). Text features are rounded to float16, as the training cache
+stores them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import re
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dexgys import __version__
+from dexgys.atomic import atomic_write_bytes
+from dexgys.errors import DexgysError
+from dexgys.hands import HandPose, load_hand
+from dexgys.language.brief import INTENTS, action_id_from_intent
+from dexgys.models.checkpoint import CHECKPOINT_FORMAT_VERSION, Checkpoint, load_checkpoint
+from dexgys.models.diffusion import SAMPLERS
+from dexgys.models.grasp_repr import GraspNormalizer
+from dexgys.models.idgc import IDGC, IDGCConfig
+from dexgys.models.qgc import QGC, QGCConfig
+from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
+from dexgys.objects.inputs import ObjectInput, load_object_input
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "GENERATOR_FORMAT_VERSION",
+    "GenerationResult",
+    "GraspGenerator",
+    "export_generator",
+    "infer_intent",
+]
+
+DEFAULT_MODEL = Path(__file__).resolve().parent / "pretrained" / "dexgys-cpu.pt"
+GENERATOR_FORMAT_VERSION = 1
+_GENERATOR_FORMAT = "dexgys-generator"
+_STAGES = {"idgc": (IDGC, IDGCConfig), "qgc": (QGC, QGCConfig)}
+_EXTRA_KEYS = ("text_encoder", "text_encoder_path", "object_points", "hand_surface_points")
+MAX_GRASPS = 4096  # per call: more is almost certainly a typo
+TRAIN_HINT = (
+    "train one with 'dexgys train idgc --config cpu --data DIR --out runs/cpu', then "
+    "'dexgys train qgc --config cpu --data DIR --out runs/cpu', and bundle it with "
+    "'dexgys train export --idgc runs/cpu/idgc.pt --qgc runs/cpu/qgc.pt --out MODEL.pt' (or pass a run directory)"
+)
+
+# --------------------------------------------------------------------------------------------- intents
+_INTENT_PATTERNS = {
+    "hand over": r"\bhand(?:s|ed|ing)?\s+(?:it\s+|them\s+)?over\b|\bhand(?:s|ed|ing)?\s+(?:the|a|an|it|this|that)\b"
+                 r"[^,.;:]*?\bto\b|\b(?:pass|passes|passed|passing|give|gives|giving)\b",
+    "lift": r"\b(?:lift|lifts|lifted|lifting|raise|raises|raising)\b|\bpick(?:s|ed|ing)?\s+(?:\w+\s+){0,3}?up\b",
+    "hold": r"\b(?:hold|holds|holding|grasp|grasps|grasping)\b",
+    "use": r"\b(?:use|uses|using|operate|operates|operating)\b",
+}
+
+
+def infer_intent(sentence: str) -> str | None:
+    """The intent (``"use"``, ``"hold"``, ``"lift"``, ``"hand over"``) a sentence names first, or None.
+
+    The earliest intent phrase wins ("To use the mug, hold the body..." -> use): instructions open
+    with what to do, the rest says how ("hand over" also matches "hand the knife to...", "pass";
+    "lift" also "pick ... up", "raise").
+    """
+    text = sentence.lower()
+    found = []
+    for intent in INTENTS:
+        m = re.search(_INTENT_PATTERNS[intent], text)
+        if m:
+            found.append((m.start(), intent))
+    return min(found)[1] if found else None
+
+
+# --------------------------------------------------------------------------------------------- files
+def _read_payload(path: Path) -> dict:
+    if not path.is_file():
+        raise DexgysError(f"model file {str(path)!r} does not exist")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DexgysError(f"model file {str(path)!r} is corrupt or not a model ({reason[:120]})") from None
+    if not isinstance(payload, dict):
+        raise DexgysError(f"{str(path)!r} is not a dexgys model file")
+    return payload
+
+
+def _stage_checkpoint(section, stage: str, path: Path) -> Checkpoint:
+    """A generator file's stage section, checked like :func:`load_checkpoint` checks a file."""
+    where = f"model file {str(path)!r}"
+    if not isinstance(section, dict):
+        raise DexgysError(f"{where} has no {stage.upper()} section")
+    if section.get("model_kind") != stage:
+        raise DexgysError(f"{where}: its {stage.upper()} section holds a {section.get('model_kind')!r} model")
+    if section.get("format_version") != CHECKPOINT_FORMAT_VERSION:
+        raise DexgysError(f"{where}: its {stage.upper()} section has checkpoint format version "
+                          f"{section.get('format_version')}; this dexgys reads {CHECKPOINT_FORMAT_VERSION}")
+    for key in ("config", "state_dict", "normalizer", "extra"):
+        if not isinstance(section.get(key), dict):
+            raise DexgysError(f"{where}: its {stage.upper()} section is incomplete (no {key!r})")
+    return Checkpoint(stage, section["config"], section["state_dict"], section["normalizer"], section["extra"],
+                      section["format_version"])
+
+
+def _read_generator(path: Path) -> tuple[Checkpoint, Checkpoint | None]:
+    """IDGC and QGC checkpoints from a generator file, or from a single IDGC checkpoint file."""
+    payload = _read_payload(path)
+    if payload.get("format") == "dexgys-checkpoint":
+        return load_checkpoint(path, "idgc"), None
+    if payload.get("format") != _GENERATOR_FORMAT:
+        raise DexgysError(f"{str(path)!r} is not a dexgys model file")
+    version = payload.get("format_version")
+    if version != GENERATOR_FORMAT_VERSION:
+        raise DexgysError(f"model file {str(path)!r} has format version {version}; "
+                          f"this dexgys reads version {GENERATOR_FORMAT_VERSION}")
+    qgc = payload.get("qgc")
+    return _stage_checkpoint(payload.get("idgc"), "idgc", path), (
+        None if qgc is None else _stage_checkpoint(qgc, "qgc", path))
+
+
+def _check_extra(ckpt: Checkpoint, where: str) -> dict:
+    missing = [k for k in _EXTRA_KEYS if k not in ckpt.extra]
+    if missing:
+        raise DexgysError(f"{where}: the {ckpt.model_kind.upper()} model lacks {missing[0]!r} in its extra: "
+                          "it was not written by 'dexgys train'")
+    return ckpt.extra
+
+
+def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike | None,
+                     out_path: str | os.PathLike) -> None:
+    """Bundle an IDGC checkpoint and (optionally) a QGC checkpoint into one generator file, atomically."""
+    out_path = Path(out_path)
+    if not out_path.resolve().parent.is_dir():
+        raise DexgysError(f"output directory of {str(out_path)!r} does not exist")
+    stages = {"idgc": load_checkpoint(idgc_path, "idgc")}
+    if qgc_path is not None:
+        stages["qgc"] = load_checkpoint(qgc_path, "qgc")
+    extras = {stage: _check_extra(ckpt, str(p)) for (stage, ckpt), p in zip(stages.items(), (idgc_path, qgc_path))}
+    if "qgc" in extras and extras["qgc"]["object_points"] != extras["idgc"]["object_points"]:
+        raise DexgysError(f"the IDGC reads {extras['idgc']['object_points']}-point clouds, the QGC "
+                          f"{extras['qgc']['object_points']}: they were not trained together")
+    payload = {"format": _GENERATOR_FORMAT, "format_version": GENERATOR_FORMAT_VERSION,
+               "meta": {"dexgys_version": __version__}}
+    for (stage, ckpt), p in zip(stages.items(), (idgc_path, qgc_path)):
+        payload[stage] = {"model_kind": stage, "format_version": ckpt.format_version, "config": ckpt.config,
+                          "state_dict": ckpt.state_dict, "normalizer": ckpt.normalizer, "extra": ckpt.extra}
+        payload["meta"][f"{stage}_sha256"] = hashlib.sha256(Path(p).read_bytes()).hexdigest()
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    atomic_write_bytes(out_path, buffer.getvalue())
+
+
+def _build(ckpt: Checkpoint, where: str, device: torch.device) -> IDGC | QGC:
+    extra = _check_extra(ckpt, where)
+    model_cls, config_cls = _STAGES[ckpt.model_kind]
+    hand = load_hand(n_surface_points=int(extra["hand_surface_points"]))
+    model = model_cls(config_cls.from_dict(ckpt.config), hand, GraspNormalizer.from_dict(ckpt.normalizer))
+    try:
+        model.load_state_dict(ckpt.state_dict)
+    except RuntimeError as exc:
+        raise DexgysError(f"{where}: the {ckpt.model_kind.upper()} weights do not match its config "
+                          f"({str(exc).splitlines()[0]})") from None
+    return model.to(device).eval()
+
+
+# --------------------------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class GenerationResult:
+    """What :meth:`GraspGenerator.generate` made.
+
+    ``records`` ``(n, 28)`` float64: the grasps (refined when ``refined``) in the input frame;
+    ``coarse`` ``(n, 28)``: the IDGC samples, input frame; ``grasps``: ``records`` as DexGYSNet
+    record dicts (``cate_id`` when known, ``obj_id``, ``action_id`` when :func:`infer_intent` finds
+    the intent, ``guidance``, ``dex_grasp``); ``timings``: seconds for ``object``, ``text``,
+    ``idgc``, ``qgc`` and ``total``.
+    """
+
+    object: ObjectInput
+    instruction: str
+    records: np.ndarray
+    coarse: np.ndarray
+    grasps: list[dict]
+    refined: bool
+    seed: int
+    sampler: str
+    steps: int | None
+    timings: dict = field(default_factory=dict)
+
+    def object_frame_records(self) -> np.ndarray:
+        """``records`` in the object frame (bounding-box centre at the origin), as the model made them."""
+        out = self.records.copy()
+        out[:, :3] += self.object.offset
+        return out
+
+    def save(self, path: str | os.PathLike, model: str | None = None) -> None:
+        """Write a dexgys grasp file (:mod:`dexgys.data.grasp_file`) atomically: the records (input
+        frame; ``"frame": "input"``, ``"object_offset_m"`` = the offset to the object frame), the object
+        (catalogue name or absolute mesh path; null for a point cloud) and how they were made."""
+        from dexgys.data.grasp_file import write_grasp_file
+
+        obj = self.object
+        ref = None
+        if obj.object is not None:
+            source = obj.object.source
+            ref = obj.name if source.get("kind") == "catalogue" else str(Path(source.get("path", obj.name)).resolve())
+        write_grasp_file(path, self.grasps, ref, instruction=self.instruction, frame="input",
+                         object_offset_m=[float(x) for x in obj.offset], seed=self.seed, sampler=self.sampler,
+                         steps=self.steps, refined=self.refined, model=model)
+
+    def write_views(self, html: str | os.PathLike | None = None, png: str | os.PathLike | None = None) -> None:
+        """HTML viewer (every grasp, selectable) and/or PNG (up to four grasps) of the grasps on the
+        object; a bare point cloud is drawn as small cubes."""
+        hand = load_hand()
+        pose = HandPose.from_record(torch.from_numpy(self.object_frame_records()), hand.n_dofs, hand.name)
+        meshes = [[m] for m in hand.meshes(pose)]
+        labels = [f"grasp {i}" for i in range(len(meshes))]
+        title = f"{self.object.name}: {self.instruction[:80]}"
+        if self.object.object is not None:
+            from dexgys.viz.output import write_views
+
+            write_views(self.object.object, meshes, labels, html=html, png=png, title=title)
+            return
+        from dexgys.viz.html import build_figure, write_html
+        from dexgys.viz.render import contact_sheet, render_images, save_png
+        from dexgys.viz.scene import hand_scene
+
+        cloud = _cloud_items(self.object.points)
+        grasp_items = [hand_scene(m, f"hand ({label})") for m, label in zip(meshes, labels)]
+        if html is not None:
+            write_html(build_figure(cloud, grasp_items, labels, title), html)
+        if png is not None:
+            tiles = [render_images(cloud + items, size=(420, 420))[0] for items in grasp_items[:4]]
+            save_png(contact_sheet(tiles, labels[:4], columns=min(len(tiles), 2)), png)
+
+
+def _cloud_items(points: np.ndarray, size: float = 0.002) -> list:
+    """A point cloud ``(N, 3)`` as one mesh of small cubes (edge ``size`` m), for the viewers."""
+    import trimesh
+
+    from dexgys.viz.scene import PART_COLORS, ColoredMesh
+
+    cube = trimesh.creation.box(extents=(size, size, size))
+    n, v = len(points), len(cube.vertices)
+    vertices = (cube.vertices[None] + np.asarray(points, dtype=np.float64)[:, None]).reshape(-1, 3)
+    faces = (cube.faces[None] + v * np.arange(n)[:, None, None]).reshape(-1, 3)
+    return [ColoredMesh("object points", trimesh.Trimesh(vertices, faces, process=False), PART_COLORS[0])]
+
+
+# --------------------------------------------------------------------------------------------- generator
+class GraspGenerator:
+    """IDGC (and QGC) with their text encoder, ready to generate; build it with :meth:`from_pretrained`
+    or :meth:`from_checkpoints`. ``object_points``: the cloud size the models were trained on."""
+
+    def __init__(self, idgc: IDGC, qgc: QGC | None, text_encoder: TextEncoder, object_points: int,
+                 source: str = "") -> None:
+        if text_encoder.dim != idgc.config.text_dim:
+            raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the IDGC reads "
+                              f"{idgc.config.text_dim}-d")
+        self.idgc = idgc.eval()
+        self.qgc = qgc.eval() if qgc is not None else None
+        self.text_encoder = text_encoder
+        self.object_points = int(object_points)
+        self.source = source
+        self.device = next(idgc.parameters()).device
+
+    @classmethod
+    def from_pretrained(
+        cls, path: str | os.PathLike | None = None, device: torch.device | str = "cpu"
+    ) -> GraspGenerator:
+        """A generator file (default :data:`DEFAULT_MODEL`), a training output directory (``idgc.pt`` and,
+        when present, ``qgc.pt``) or a single IDGC checkpoint; see the module docstring."""
+        if path is None:
+            if not DEFAULT_MODEL.is_file():
+                raise DexgysError(f"no pretrained model is installed ({DEFAULT_MODEL} is missing): {TRAIN_HINT}")
+            path = DEFAULT_MODEL
+        path = Path(path)
+        if path.is_dir():
+            idgc_path, qgc_path = path / "idgc.pt", path / "qgc.pt"
+            if not idgc_path.is_file():
+                raise DexgysError(f"{str(path)!r} holds no idgc.pt: not a training output directory")
+            return cls.from_checkpoints(idgc_path, qgc_path if qgc_path.is_file() else None, device)
+        idgc_ckpt, qgc_ckpt = _read_generator(path)
+        return cls._assemble(idgc_ckpt, qgc_ckpt, str(path), device)
+
+    @classmethod
+    def from_checkpoints(cls, idgc_path: str | os.PathLike, qgc_path: str | os.PathLike | None = None,
+                         device: torch.device | str = "cpu") -> GraspGenerator:
+        """From the ``idgc.pt`` (and ``qgc.pt``) of a training run; without QGC, no refinement."""
+        qgc_ckpt = load_checkpoint(qgc_path, "qgc") if qgc_path is not None else None
+        return cls._assemble(load_checkpoint(idgc_path, "idgc"), qgc_ckpt, str(idgc_path), device)
+
+    @classmethod
+    def _assemble(cls, idgc_ckpt: Checkpoint, qgc_ckpt: Checkpoint | None, where: str, device) -> GraspGenerator:
+        device = torch.device(device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise DexgysError("device 'cuda' was asked for, but torch sees no CUDA device")
+        idgc = _build(idgc_ckpt, where, device)
+        qgc = _build(qgc_ckpt, where, device) if qgc_ckpt is not None else None
+        extra = idgc_ckpt.extra
+        if qgc_ckpt is not None and qgc_ckpt.extra["object_points"] != extra["object_points"]:
+            raise DexgysError(f"{where}: the IDGC and QGC were trained on clouds of different sizes")
+        encoder = load_text_encoder(extra["text_encoder"], extra["text_encoder_path"], device=device)
+        return cls(idgc, qgc, encoder, int(extra["object_points"]), where)
+
+    # ------------------------------------------------------------------------------ generation
+    def _object(self, obj) -> ObjectInput:
+        if isinstance(obj, ObjectInput):
+            if len(obj.points) != self.object_points:
+                raise DexgysError(f"the object input has {len(obj.points)} points; this model reads "
+                                  f"{self.object_points} (load it with load_object_input(..., n_points="
+                                  f"{self.object_points}))")
+            return obj
+        if isinstance(obj, (str, os.PathLike)):
+            return load_object_input(str(obj), n_points=self.object_points, seed=0)
+        if isinstance(obj, (np.ndarray, torch.Tensor)):
+            from dexgys.objects.inputs import _from_cloud
+
+            data = obj.detach().cpu().numpy() if isinstance(obj, torch.Tensor) else obj
+            if data.ndim != 2 or data.shape[1] not in (3, 6) or not np.issubdtype(data.dtype, np.number):
+                raise DexgysError(f"the point cloud has shape {tuple(data.shape)} ({data.dtype}): expected (N, 3) "
+                                  "points or (N, 6) points and normals, in metres")
+            data = data.astype(np.float64)
+            normals = data[:, 3:] if data.shape[1] == 6 else None
+            return _from_cloud("points", data[:, :3], normals, n_points=self.object_points, seed=0)
+        raise DexgysError(f"cannot generate grasps for a {type(obj).__name__}: give a catalogue name, a mesh or "
+                          "point-cloud file, an ObjectInput or an (N, 3) array")
+
+    def generate(
+        self,
+        obj,
+        instruction: str,
+        n: int = 8,
+        seed: int = 0,
+        sampler: str = "ddpm",
+        steps: int | None = None,
+        refine: bool = True,
+    ) -> GenerationResult:
+        """``n`` grasps of ``obj`` (see the module docstring) that do what ``instruction`` says.
+
+        ``sampler``: ``"ddpm"`` (all diffusion steps, the paper's) or ``"ddim"`` with ``steps``
+        (e.g. 10: about 10x faster); ``refine``: run QGC on the IDGC samples (when the model has one).
+        Deterministic in ``seed``.
+        """
+        total_start = time.perf_counter()
+        instruction = check_instruction(instruction)
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_GRASPS:
+            raise DexgysError(f"the number of grasps must be an integer from 1 to {MAX_GRASPS}, got {n!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise DexgysError(f"the seed must be a non-negative integer, got {seed!r}")
+        if sampler not in SAMPLERS:
+            raise DexgysError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+        timings = {}
+        start = time.perf_counter()
+        obj_input = self._object(obj)
+        timings["object"] = time.perf_counter() - start
+
+        start = time.perf_counter()
+        tokens, mask = self.text_encoder.encode([instruction])
+        tokens = tokens.to(torch.float16).float()
+        timings["text"] = time.perf_counter() - start
+
+        points = torch.from_numpy(obj_input.points).unsqueeze(0).to(self.device)
+        start = time.perf_counter()
+        generator = torch.Generator().manual_seed(int(seed))
+        coarse = self.idgc.sample(points, tokens.to(self.device), mask.to(self.device), n=int(n),
+                                  generator=generator, sampler=sampler, steps=steps)
+        timings["idgc"] = time.perf_counter() - start
+
+        start = time.perf_counter()
+        refined = refine and self.qgc is not None
+        final = self.qgc.refine(points, coarse) if refined else coarse
+        timings["qgc"] = time.perf_counter() - start
+
+        records = obj_input.to_input_frame(final[0].double().cpu().numpy())
+        coarse_records = obj_input.to_input_frame(coarse[0].double().cpu().numpy())
+        intent = infer_intent(instruction)
+        head = {}
+        if obj_input.object is not None and obj_input.object.category:
+            head["cate_id"] = obj_input.object.category
+        head["obj_id"] = obj_input.name
+        if intent is not None:
+            head["action_id"] = action_id_from_intent(intent)
+        grasps = [{**head, "guidance": instruction, "dex_grasp": [float(x) for x in r]} for r in records]
+        timings["total"] = time.perf_counter() - total_start
+        return GenerationResult(obj_input, instruction, records, coarse_records, grasps, refined, int(seed), sampler,
+                                steps, timings)

@@ -1,0 +1,171 @@
+"""The two training runs: IDGC on the training records, then QGC on pairs made with the trained IDGC.
+
+>>> config = load_train_config("cpu")
+>>> data = GraspDataset.from_dir("data/dexgys-v1", "train", n_points=config.data.object_points,
+...                              cache_dir="runs/cpu/cache")
+>>> train_idgc(config, data, "runs/cpu")                        # -> runs/cpu/idgc.pt
+>>> train_qgc(config, data, "runs/cpu", "runs/cpu/idgc.pt")     # -> runs/cpu/qgc.pt
+
+Both stages share the output directory (file names in :mod:`dexgys.training.trainer`) and its
+``cache/`` (object clouds when the dataset was opened with it, text features, QGC pairs). The model
+files' ``extra`` holds :data:`MODEL_EXTRA_KEYS`, which is what :mod:`dexgys.pipeline` needs to run
+them: the text encoder, the object point count, the hand point count.
+
+Determinism: the model is initialised after ``torch.manual_seed(seed)``; batches, diffusion noise,
+dropout and the QGC pairs all derive from the same seed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dexgys import __version__
+from dexgys.data.grasp_dataset import GraspDataset
+from dexgys.errors import DexgysError
+from dexgys.hands import HandModel, load_hand
+from dexgys.models.checkpoint import load_checkpoint, load_model
+from dexgys.models.grasp_repr import GraspHand
+from dexgys.models.idgc import IDGC
+from dexgys.models.qgc import QGC
+from dexgys.models.text_encoder import TextEncoder, load_text_encoder
+from dexgys.training.batches import BatchBuilder, ObjectTable, dataset_fingerprint
+from dexgys.training.config import StageConfig, TrainConfig
+from dexgys.training.qgc_pairs import load_or_build_qgc_pairs
+from dexgys.training.sampler import ObjectGroupedBatchSampler
+from dexgys.training.text_features import precompute_text_features
+from dexgys.training.trainer import BatchStream, Trainer, TrainResult, check_run_files
+
+__all__ = ["MODEL_EXTRA_KEYS", "total_steps", "train_idgc", "train_qgc"]
+
+MODEL_EXTRA_KEYS = ("stage", "text_encoder", "text_encoder_path", "object_points", "hand_surface_points")
+"""Keys of a trained model file's ``extra`` that inference reads."""
+
+
+def total_steps(stage: StageConfig, sampler: ObjectGroupedBatchSampler) -> int:
+    """The run length in steps: ``steps``, or ``ceil(epochs x batches per epoch)``."""
+    t = stage.train
+    steps = t.steps if t.steps is not None else math.ceil(t.epochs * sampler.nominal_batches_per_epoch())
+    if t.warmup_steps >= steps:
+        raise DexgysError(f"the run has {steps} steps, not more than its {t.warmup_steps} warm-up steps")
+    return steps
+
+
+def _prepare(config: TrainConfig, dataset: GraspDataset, out_dir, device, stage: str,
+             resume: bool) -> tuple[Path, torch.device, HandModel]:
+    if dataset.n_points != config.data.object_points:
+        raise DexgysError(f"the dataset's object clouds have {dataset.n_points} points; config "
+                          f"{config.name!r} wants {config.data.object_points}")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise DexgysError("--device cuda was asked for, but torch sees no CUDA device")
+    check_run_files(out_dir, stage, resume)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return out, device, load_hand(n_surface_points=config.data.hand_surface_points)
+
+
+def _extra(stage: str, config: TrainConfig, encoder_name: str, encoder_path, dataset: GraspDataset) -> dict:
+    return {
+        "stage": stage,
+        "text_encoder": encoder_name,
+        "text_encoder_path": encoder_path,
+        "object_points": config.data.object_points,
+        "hand_surface_points": config.data.hand_surface_points,
+        "config_name": config.name,
+        "train_config": config.to_dict(),
+        "seed": config.seed,
+        "data_fingerprint": dataset_fingerprint(dataset),
+        "dexgys_version": __version__,
+    }
+
+
+def train_idgc(
+    config: TrainConfig,
+    dataset: GraspDataset,
+    out_dir: str | os.PathLike,
+    *,
+    resume: bool = False,
+    max_steps: int | None = None,
+    device: torch.device | str = "cpu",
+    text_encoder: TextEncoder | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train IDGC on ``dataset`` (its records' grasps, clouds and sentences) into ``out_dir/idgc.pt``.
+    ``text_encoder``: an already loaded encoder of the config's kind (else it is loaded)."""
+    out, device, hand = _prepare(config, dataset, out_dir, device, "idgc", resume)
+    d = config.data
+    encoder = text_encoder or load_text_encoder(d.text_encoder, d.text_encoder_path)
+    if encoder.name != d.text_encoder:
+        raise DexgysError(f"config {config.name!r} trains on {d.text_encoder} features, not {encoder.name}")
+    text = precompute_text_features([r["guidance"] for r in dataset.records], encoder, out / "cache", progress)
+    torch.manual_seed(config.seed)
+    model = IDGC(config.idgc_config(text.dim), hand).to(device)
+    table = ObjectTable(dataset, model.object_tokens.encoder, progress)
+    rows = table.rows_of([r["obj_id"] for r in dataset.records])
+    grasps = np.asarray([r["dex_grasp"] for r in dataset.records], dtype=np.float32)
+    builder = BatchBuilder(table, rows, grasps, sentences=[r["guidance"] for r in dataset.records], text=text,
+                           device=device)
+    t = config.idgc.train
+    sampler = ObjectGroupedBatchSampler(rows, t.objects_per_batch, t.grasps_per_object, config.seed)
+    extra = _extra("idgc", config, d.text_encoder, d.text_encoder_path, dataset)
+    trainer = Trainer(model, lambda m, b, g: m.loss(b, g), BatchStream(sampler, builder), t,
+                      total_steps(config.idgc, sampler), out, "idgc", seed=config.seed,
+                      identity={"config": config.to_dict(), "data": extra["data_fingerprint"]},
+                      model_extra=extra, progress=progress)
+    return trainer.run(resume=resume, max_steps=max_steps)
+
+
+def train_qgc(
+    config: TrainConfig,
+    dataset: GraspDataset,
+    out_dir: str | os.PathLike,
+    idgc_path: str | os.PathLike,
+    *,
+    resume: bool = False,
+    max_steps: int | None = None,
+    device: torch.device | str = "cpu",
+    text_encoder: TextEncoder | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train QGC into ``out_dir/qgc.pt`` on pairs made by the IDGC at ``idgc_path`` on ``dataset``
+    (:mod:`dexgys.training.qgc_pairs`; cached in ``out_dir/cache``). ``text_encoder``: an already
+    loaded encoder of the IDGC's kind, for sampling (else it is loaded)."""
+    out, device, hand = _prepare(config, dataset, out_dir, device, "qgc", resume)
+    idgc_extra = load_checkpoint(idgc_path, "idgc").extra
+    missing = [k for k in MODEL_EXTRA_KEYS if k not in idgc_extra]
+    if missing:
+        raise DexgysError(f"{str(idgc_path)!r} was not written by 'dexgys train idgc' (its extra lacks {missing[0]!r})")
+    if idgc_extra["object_points"] != config.data.object_points:
+        raise DexgysError(f"the IDGC {str(idgc_path)!r} was trained on {idgc_extra['object_points']}-point clouds; "
+                          f"config {config.name!r} uses {config.data.object_points}")
+    idgc, _ = load_model(idgc_path, load_hand(n_surface_points=idgc_extra["hand_surface_points"]), "idgc", device)
+    encoder = text_encoder or load_text_encoder(idgc_extra["text_encoder"], idgc_extra["text_encoder_path"])
+    if encoder.name != idgc_extra["text_encoder"] or encoder.dim != idgc.config.text_dim:
+        raise DexgysError(f"the IDGC {str(idgc_path)!r} reads {idgc_extra['text_encoder']} features "
+                          f"({idgc.config.text_dim}-d), not {encoder.name} ({encoder.dim}-d)")
+    text = precompute_text_features([r["guidance"] for r in dataset.records], encoder, out / "cache", progress)
+    idgc_table = ObjectTable(dataset, idgc.object_tokens.encoder, progress)
+    pairs = load_or_build_qgc_pairs(out / "cache", idgc_path, idgc, dataset, idgc_table, text, GraspHand(hand),
+                                    config.qgc.pairs, config.seed, progress)
+    del idgc
+    torch.manual_seed(config.seed)
+    model = QGC(config.qgc_config(), hand).to(device)
+    same_grouping = idgc_table.encoder_config == model.object_tokens.encoder.config
+    table = idgc_table if same_grouping else ObjectTable(dataset, model.object_tokens.encoder, progress)
+    rows = table.rows_of([dataset.records[i]["obj_id"] for i in pairs.source])
+    grasps = np.asarray([dataset.records[i]["dex_grasp"] for i in pairs.target], dtype=np.float32)
+    builder = BatchBuilder(table, rows, grasps, coarse=pairs.coarse, device=device)
+    t = config.qgc.train
+    sampler = ObjectGroupedBatchSampler(rows, t.objects_per_batch, t.grasps_per_object, config.seed)
+    extra = {**_extra("qgc", config, idgc_extra["text_encoder"], idgc_extra["text_encoder_path"], dataset),
+             "idgc_pairs_key": pairs.key}
+    trainer = Trainer(model, lambda m, b, g: m.loss(b), BatchStream(sampler, builder), t,
+                      total_steps(config.qgc, sampler), out, "qgc", seed=config.seed,
+                      identity={"config": config.to_dict(), "data": extra["data_fingerprint"], "pairs": pairs.key},
+                      model_extra=extra, progress=progress)
+    return trainer.run(resume=resume, max_steps=max_steps)

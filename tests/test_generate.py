@@ -1,0 +1,228 @@
+"""End to end: tiny training from the command line -> export -> GraspGenerator -> ``dexgys generate``."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import dexgys.cli.main as cli_main
+import dexgys.pipeline as pipeline
+from dexgys.cli import generate_cmd, train_cmd
+from dexgys.data.grasp_dataset import check_records
+from dexgys.data.grasp_file import read_grasp_file
+from dexgys.errors import DexgysError
+from dexgys.hands import load_hand
+from dexgys.language.brief import intent_from_action_id
+from dexgys.models import load_checkpoint
+from dexgys.pipeline import GraspGenerator, export_generator, infer_intent
+
+TINY_DATA = Path(__file__).parent / "fixtures" / "dexgys_tiny"
+TINY_CONFIG = TINY_DATA / "tiny_config.json"  # 256-point clouds, a 128-point hand, d_model 32, 6 + 4 steps
+INSTRUCTION = "hold the mug by its handle with all five fingers"
+
+
+def cli(argv: list[str]) -> int:
+    """``dexgys ARGV`` with the train and generate commands registered (as cli/main.py will)."""
+    build = cli_main.build_parser
+
+    def with_commands() -> argparse.ArgumentParser:
+        parser = build()
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        for module, name in ((train_cmd, "train"), (generate_cmd, "generate")):
+            if name not in sub.choices:
+                module.add_parser(sub)
+        return parser
+
+    cli_main.build_parser = with_commands
+    try:
+        return cli_main.main(argv)
+    finally:
+        cli_main.build_parser = build
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    """``dexgys train idgc``, ``train qgc`` and ``train export`` on the tiny dataset with a tiny config."""
+    out = tmp_path_factory.mktemp("train")
+    common = ["--config", str(TINY_CONFIG), "--data", str(TINY_DATA), "--out", str(out)]
+    assert cli(["train", "idgc", *common]) == 0
+    assert cli(["train", "qgc", *common]) == 0
+    assert cli(["train", "export", "--idgc", str(out / "idgc.pt"), "--qgc", str(out / "qgc.pt"),
+                "--out", str(out / "model.pt")]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def generator(run_dir) -> GraspGenerator:
+    return GraspGenerator.from_pretrained(run_dir / "model.pt")
+
+
+def test_generate_api(generator):
+    result = generator.generate("mug:3", INSTRUCTION, n=5, seed=7)
+    assert result.records.shape == (5, 28) and result.coarse.shape == (5, 28) and result.refined
+    assert np.isfinite(result.records).all() and not np.allclose(result.records, result.coarse)
+    hand = load_hand()
+    assert (result.records[:, 6:] >= hand.joint_lower.numpy() - 1e-6).all()
+    assert (result.records[:, 6:] <= hand.joint_upper.numpy() + 1e-6).all()
+    assert result.grasps[0] == {"cate_id": "mug", "obj_id": "mug:3", "action_id": "0002", "guidance": INSTRUCTION,
+                                "dex_grasp": result.records[0].tolist()}
+    assert set(result.timings) == {"object", "text", "idgc", "qgc", "total"}
+    again = generator.generate("mug:3", f"  {INSTRUCTION} ", n=5, seed=7)
+    assert np.array_equal(again.records, result.records)
+    assert not np.allclose(generator.generate("mug:3", INSTRUCTION, n=5, seed=8).records, result.records)
+    coarse = generator.generate("mug:3", INSTRUCTION, n=5, seed=7, refine=False)
+    assert not coarse.refined and np.array_equal(coarse.records, coarse.coarse)
+    assert np.array_equal(coarse.coarse, result.coarse)
+    fast = generator.generate("mug:3", INSTRUCTION, n=3, sampler="ddim", steps=4)
+    assert fast.records.shape == (3, 28) and fast.sampler == "ddim"
+    assert "action_id" not in generator.generate("mug:3", "the mug, please", n=1).grasps[0]
+
+
+def test_grasps_come_back_in_the_input_frame(generator):
+    g = torch.Generator().manual_seed(0)
+    sphere = torch.nn.functional.normalize(torch.randn(600, 3, generator=g), dim=1).numpy()
+    cloud = sphere * np.array([0.04, 0.03, 0.05])  # an ellipsoid, metres
+    shift = np.array([0.3, -0.1, 0.05])
+    base = generator.generate(cloud, "lift the box", n=3, seed=1)
+    moved = generator.generate(torch.from_numpy(cloud + shift), "lift the box", n=3, seed=1)
+    assert "cate_id" not in base.grasps[0] and base.grasps[0]["action_id"] == "0003"
+    np.testing.assert_allclose(moved.records[:, :3] - base.records[:, :3], np.broadcast_to(shift, (3, 3)), atol=1e-6)
+    np.testing.assert_allclose(moved.records[:, 3:], base.records[:, 3:], atol=1e-6)
+    np.testing.assert_allclose(moved.object_frame_records(), base.object_frame_records(), atol=1e-6)
+
+
+def test_generate_cli_writes_records_and_viewers(run_dir, tmp_path, capsys):
+    out, html, png = tmp_path / "grasps.json", tmp_path / "grasps.html", tmp_path / "grasps.png"
+    args = ["generate", "mug:3", INSTRUCTION, "-n", "2", "--model", str(run_dir / "model.pt"), "--seed", "3",
+            "--sampler", "ddim", "--steps", "5"]
+    assert cli([*args, "--out", str(out), "--html", str(html), "--png", str(png)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    grasps = read_grasp_file(out)
+    assert grasps.object_ref == "mug:3" and len(grasps.records) == 2 and grasps.extra["frame"] == "input"
+    assert all(len(r["dex_grasp"]) == 28 and r["action_id"] == "0002" for r in grasps.records)
+    assert check_records(grasps.records, str(out))[0]["action_id"] == 2  # valid DexGYSNet records
+    assert "plotly" in html.read_text() and png.read_bytes()[:4] == b"\x89PNG"
+    again = tmp_path / "again.json"
+    assert cli([*args, "--out", str(again)]) == 0
+    assert again.read_bytes() == out.read_bytes()  # the same command gives the same bytes
+    assert cli(["generate", "mug:3", INSTRUCTION, "-n", "1", "--model", str(run_dir), "--no-refine",
+                "--out", str(tmp_path / "dir.json")]) == 0
+    assert read_grasp_file(tmp_path / "dir.json").extra["refined"] is False
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.json", "dir.json", "grasps.html", "grasps.json",
+                                                          "grasps.png"]  # no temporary files left
+
+
+@pytest.mark.parametrize("instruction, message", [
+    ("", "empty"), ("   \n", "empty"), ("用食指按下喷雾器的扳机", "not English"), ("1234 !!", "no words")])
+def test_bad_instructions(generator, run_dir, tmp_path, capsys, instruction, message):
+    with pytest.raises(DexgysError, match=message):
+        generator.generate("mug:3", instruction)
+    out = tmp_path / "g.json"
+    assert cli(["generate", "mug:3", instruction, "--model", str(run_dir), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_bad_objects_and_options(generator, run_dir, tmp_path, capsys):
+    with pytest.raises(DexgysError, match=r"shape \(50, 4\)"):
+        generator.generate(np.zeros((50, 4)), INSTRUCTION)
+    with pytest.raises(DexgysError, match="cannot generate grasps for a dict"):
+        generator.generate({"points": []}, INSTRUCTION)
+    with pytest.raises(DexgysError, match="from 1 to"):
+        generator.generate("mug:3", INSTRUCTION, n=0)
+    with pytest.raises(DexgysError, match="unknown sampler"):
+        generator.generate("mug:3", INSTRUCTION, sampler="euler")
+    with pytest.raises(DexgysError, match="runs all 100 steps"):
+        generator.generate("mug:3", INSTRUCTION, steps=10)
+    bad_cloud = tmp_path / "cloud.npy"
+    np.save(bad_cloud, np.zeros((100, 4)))
+    out = tmp_path / "g.json"
+    model = ["--model", str(run_dir / "model.pt"), "--out", str(out)]
+    for argv, message in [
+        (["generate", str(bad_cloud), INSTRUCTION, *model], "expected (N, 3) points"),
+        (["generate", "mug:3", INSTRUCTION, "--steps", "5", *model], "--steps needs --sampler ddim"),
+        (["generate", "mug:3", INSTRUCTION, "-n", "0", *model], "-n must be at least 1"),
+        (["generate", "mug:3", INSTRUCTION, *model, "--html", str(tmp_path / "no" / "x.html")], "does not exist"),
+    ]:
+        assert cli(argv) == 2
+        assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_bad_model_files(run_dir, tmp_path, monkeypatch):
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(b"\x00not a model" * 20)
+    with pytest.raises(DexgysError, match="corrupt"):
+        GraspGenerator.from_pretrained(corrupt)
+    payload = torch.load(run_dir / "model.pt", weights_only=True)
+    newer = tmp_path / "newer.pt"
+    torch.save({**payload, "format_version": 99}, newer)
+    with pytest.raises(DexgysError, match="format version 99"):
+        GraspGenerator.from_pretrained(newer)
+    old_stage = tmp_path / "old-stage.pt"
+    torch.save({**payload, "qgc": {**payload["qgc"], "format_version": 0}}, old_stage)
+    with pytest.raises(DexgysError, match="QGC section has checkpoint format version 0"):
+        GraspGenerator.from_pretrained(old_stage)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    with pytest.raises(DexgysError, match="not a dexgys model file"):
+        GraspGenerator.from_pretrained(foreign)
+    with pytest.raises(DexgysError, match="holds a QGC model, not IDGC"):
+        GraspGenerator.from_pretrained(run_dir / "qgc.pt")
+    with pytest.raises(DexgysError, match="does not exist"):
+        GraspGenerator.from_pretrained(tmp_path / "missing.pt")
+    with pytest.raises(DexgysError, match="holds no idgc.pt"):
+        GraspGenerator.from_pretrained(tmp_path)
+    monkeypatch.setattr(pipeline, "DEFAULT_MODEL", tmp_path / "pretrained" / "dexgys-cpu.pt")
+    with pytest.raises(DexgysError, match="no pretrained model is installed.*dexgys train idgc"):
+        GraspGenerator.from_pretrained()
+    with pytest.raises(DexgysError, match="output directory"):
+        export_generator(run_dir / "idgc.pt", run_dir / "qgc.pt", tmp_path / "no" / "model.pt")
+    with pytest.raises(DexgysError, match="holds a QGC model, not IDGC"):
+        export_generator(run_dir / "qgc.pt", None, tmp_path / "x.pt")
+    assert not (tmp_path / "x.pt").exists()
+
+
+def test_single_stage_and_checkpoint_pairs(run_dir):
+    idgc_only = GraspGenerator.from_pretrained(run_dir / "idgc.pt")
+    result = idgc_only.generate("can:1", "lift the can", n=2)
+    assert idgc_only.qgc is None and not result.refined
+    pair = GraspGenerator.from_checkpoints(run_dir / "idgc.pt", run_dir / "qgc.pt")
+    assert pair.qgc is not None and pair.object_points == 256
+    assert load_checkpoint(run_dir / "idgc.pt").extra["config_name"] == "tiny"
+
+
+def test_train_cli_errors(run_dir, tmp_path, capsys):
+    config = TINY_CONFIG
+    for argv, message in [
+        (["train", "idgc", "--config", str(config), "--out", str(tmp_path / "a")], "no training data"),
+        (["train", "idgc", "--config", str(config), "--data", str(TINY_DATA), "--official", "x.json",
+          "--out", str(tmp_path / "a")], "not both"),
+        (["train", "qgc", "--config", str(config), "--data", str(TINY_DATA), "--out", str(tmp_path / "b")],
+         "no IDGC checkpoint"),
+        (["train", "idgc", "--config", "gpu", "--data", str(TINY_DATA), "--out", str(tmp_path / "c")],
+         "unknown training config"),
+        (["train", "idgc", "--config", str(config), "--data", str(TINY_DATA), "--out", str(run_dir)],
+         "pass --resume"),
+        (["train", "idgc", "--config", str(config), "--data", str(TINY_DATA), "--out", str(tmp_path / "d"),
+          "--max-steps", "0"], "--max-steps must be positive"),
+    ]:
+        assert cli(argv) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_infer_intent():
+    for split in ("train", "test"):
+        for record in json.loads(gzip.decompress((TINY_DATA / f"{split}.json.gz").read_bytes())):
+            assert infer_intent(record["guidance"]) == intent_from_action_id(record["action_id"])
+    assert infer_intent("Pass the knife to someone, handle first") == "hand over"
+    assert infer_intent("pick the bottle up by its neck") == "lift"
+    assert infer_intent("To use the sprayer, hold the body and press the trigger") == "use"
+    assert infer_intent("the mug") is None
