@@ -8,7 +8,7 @@ import pytest
 
 from dexgys.cli.main import main
 
-SUBCOMMANDS = [[], ["objects"], ["objects", "list"], ["objects", "show"], ["objects", "export"], ["objects", "sheet"], ["show"], ["sim"], ["intents"], ["data"], ["data", "build"], ["demo"], ["eval"], ["train"], ["generate"]]
+SUBCOMMANDS = [[], ["objects"], ["objects", "list"], ["objects", "show"], ["objects", "export"], ["objects", "sheet"], ["show"], ["sim"], ["intents"], ["data"], ["data", "build"], ["demo"], ["eval"], ["train"], ["generate"], ["predict"]]
 
 
 @pytest.mark.parametrize("words", SUBCOMMANDS, ids=lambda w: " ".join(w) or "dexgys")

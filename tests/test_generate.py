@@ -16,6 +16,7 @@ import dexgys.pipeline as pipeline
 from dexgys.cli import generate_cmd, train_cmd
 from dexgys.data.grasp_dataset import check_records
 from dexgys.data.grasp_file import read_grasp_file
+from dexgys.evaluation.predictions import read_predictions
 from dexgys.errors import DexgysError
 from dexgys.hands import load_hand
 from dexgys.language.brief import intent_from_action_id
@@ -28,22 +29,7 @@ INSTRUCTION = "hold the mug by its handle with all five fingers"
 
 
 def cli(argv: list[str]) -> int:
-    """``dexgys ARGV`` with the train and generate commands registered (as cli/main.py will)."""
-    build = cli_main.build_parser
-
-    def with_commands() -> argparse.ArgumentParser:
-        parser = build()
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        for module, name in ((train_cmd, "train"), (generate_cmd, "generate")):
-            if name not in sub.choices:
-                module.add_parser(sub)
-        return parser
-
-    cli_main.build_parser = with_commands
-    try:
-        return cli_main.main(argv)
-    finally:
-        cli_main.build_parser = build
+    return cli_main.main(argv)
 
 
 @pytest.fixture(scope="module")
@@ -226,3 +212,23 @@ def test_infer_intent():
     assert infer_intent("pick the bottle up by its neck") == "lift"
     assert infer_intent("To use the sprayer, hold the body and press the trigger") == "use"
     assert infer_intent("the mug") is None
+
+
+def test_predict_then_eval_on_the_test_split(run_dir, tmp_path, capsys):
+    """The tiny end-to-end path: trained model -> predictions for test conditions -> every metric."""
+    preds, coarse = tmp_path / "preds.json", tmp_path / "coarse.json"
+    args = ["predict", "--data", str(TINY_DATA), "--model", str(run_dir / "model.pt"), "--conditions", "2",
+            "--samples", "2", "--sampler", "ddim", "--steps", "3"]
+    assert cli([*args, "--out", str(preds), "--coarse-out", str(coarse)]) == 0
+    rows = read_predictions(preds)
+    assert len(rows) == 4 and sorted({r["sample"] for r in rows}) == [0, 1] and len({r["condition"] for r in rows}) == 2
+    assert len(read_predictions(coarse)) == 4 and read_predictions(coarse) != rows  # QGC moved the grasps
+    again = tmp_path / "again.json"
+    assert cli([*args, "--out", str(again)]) == 0 and again.read_bytes() == preds.read_bytes()
+    out = tmp_path / "results.json"
+    assert cli(["eval", str(preds), "--data", str(TINY_DATA), "--no-physics", "--out", str(out)]) == 0
+    metrics = json.loads(out.read_text())["metrics"]
+    assert metrics["n_grasps"] == 4 and metrics["n_conditions"] == 2
+    assert metrics["mean_max_penetration_cm"] >= 0 and metrics["delta_q_deg"] is not None
+    assert cli(["predict", "--data", str(TINY_DATA), "--out", str(tmp_path / "x.json"), "--samples", "0"]) == 2
+    assert "samples" in capsys.readouterr().err

@@ -39,10 +39,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import pickle
 import re
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +52,7 @@ from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
 from dexgys.hands import HandPose, load_hand
 from dexgys.language.brief import INTENTS, action_id_from_intent
-from dexgys.models.checkpoint import CHECKPOINT_FORMAT_VERSION, Checkpoint, load_checkpoint
+from dexgys.models.checkpoint import CHECKPOINT_FORMAT_VERSION, Checkpoint, load_checkpoint, read_torch_file
 from dexgys.models.diffusion import SAMPLERS
 from dexgys.models.grasp_repr import GraspNormalizer
 from dexgys.models.idgc import IDGC, IDGCConfig
@@ -111,16 +109,7 @@ def infer_intent(sentence: str) -> str | None:
 
 # --------------------------------------------------------------------------------------------- files
 def _read_payload(path: Path) -> dict:
-    if not path.is_file():
-        raise DexgysError(f"model file {str(path)!r} does not exist")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DexgysError(f"model file {str(path)!r} is corrupt or not a model ({reason[:120]})") from None
-    if not isinstance(payload, dict):
-        raise DexgysError(f"{str(path)!r} is not a dexgys model file")
-    return payload
+    return read_torch_file(path, "model file")
 
 
 def _stage_checkpoint(section, stage: str, path: Path) -> Checkpoint:
@@ -351,7 +340,7 @@ class GraspGenerator:
         if isinstance(obj, (str, os.PathLike)):
             return load_object_input(str(obj), n_points=self.object_points, seed=0)
         if isinstance(obj, (np.ndarray, torch.Tensor)):
-            from dexgys.objects.inputs import _from_cloud
+            from dexgys.objects.inputs import object_input_from_points
 
             data = obj.detach().cpu().numpy() if isinstance(obj, torch.Tensor) else obj
             if data.ndim != 2 or data.shape[1] not in (3, 6) or not np.issubdtype(data.dtype, np.number):
@@ -359,7 +348,7 @@ class GraspGenerator:
                                   "points or (N, 6) points and normals, in metres")
             data = data.astype(np.float64)
             normals = data[:, 3:] if data.shape[1] == 6 else None
-            return _from_cloud("points", data[:, :3], normals, n_points=self.object_points, seed=0)
+            return object_input_from_points("points", data[:, :3], normals, n_points=self.object_points, seed=0)
         raise DexgysError(f"cannot generate grasps for a {type(obj).__name__}: give a catalogue name, a mesh or "
                           "point-cloud file, an ObjectInput or an (N, 3) array")
 
@@ -422,3 +411,45 @@ class GraspGenerator:
         timings["total"] = time.perf_counter() - total_start
         return GenerationResult(obj_input, instruction, records, coarse_records, grasps, refined, int(seed), sampler,
                                 steps, timings)
+
+
+# ------------------------------------------------------------------------------------- predictions
+def choose_conditions(n_records: int, max_conditions: int | None, seed: int = 0) -> list[int]:
+    """Indices of the test records to draw for: all of them, or ``max_conditions`` chosen at random
+    (seeded) and returned in file order, so a subset evaluation is reproducible."""
+    if max_conditions is None or max_conditions >= n_records:
+        return list(range(n_records))
+    if max_conditions < 1:
+        raise DexgysError(f"the number of conditions must be at least 1, got {max_conditions}")
+    rng = np.random.default_rng(seed)
+    return sorted(int(i) for i in rng.choice(n_records, size=max_conditions, replace=False))
+
+
+def predict_records(
+    generator: GraspGenerator,
+    records: list[dict],
+    conditions: list[int],
+    samples: int = 8,
+    seed: int = 0,
+    sampler: str = "ddpm",
+    steps: int | None = None,
+    progress: bool = True,
+) -> tuple[list[dict], list[dict]]:
+    """Draw ``samples`` grasps for each test record ``conditions[i]`` (its object and fine guidance):
+    returns ``(refined, coarse)`` predictions (:func:`dexgys.evaluation.predictions.make_prediction`,
+    object frame); ``coarse`` are the IDGC samples the refined ones came from (the IDGC-only row).
+    Condition ``c`` uses seed ``seed + c``, so any subset draws the same grasps for a condition."""
+    from tqdm import tqdm
+
+    from dexgys.evaluation.predictions import make_prediction
+
+    refined, coarse = [], []
+    for c in tqdm(conditions, desc="conditions", unit="cond", disable=not progress):
+        record = records[c]
+        result = generator.generate(record["obj_id"], record["guidance"], n=samples, seed=seed + c,
+                                    sampler=sampler, steps=steps)
+        offset = result.object.offset
+        for k, (fine, rough) in enumerate(zip(result.records, result.coarse)):
+            refined.append(make_prediction(record, c, k, np.concatenate([fine[:3] + offset, fine[3:]])))
+            coarse.append(make_prediction(record, c, k, np.concatenate([rough[:3] + offset, rough[3:]])))
+    return refined, coarse

@@ -31,6 +31,7 @@ __all__ = [
     "Checkpoint",
     "load_checkpoint",
     "load_model",
+    "read_torch_file",
     "save_checkpoint",
     "save_model",
 ]
@@ -87,20 +88,30 @@ def save_checkpoint(
     atomic_write_bytes(path, buffer.getvalue())
 
 
+def read_torch_file(path: str | os.PathLike, what: str) -> dict:
+    """The dict saved at ``path``, read on the CPU with ``weights_only=True`` (no code runs); one clear
+    :class:`DexgysError` naming ``what`` (e.g. "checkpoint") when it is missing, corrupt or not a dict."""
+    path = Path(path)
+    if not path.is_file():
+        raise DexgysError(f"{what} {str(path)!r} does not exist")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DexgysError(f"{what} {str(path)!r} is corrupt or not a {what} ({reason[:120]})") from None
+    if not isinstance(payload, dict):
+        raise DexgysError(f"{str(path)!r} is not a dexgys {what}")
+    return payload
+
+
 def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpoint:
     """Read and check the checkpoint at ``path`` (on the CPU); ``kind`` (``"idgc"``/``"qgc"``), when
     given, must match the file's model kind."""
     path = Path(path)
     if kind is not None:
         _check_kind(kind)
-    if not path.is_file():
-        raise DexgysError(f"checkpoint {str(path)!r} does not exist")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DexgysError(f"checkpoint {str(path)!r} is corrupt or not a checkpoint ({reason[:120]})") from None
-    if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
+    payload = read_torch_file(path, "checkpoint")
+    if payload.get("format") != _FORMAT:
         raise DexgysError(f"{str(path)!r} is not a dexgys checkpoint")
     version = payload.get("format_version")
     if version != CHECKPOINT_FORMAT_VERSION:

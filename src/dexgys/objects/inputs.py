@@ -114,7 +114,7 @@ def load_object_input(spec: str, n_points: int = 2048, seed: int = 0) -> ObjectI
         cloud = _read_cloud(path)
         if cloud is None:  # a .ply with faces
             return _from_object(load_mesh_object(path), n_points, seed)
-        return _from_cloud(path.stem, *cloud, n_points=n_points, seed=seed)
+        return object_input_from_points(path.stem, *cloud, n_points=n_points, seed=seed)
     if suffix in MESH_SUFFIXES:
         if not path.is_file():
             raise DexgysError(f"mesh file {spec!r} does not exist")
@@ -191,7 +191,9 @@ def _split_columns(path: Path, data: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return data[:, :3], (data[:, 3:] if data.shape[1] == 6 else None)
 
 
-def _from_cloud(name: str, points: np.ndarray, normals: np.ndarray | None, n_points: int, seed: int) -> ObjectInput:
+def object_input_from_points(name: str, points: np.ndarray, normals: np.ndarray | None, n_points: int, seed: int) -> ObjectInput:
+    """An :class:`ObjectInput` from a bare cloud ``points`` ``(M, 3)`` (metres, any frame) with optional
+    ``normals`` ``(M, 3)`` (estimated when None): checked, centred and resampled to ``n_points``."""
     if len(points) < MIN_POINTS:
         raise DexgysError(f"point cloud {name!r} has {len(points)} points; at least {MIN_POINTS} are needed")
     bad = ~np.isfinite(points).all(1) if normals is None else ~np.isfinite(np.hstack([points, normals])).all(1)
