@@ -173,16 +173,16 @@ def test_free_part_rule_rejects_a_grasp_touching_a_free_part(hand, crafted):
 
 def test_acceptance_rule_roles():
     spec = get_intent_spec("trigger_sprayer", "use")
-    assert key_roles(spec) == {"forefinger": "trigger", "thumb": "head"}
-    good = ContactFacts({"forefinger": ["trigger"], "thumb": ["head"], "middle": ["head"], "ring": ["head"],
-                         "palm": ["head"]})
+    assert key_roles(spec) == {"forefinger": "trigger", "thumb": "bottle"}
+    good = ContactFacts({"forefinger": ["trigger"], "thumb": ["bottle"], "middle": ["bottle"], "ring": ["bottle"],
+                         "palm": ["bottle"]})
     assert spec_violations(good, spec) == []
-    no_trigger = ContactFacts({"forefinger": ["head"], "thumb": ["head"], "middle": ["head"], "ring": ["head"]})
+    no_trigger = ContactFacts({"forefinger": ["bottle"], "thumb": ["bottle"], "middle": ["bottle"], "ring": ["bottle"]})
     assert set(spec_violations(no_trigger, spec)) == {"target_untouched", "key_role_missed"}
-    few = ContactFacts({"forefinger": ["trigger"], "thumb": ["head"], "little": ["bottle"]})
+    few = ContactFacts({"forefinger": ["trigger"], "thumb": ["bottle"], "little": ["head"]})
     assert spec_violations(few, spec) == ["roles_missed"]  # 2 of 5 digit roles < 60 %
-    pinch = get_intent_spec("bottle", "use")  # tripod: every role is key
-    assert key_roles(pinch) == {"thumb": "cap", "forefinger": "cap", "middle": "cap"}
+    pinch = get_intent_spec("apple", "hand over")  # tripod: every role is key
+    assert key_roles(pinch) == {"thumb": "body", "forefinger": "body", "middle": "body"}
 
 
 # ------------------------------------------------------------------------------------------ end to end
