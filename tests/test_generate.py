@@ -232,3 +232,16 @@ def test_predict_then_eval_on_the_test_split(run_dir, tmp_path, capsys):
     assert metrics["mean_max_penetration_cm"] >= 0 and metrics["delta_q_deg"] is not None
     assert cli(["predict", "--data", str(TINY_DATA), "--out", str(tmp_path / "x.json"), "--samples", "0"]) == 2
     assert "samples" in capsys.readouterr().err
+
+
+def test_demo_generates_with_a_model_and_falls_back_without_one(run_dir, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "demo"
+    assert cli(["demo", "--out", str(out), "--objects", "mug:0", "-n", "2", "--model", str(run_dir / "model.pt")]) == 0
+    grasps = read_grasp_file(out / "mug_0.json")
+    assert len(grasps.records) == 2 and "handle" in grasps.records[0]["guidance"]
+    assert (out / "mug_0.html").exists() and (out / "demo.png").read_bytes()[:4] == b"\x89PNG"
+    monkeypatch.setattr(pipeline, "DEFAULT_MODEL", tmp_path / "missing.pt")
+    bare = tmp_path / "bare"
+    assert cli(["demo", "--out", str(bare), "--objects", "mug:0"]) == 0
+    assert "no trained model" in capsys.readouterr().out
+    assert "not a validated grasp" in read_grasp_file(bare / "mug_0.json").records[0]["guidance"]

@@ -1,4 +1,9 @@
-"""``dexgys demo``: the main job on built-in defaults (objects, a posed hand, viewer and PNG)."""
+"""``dexgys demo``: the main job on built-in defaults.
+
+With a trained model (the shipped one, or ``--model``): grasps generated for built-in objects and
+instructions, written as grasp files, HTML viewers and one PNG sheet. Without one (none shipped yet):
+the catalogue objects with the hand placed palm-first beside them, clearly labelled as not grasps.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,12 @@ import numpy as np
 import torch
 
 DEMO_OBJECTS = ("mug:0", "trigger_sprayer:0", "hammer:0", "bottle:3")
+DEMO_INSTRUCTIONS = (
+    ("mug:0", "hold the mug by its handle with your thumb, forefinger and middle finger"),
+    ("trigger_sprayer:0", "press the trigger with your forefinger and wrap your other fingers around the bottle"),
+    ("hammer:0", "wrap all five fingers around the handle of the hammer"),
+    ("bottle:3", "hold the bottle around its body with all your fingers and your palm"),
+)
 
 
 def add_parser(sub) -> None:
@@ -17,6 +28,8 @@ def add_parser(sub) -> None:
                                    "each, written as grasp JSON, offline HTML viewers and one PNG sheet.")
     p.add_argument("--out", default="demo_out", help="output directory (created; default: demo_out)")
     p.add_argument("--objects", nargs="+", default=list(DEMO_OBJECTS), help="catalogue names (default: %(default)s)")
+    p.add_argument("--model", help="model file or training directory (default: the shipped model, if any)")
+    p.add_argument("-n", "--num", type=int, default=4, help="grasps per object with a model (default: 4)")
     p.set_defaults(run=run)
 
 
@@ -43,6 +56,52 @@ def palm_first_pose(hand, obj, direction: np.ndarray, clearance: float = 0.004) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from dexgys.pipeline import DEFAULT_MODEL
+
+    if args.model or Path(DEFAULT_MODEL).is_file():
+        return run_generate(args)
+    print("no trained model is shipped yet: showing palm-first approach poses (not grasps); "
+          "train one with `dexgys train`, or pass --model")
+    return run_poses(args)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    """Generated grasps for each built-in (object, instruction), viewers and a PNG sheet."""
+    from tqdm import tqdm
+
+    from dexgys.errors import DexgysError
+    from dexgys.hands import HandPose, load_hand
+    from dexgys.pipeline import GraspGenerator
+    from dexgys.viz.render import contact_sheet, render_images, save_png
+    from dexgys.viz.scene import hand_scene, object_scene
+
+    if args.num < 1:
+        raise DexgysError(f"-n must be at least 1, got {args.num}")
+    torch.set_num_threads(1)
+    instructions = dict(DEMO_INSTRUCTIONS)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    generator = GraspGenerator.from_pretrained(args.model)
+    hand = load_hand()
+    tiles, captions = [], []
+    for k, ref in enumerate(tqdm(args.objects, desc="demo objects", unit="obj")):
+        category = ref.split(":")[0]
+        sentence = instructions.get(ref, f"hold the {category.replace('_', ' ')} with all your fingers")
+        result = generator.generate(ref, sentence, n=args.num, seed=k)
+        stem = ref.replace(":", "_")
+        result.save(out / f"{stem}.json", model=generator.source)
+        result.write_views(html=out / f"{stem}.html")
+        pose = HandPose.from_record(torch.from_numpy(result.object_frame_records()[:1]), hand.n_dofs, hand.name)
+        tiles.append(render_images(object_scene(result.object.object) + hand_scene([hand.meshes(pose)[0]]),
+                                   size=(360, 360))[0])
+        captions.append(f"{ref}: {sentence}")
+    save_png(contact_sheet(tiles, captions, columns=min(4, len(tiles))), out / "demo.png")
+    print(f"wrote {len(tiles)} grasp files ({args.num} generated grasps each) and HTML viewers, and {out / 'demo.png'}")
+    return 0
+
+
+def run_poses(args: argparse.Namespace) -> int:
+    """Without a model: the hand placed palm-first beside each object (labelled as not a grasp)."""
     from tqdm import tqdm
 
     from dexgys.data.grasp_file import write_grasp_file
