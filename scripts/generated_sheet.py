@@ -68,10 +68,9 @@ def main() -> int:
         for text in texts:
             result = generator.generate(name, text, n=args.samples, seed=args.seed)
             items = object_scene(obj)
-            for record in result.records:
-                grasp = np.concatenate([record[:3] + result.object.offset, record[3:]])
-                pose = HandPose.from_record(torch.tensor(grasp, dtype=torch.float32), hand.n_dofs, hand.name)
-                items += hand_scene(hand.meshes(pose))
+            poses = HandPose.from_record(torch.from_numpy(result.object_frame_records()), hand.n_dofs, hand.name)
+            for meshes in hand.meshes(poses):
+                items += hand_scene([meshes])
             tiles.append(render_images(items, views=[(150.0, -30.0)], size=(360, 360))[0])
             captions.append(f"{name}: {text}")
     wrapped = ["\n".join(textwrap.wrap(c, 52)[:3]) for c in captions]

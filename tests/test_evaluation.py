@@ -18,7 +18,14 @@ from dexgys.evaluation.predictions import (
     read_predictions,
     write_predictions,
 )
-from dexgys.evaluation.report import PAPER_LABEL, evaluate_files, evaluate_predictions, load_split, resolve_split
+from dexgys.evaluation.report import (
+    PAPER_LABEL,
+    evaluate_files,
+    evaluate_predictions,
+    load_split,
+    resolve_split,
+    results_table,
+)
 from dexgys.language import annotate
 
 N_CANDIDATES = 8  # mug:0 "hold", seed 0: 7 accepted grasps, contact parts {body} and {body, handle}
@@ -274,6 +281,14 @@ def test_cli_errors_leave_nothing_behind(tmp_path, dataset):
     with pytest.raises(DexgysError, match="at least 1"):
         eval_cmd.run(_parse(["--ground-truth", "--data", str(root), "--workers", "0"]))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
+
+
+def test_results_table_has_a_row_per_run_and_the_paper_row():
+    lines = results_table([("IDGC only", {"success_any_pct": 12.5, "delta_r_deg": None}),
+                           ("IDGC + QGC", {"success_any_pct": 87.25})])
+    assert len(lines) == 5 and lines[-1].startswith(f"| {PAPER_LABEL} |")
+    assert "| 12.50 |" in lines[2] and "| 87.25 |" in lines[3]
+    assert lines[2].count("|") == lines[0].count("|")
 
 
 def test_cli_help(capsys):

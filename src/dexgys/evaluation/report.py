@@ -61,6 +61,7 @@ __all__ = [
     "evaluate_predictions",
     "load_split",
     "resolve_split",
+    "results_table",
 ]
 
 EVAL_PROTOCOL = "dexgys-eval-1"  # bump when a metric definition or constant changes
@@ -177,6 +178,17 @@ def _fmt(value, spec: str) -> str:
     return "–" if value is None else format(value, spec)
 
 
+def results_table(runs: list[tuple[str, dict]]) -> list[str]:
+    """Markdown table lines: one row per ``(label, metrics)`` (an evaluation's summary), then the
+    paper's row (context only)."""
+    lines = ["| | " + " | ".join(h for h, *_ in _COLUMNS) + " |", "|---|" + "---|" * len(_COLUMNS)]
+    for label, m in runs:
+        lines.append(f"| {label} | " + " | ".join(_fmt(m.get(k), f) for _, k, _, f in _COLUMNS) + " |")
+    lines.append(f"| {PAPER_LABEL} | "
+                 + " | ".join(_fmt(PAPER_TABLE1.get(p) if p else None, f) for _, _, p, f in _COLUMNS) + " |")
+    return lines
+
+
 @dataclass
 class EvalResults:
     """``metrics`` (the summary, report units), ``rows`` (one dict per prediction, input order) and
@@ -216,11 +228,7 @@ class EvalResults:
             f"* protocol: {EVAL_PROTOCOL} (physics {SIM_PROTOCOL}, MuJoCo"
             + ("" if m["physics"] else "; physics not run") + ")",
             "",
-            "| | " + " | ".join(h for h, *_ in _COLUMNS) + " |",
-            "|---|" + "---|" * len(_COLUMNS),
-            "| dexgys (this run) | " + " | ".join(_fmt(m.get(k), f) for _, k, _, f in _COLUMNS) + " |",
-            f"| {PAPER_LABEL} | "
-            + " | ".join(_fmt(PAPER_TABLE1.get(p) if p else None, f) for _, _, p, f in _COLUMNS) + " |",
+            *results_table([("dexgys (this run)", m)]),
             "",
         ]
         if m["physics"]:
