@@ -145,6 +145,10 @@ def main() -> int:
         f"* words per sentence: mean {words.mean():.1f}, min {words.min()}, max {words.max()};",
         f"* backends: {dict(Counter(r['guidance_backend'] for r in records))}.",
         "",
+        "Sixteen random grasps with their fine guidance (`python scripts/grasp_sheet.py DATA docs/dataset_sheet.png`):",
+        "",
+        "![16 random grasps of the dataset with their sentences](dataset_sheet.png)",
+        "",
         "Examples:",
         "",
         *[f"{k + 1}. *{r['obj_id']}, {intent_from_action_id(r['action_id'])}*: {r['guidance']}  \n   (contacts: {r['contact_text']})"
