@@ -158,7 +158,8 @@ def main() -> int:
         "",
         "Candidates are optimised in batches; they are judged in order (penetration, contact rules, Q1, physics) "
         "until the object and intent has its grasps, so candidates after that are optimised but not judged. "
-        "Worker-seconds are wall seconds inside one build worker (2 workers ran on the 2 cores).",
+        "Worker-seconds are wall seconds inside one build worker (the build ran 1–2 workers on the 2 cores, "
+        "beside other jobs part of the time).",
         "",
         *synthesis_table(info["synthesis_stats"]),
         "",
