@@ -1,0 +1,42 @@
+"""The shipped pretrained model: present, loads without executing code, generates sensible grasps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from dexgys.hands import HandPose, load_hand
+from dexgys.objects.catalogue import make_object
+from dexgys.pipeline import DEFAULT_MODEL, GraspGenerator
+
+
+@pytest.fixture(scope="module")
+def shipped() -> GraspGenerator:
+    assert DEFAULT_MODEL.is_file(), f"the pretrained model {DEFAULT_MODEL} is not installed"
+    assert DEFAULT_MODEL.stat().st_size < 50 * 2**20
+    return GraspGenerator.from_pretrained()
+
+
+def test_shipped_model_is_a_complete_two_stage_generator(shipped):
+    assert shipped.qgc is not None
+    assert shipped.object_points > 0 and shipped.text_encoder.dim == shipped.idgc.config.text_dim
+
+
+def test_shipped_model_grasps_are_deterministic_and_near_the_object(shipped):
+    torch.set_num_threads(1)
+    text = "hold the mug by its handle with your thumb, forefinger and middle finger"
+    first = shipped.generate("mug:5", text, n=4, seed=3, sampler="ddim", steps=10)
+    again = shipped.generate("mug:5", text, n=4, seed=3, sampler="ddim", steps=10)
+    other = shipped.generate("mug:5", text, n=4, seed=4, sampler="ddim", steps=10)
+    assert first.records.shape == (4, 28) and np.isfinite(first.records).all()
+    np.testing.assert_array_equal(first.records, again.records)
+    assert not np.allclose(first.records, other.records)
+    hand = load_hand()
+    joints = torch.from_numpy(first.records[:, 6:])
+    assert torch.all(joints >= hand.joint_lower - 1e-3) and torch.all(joints <= hand.joint_upper + 1e-3)
+    # A trained model puts the hand at the object: some fingertip within 2 cm of the mug's surface.
+    pose = HandPose.from_record(torch.from_numpy(first.object_frame_records()).float(), hand.n_dofs, hand.name)
+    tips = hand.fingertip_points(pose).detach().double()
+    distance = make_object("mug:5").sdf(tips.reshape(-1, 3)).reshape(4, -1)
+    assert (distance.min(dim=1).values < 0.02).all()
