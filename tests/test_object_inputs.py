@@ -166,3 +166,9 @@ def test_bad_meshes_and_files(tmp_path):
         load_object_input("somewhere/cup.pcd")
     with pytest.raises(DexgysError, match="must be positive"):
         load_object_input("mug:0", n_points=0)
+
+
+def test_the_largest_catalogue_objects_pass_the_size_check():
+    # fryingpan:16 is 0.505 m with its handle: once rejected as "larger than a hand-held object".
+    obj = load_object_input("fryingpan:16", n_points=256)
+    assert 0.5 < float(np.ptp(obj.points, axis=0).max()) < 1.0

@@ -48,7 +48,7 @@ OVERSAMPLE = 4  # surface samples per output point before farthest-point samplin
 MIN_POINTS = 64  # fewer input points cannot describe an object
 MAX_CLOUD_POINTS = 32768  # larger input clouds are thinned (seeded) before normals and FPS
 NORMAL_NEIGHBOURS = 16
-MIN_EXTENT, MAX_EXTENT = 0.005, 0.5  # plausible largest extent of a hand-held object, metres
+MIN_EXTENT, MAX_EXTENT = 0.005, 1.0  # plausible largest extent of a graspable object (a frying pan with its handle: 0.5 m), metres
 MESH_SUFFIXES = (".obj", ".stl", ".glb")
 CLOUD_SUFFIXES = (".npy", ".xyz", ".txt")
 
@@ -134,7 +134,7 @@ def _check_size(name: str, extent: float) -> None:
         hint = next((f"; if it is in {unit}, scale it by {factor:g}" for unit, factor in units
                      if MIN_EXTENT <= extent * factor <= MAX_EXTENT), "")
         raise DexgysError(
-            f"{name!r} is {extent:.4g} m across, larger than a hand-held object ({MAX_EXTENT} m): "
+            f"{name!r} is {extent:.4g} m across, larger than a graspable object ({MAX_EXTENT} m): "
             f"dexgys expects metres{hint}"
         )
     if extent < MIN_EXTENT:
