@@ -8,6 +8,7 @@ the catalogue objects with the hand placed palm-first beside them, clearly label
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -94,8 +95,8 @@ def run_generate(args: argparse.Namespace) -> int:
         pose = HandPose.from_record(torch.from_numpy(result.object_frame_records()[:1]), hand.n_dofs, hand.name)
         tiles.append(render_images(object_scene(result.object.object) + hand_scene([hand.meshes(pose)[0]]),
                                    size=(360, 360))[0])
-        captions.append(f"{ref}: {sentence}")
-    save_png(contact_sheet(tiles, captions, columns=min(4, len(tiles))), out / "demo.png")
+        captions.append("\n".join(textwrap.wrap(f"{ref}: {sentence}", 52)[:3]))
+    save_png(contact_sheet(tiles, captions, columns=min(4, len(tiles)), caption_height=42), out / "demo.png")
     print(f"wrote {len(tiles)} grasp files ({args.num} generated grasps each) and HTML viewers, and {out / 'demo.png'}")
     return 0
 
