@@ -10,7 +10,6 @@ cells are two test instructions of that object with different intents. A cell sh
 from __future__ import annotations
 
 import argparse
-import textwrap
 from collections import defaultdict
 from pathlib import Path
 
@@ -19,9 +18,8 @@ import torch
 
 from dexgys.data.builder import load_records
 from dexgys.hands import HandPose, load_hand
-from dexgys.objects.catalogue import make_object
 from dexgys.pipeline import GraspGenerator
-from dexgys.viz.render import contact_sheet, render_images, save_png
+from dexgys.viz.render import contact_sheet, render_images, save_png, wrap_caption
 from dexgys.viz.scene import hand_scene, object_scene
 
 
@@ -64,17 +62,13 @@ def main() -> int:
     hand = load_hand()
     tiles, captions = [], []
     for name, texts in pick_conditions(records, args.objects, args.seed):
-        obj = make_object(name)
         for text in texts:
             result = generator.generate(name, text, n=args.samples, seed=args.seed)
-            items = object_scene(obj)
             poses = HandPose.from_record(torch.from_numpy(result.object_frame_records()), hand.n_dofs, hand.name)
-            for meshes in hand.meshes(poses):
-                items += hand_scene([meshes])
+            items = object_scene(result.object.object) + hand_scene(hand.meshes(poses))
             tiles.append(render_images(items, views=[(150.0, -30.0)], size=(360, 360))[0])
-            captions.append(f"{name}: {text}")
-    wrapped = ["\n".join(textwrap.wrap(c, 52)[:3]) for c in captions]
-    save_png(contact_sheet(tiles, wrapped, columns=4, caption_height=42), args.out)
+            captions.append(wrap_caption(f"{name}: {text}"))
+    save_png(contact_sheet(tiles, captions, columns=4, caption_height=42), args.out)
     print(f"wrote {args.out} ({len(tiles)} cells)")
     return 0
 

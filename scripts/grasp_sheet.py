@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ import torch
 from dexgys.data.builder import load_records, read_json_gz
 from dexgys.hands import HandPose, load_hand
 from dexgys.objects.catalogue import make_object
-from dexgys.viz.render import contact_sheet, render_images, save_png
+from dexgys.viz.render import contact_sheet, render_images, save_png, wrap_caption
 from dexgys.viz.scene import hand_scene, object_scene
 
 
@@ -42,7 +41,7 @@ def main() -> int:
         items = object_scene(make_object(r["obj_id"])) + hand_scene(hand.meshes(pose))
         tiles.append(render_images(items, views=[(150.0, -30.0)], size=(320, 320))[0])
         captions.append(r["guidance"])
-    wrapped = ["\n".join(textwrap.wrap(c, 48)[:3]) for c in captions]
+    wrapped = [wrap_caption(c, 48) for c in captions]
     sheet = contact_sheet(tiles, wrapped, columns=4, caption_height=42)
     save_png(sheet, args.out)
     print(f"wrote {args.out} ({len(tiles)} grasps)")

@@ -8,7 +8,6 @@ the catalogue objects with the hand placed palm-first beside them, clearly label
 from __future__ import annotations
 
 import argparse
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +72,7 @@ def run_generate(args: argparse.Namespace) -> int:
     from dexgys.errors import DexgysError
     from dexgys.hands import HandPose, load_hand
     from dexgys.pipeline import GraspGenerator
-    from dexgys.viz.render import contact_sheet, render_images, save_png
+    from dexgys.viz.render import contact_sheet, render_images, save_png, wrap_caption
     from dexgys.viz.scene import hand_scene, object_scene
 
     if args.num < 1:
@@ -95,7 +94,7 @@ def run_generate(args: argparse.Namespace) -> int:
         pose = HandPose.from_record(torch.from_numpy(result.object_frame_records()[:1]), hand.n_dofs, hand.name)
         tiles.append(render_images(object_scene(result.object.object) + hand_scene([hand.meshes(pose)[0]]),
                                    size=(360, 360))[0])
-        captions.append("\n".join(textwrap.wrap(f"{ref}: {sentence}", 52)[:3]))
+        captions.append(wrap_caption(f"{ref}: {sentence}"))
     save_png(contact_sheet(tiles, captions, columns=min(4, len(tiles)), caption_height=42), out / "demo.png")
     print(f"wrote {len(tiles)} grasp files ({args.num} generated grasps each) and HTML viewers, and {out / 'demo.png'}")
     return 0

@@ -48,7 +48,8 @@ OVERSAMPLE = 4  # surface samples per output point before farthest-point samplin
 MIN_POINTS = 64  # fewer input points cannot describe an object
 MAX_CLOUD_POINTS = 32768  # larger input clouds are thinned (seeded) before normals and FPS
 NORMAL_NEIGHBOURS = 16
-MIN_EXTENT, MAX_EXTENT = 0.005, 1.0  # plausible largest extent of a graspable object (a frying pan with its handle: 0.5 m), metres
+# plausible largest extent of a graspable object, metres (catalogue frying pans reach 0.505 m with the handle)
+MIN_EXTENT, MAX_EXTENT = 0.005, 1.0
 MESH_SUFFIXES = (".obj", ".stl", ".glb")
 CLOUD_SUFFIXES = (".npy", ".xyz", ".txt")
 

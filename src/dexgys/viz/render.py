@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import textwrap
 
 import numpy as np
 
@@ -84,6 +85,12 @@ def render_images(
     finally:
         renderer.close()
     return images
+
+
+def wrap_caption(text: str, width: int = 52, max_lines: int = 3) -> str:
+    """``text`` broken into at most ``max_lines`` lines of ``width`` characters, for :func:`contact_sheet`
+    (three lines fit ``caption_height=42``)."""
+    return "\n".join(textwrap.wrap(text, width)[:max_lines])
 
 
 def contact_sheet(
