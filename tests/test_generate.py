@@ -58,13 +58,22 @@ def test_generate_api(generator):
     assert (result.records[:, 6:] <= hand.joint_upper.numpy() + 1e-6).all()
     assert result.grasps[0] == {"cate_id": "mug", "obj_id": "mug:3", "action_id": "0002", "guidance": INSTRUCTION,
                                 "dex_grasp": result.records[0].tolist()}
-    assert set(result.timings) == {"object", "text", "idgc", "qgc", "total"}
+    assert set(result.timings) == {"object", "text", "idgc", "qgc", "polish", "total"}
+    assert result.polished and result.guidance_scale == 1.0 and not np.allclose(result.records, result.unpolished)
     again = generator.generate("mug:3", f"  {INSTRUCTION} ", n=5, seed=7)
     assert np.array_equal(again.records, result.records)
     assert not np.allclose(generator.generate("mug:3", INSTRUCTION, n=5, seed=8).records, result.records)
-    coarse = generator.generate("mug:3", INSTRUCTION, n=5, seed=7, refine=False)
+    coarse = generator.generate("mug:3", INSTRUCTION, n=5, seed=7, refine=False, polish=False)
     assert not coarse.refined and np.array_equal(coarse.records, coarse.coarse)
     assert np.array_equal(coarse.coarse, result.coarse)
+    unpolished = generator.generate("mug:3", INSTRUCTION, n=5, seed=7, polish=False)
+    assert not unpolished.polished and np.array_equal(unpolished.records, result.unpolished)
+    guided = generator.generate("mug:3", INSTRUCTION, n=5, seed=7, guidance_scale=3.0)
+    assert guided.guidance_scale == 3.0 and not np.allclose(guided.coarse, result.coarse)
+    assert np.array_equal(generator.generate("mug:3", INSTRUCTION, n=5, seed=7, guidance_scale=3.0).records,
+                          guided.records)
+    with pytest.raises(DexgysError, match="at least 1"):
+        generator.generate("mug:3", INSTRUCTION, guidance_scale=0.0)
     fast = generator.generate("mug:3", INSTRUCTION, n=3, sampler="ddim", steps=4)
     assert fast.records.shape == (3, 28) and fast.sampler == "ddim"
     assert "action_id" not in generator.generate("mug:3", "the mug, please", n=1).grasps[0]
@@ -100,6 +109,7 @@ def test_generate_cli_writes_records_and_viewers(run_dir, tmp_path, capsys):
     assert cli(["generate", "mug:3", INSTRUCTION, "-n", "1", "--model", str(run_dir), "--no-refine",
                 "--out", str(tmp_path / "dir.json")]) == 0
     assert read_grasp_file(tmp_path / "dir.json").extra["refined"] is False
+    assert grasps.extra["polished"] is True and grasps.extra["guidance_scale"] == 1.0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.json", "dir.json", "grasps.html", "grasps.json",
                                                           "grasps.png"]  # no temporary files left
 
@@ -176,6 +186,26 @@ def test_bad_model_files(run_dir, tmp_path, monkeypatch):
     assert not (tmp_path / "x.pt").exists()
 
 
+def test_export_carries_the_guidance_scale(run_dir, tmp_path, capsys):
+    guided = tmp_path / "guided.pt"
+    assert cli(["train", "export", "--idgc", str(run_dir / "idgc.pt"), "--qgc", str(run_dir / "qgc.pt"),
+                "--guidance-scale", "2.5", "--out", str(guided)]) == 0
+    generator = GraspGenerator.from_pretrained(guided)
+    assert generator.guidance_scale == 2.5 and GraspGenerator.from_pretrained(run_dir / "model.pt").guidance_scale == 1
+    result = generator.generate("mug:3", INSTRUCTION, n=2, seed=1, polish=False)
+    assert result.guidance_scale == 2.5
+    assert np.array_equal(result.records, generator.generate("mug:3", INSTRUCTION, n=2, seed=1, polish=False,
+                                                             guidance_scale=2.5).records)
+    assert cli(["train", "export", "--idgc", str(run_dir / "idgc.pt"), "--guidance-scale", "0.5",
+                "--out", str(tmp_path / "bad.pt")]) == 2
+    assert "at least 1" in capsys.readouterr().err and not (tmp_path / "bad.pt").exists()
+    payload = torch.load(guided, weights_only=True)
+    plain = {**payload["idgc"], "config": {**payload["idgc"]["config"], "text_dropout": 0.0}}
+    torch.save({**payload, "idgc": plain}, tmp_path / "plain.pt")
+    with pytest.raises(DexgysError, match="without text dropout"):
+        GraspGenerator.from_pretrained(tmp_path / "plain.pt")
+
+
 def test_single_stage_and_checkpoint_pairs(run_dir):
     idgc_only = GraspGenerator.from_pretrained(run_dir / "idgc.pt")
     result = idgc_only.generate("can:1", "lift the can", n=2)
@@ -216,13 +246,17 @@ def test_infer_intent():
 
 def test_predict_then_eval_on_the_test_split(run_dir, tmp_path, capsys):
     """The tiny end-to-end path: trained model -> predictions for test conditions -> every metric."""
-    preds, coarse = tmp_path / "preds.json", tmp_path / "coarse.json"
+    preds, coarse, unpolished = tmp_path / "preds.json", tmp_path / "coarse.json", tmp_path / "unpolished.json"
     args = ["predict", "--data", str(TINY_DATA), "--model", str(run_dir / "model.pt"), "--conditions", "2",
             "--samples", "2", "--sampler", "ddim", "--steps", "3"]
-    assert cli([*args, "--out", str(preds), "--coarse-out", str(coarse)]) == 0
+    assert cli([*args, "--out", str(preds), "--coarse-out", str(coarse), "--unpolished-out", str(unpolished)]) == 0
     rows = read_predictions(preds)
     assert len(rows) == 4 and sorted({r["sample"] for r in rows}) == [0, 1] and len({r["condition"] for r in rows}) == 2
-    assert len(read_predictions(coarse)) == 4 and read_predictions(coarse) != rows  # QGC moved the grasps
+    assert len(read_predictions(coarse)) == 4 and read_predictions(coarse) != read_predictions(unpolished)  # QGC
+    assert read_predictions(unpolished) != rows  # the polish moved the grasps
+    no_polish = tmp_path / "no-polish.json"
+    assert cli([*args, "--no-polish", "--out", str(no_polish)]) == 0
+    assert read_predictions(no_polish) == read_predictions(unpolished)
     again = tmp_path / "again.json"
     assert cli([*args, "--out", str(again)]) == 0 and again.read_bytes() == preds.read_bytes()
     out = tmp_path / "results.json"

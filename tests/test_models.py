@@ -393,6 +393,32 @@ def test_idgc_sample_shapes_and_determinism(hand):
         model.sample(points, tokens[:1], mask[:1])
 
 
+def test_idgc_text_dropout_and_classifier_free_guidance(hand):
+    batch = idgc_batch(hand)
+    tokens, mask, points = batch["text_tokens"][:2], batch["text_mask"][:2], batch["object_points"]
+    plain = tiny_idgc(hand).eval()
+    with pytest.raises(DexgysError, match="without text dropout"):
+        plain.sample(points, tokens, mask, guidance_scale=2.0)
+    model = tiny_idgc(hand, text_dropout=0.5)
+    # text dropout draws from the batch generator: the loss is a deterministic function of it and differs
+    # from the plain model's (same weights, same generator) because some grasps lose their text
+    plain.train()
+    a = model.train().loss(batch, torch.Generator().manual_seed(3))["total"]
+    assert torch.equal(a, model.loss(batch, torch.Generator().manual_seed(3))["total"])
+    assert not torch.equal(a, plain.loss(batch, torch.Generator().manual_seed(3))["total"])
+    model.eval()
+
+    def run(scale):
+        generator = torch.Generator().manual_seed(0)
+        return model.sample(points, tokens, mask, n=3, generator=generator, sampler="ddim", steps=4,
+                            guidance_scale=scale)
+
+    guided = run(2.5)
+    assert torch.isfinite(guided).all() and torch.equal(guided, run(2.5)) and not torch.allclose(guided, run(1.0))
+    with pytest.raises(DexgysError, match="at least 1"):
+        run(0.5)
+
+
 # ---------------------------------------------------------------------- QGC
 def test_qgc_starts_as_identity_and_refines_shapes(hand):
     model = tiny_qgc(hand).eval()

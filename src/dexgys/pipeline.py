@@ -1,4 +1,4 @@
-"""``GraspGenerator``: an object and a sentence in, dexterous grasps out (IDGC, then QGC).
+"""``GraspGenerator``: an object and a sentence in, dexterous grasps out (IDGC, then QGC, then the physics polish).
 
 >>> from dexgys.pipeline import GraspGenerator
 >>> gen = GraspGenerator.from_pretrained()                     # the shipped CPU model
@@ -19,7 +19,8 @@ axis-angle (rad) | 22 joint angles (rad)]``.
     {"format": "dexgys-generator", "format_version": 1,
      "idgc": {model_kind, format_version, config, state_dict, normalizer, extra},   # a checkpoint's
      "qgc":  {...},                                                                 # sections
-     "meta": {"dexgys_version", "idgc_sha256", "qgc_sha256"}}
+     "meta": {"dexgys_version", "idgc_sha256", "qgc_sha256"},
+     "defaults": {"guidance_scale": w}}                                                 # optional
 
 :func:`export_generator` (``dexgys train export``) writes one from the ``idgc.pt`` and ``qgc.pt`` of a
 training run. :meth:`GraspGenerator.from_pretrained` reads a generator file (default
@@ -27,6 +28,13 @@ training run. :meth:`GraspGenerator.from_pretrained` reads a generator file (def
 present, ``qgc.pt``) or a single IDGC checkpoint (no refinement). Each stage's ``extra`` must carry
 what :func:`dexgys.training.train_idgc` writes: ``text_encoder``, ``text_encoder_path``,
 ``object_points``, ``hand_surface_points``.
+
+**Stages.** IDGC draws grasps for the words; QGC refines them in one learned pass; the physics polish
+(:mod:`dexgys.synthesis.polish`) then moves each grasp a little so the object does not reach into the
+hand and the fingers that are at the surface rest on it, using only the object's surface: the exact
+field of a catalogue or mesh object, or an approximate one built from a bare point cloud's points and
+normals (:meth:`ObjectField.from_oriented_points`). ``refine=False`` skips QGC, ``polish=False`` the
+polish.
 
 **Determinism.** The object cloud is sampled with seed 0 and the diffusion noise comes from a CPU
 ``torch.Generator`` seeded with ``seed``, so a seed gives the same grasps on every run (and, up to
@@ -59,6 +67,9 @@ from dexgys.models.idgc import IDGC, IDGCConfig
 from dexgys.models.qgc import QGC, QGCConfig
 from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
+from dexgys.synthesis.energy import ObjectField
+from dexgys.synthesis.polish import PolishConfig, polish_grasps
+from dexgys.synthesis.synthesize import object_field
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -129,11 +140,21 @@ def _stage_checkpoint(section, stage: str, path: Path) -> Checkpoint:
                       section["format_version"])
 
 
-def _read_generator(path: Path) -> tuple[Checkpoint, Checkpoint | None]:
-    """IDGC and QGC checkpoints from a generator file, or from a single IDGC checkpoint file."""
+def _check_guidance(guidance_scale, config: IDGCConfig, where: str) -> float:
+    if isinstance(guidance_scale, bool) or not isinstance(guidance_scale, (int, float)) or not guidance_scale >= 1.0:
+        raise DexgysError(f"the guidance scale must be a number of at least 1, got {guidance_scale!r}")
+    if guidance_scale != 1.0 and config.text_dropout <= 0:
+        raise DexgysError(f"{where}: the IDGC was trained without text dropout, so it cannot use a guidance scale of "
+                          f"{guidance_scale} (only 1)")
+    return float(guidance_scale)
+
+
+def _read_generator(path: Path) -> tuple[Checkpoint, Checkpoint | None, dict]:
+    """IDGC and QGC checkpoints and the generation defaults of a generator file, or of a single IDGC
+    checkpoint file (no defaults)."""
     payload = _read_payload(path)
     if payload.get("format") == "dexgys-checkpoint":
-        return load_checkpoint(path, "idgc"), None
+        return load_checkpoint(path, "idgc"), None, {}
     if payload.get("format") != _GENERATOR_FORMAT:
         raise DexgysError(f"{str(path)!r} is not a dexgys model file")
     version = payload.get("format_version")
@@ -141,8 +162,11 @@ def _read_generator(path: Path) -> tuple[Checkpoint, Checkpoint | None]:
         raise DexgysError(f"model file {str(path)!r} has format version {version}; "
                           f"this dexgys reads version {GENERATOR_FORMAT_VERSION}")
     qgc = payload.get("qgc")
+    defaults = payload.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise DexgysError(f"model file {str(path)!r}: its 'defaults' section is not a dict")
     return _stage_checkpoint(payload.get("idgc"), "idgc", path), (
-        None if qgc is None else _stage_checkpoint(qgc, "qgc", path))
+        None if qgc is None else _stage_checkpoint(qgc, "qgc", path)), defaults
 
 
 def _check_extra(ckpt: Checkpoint, where: str) -> dict:
@@ -154,12 +178,14 @@ def _check_extra(ckpt: Checkpoint, where: str) -> dict:
 
 
 def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike | None,
-                     out_path: str | os.PathLike) -> None:
-    """Bundle an IDGC checkpoint and (optionally) a QGC checkpoint into one generator file, atomically."""
+                     out_path: str | os.PathLike, guidance_scale: float = 1.0) -> None:
+    """Bundle an IDGC checkpoint and (optionally) a QGC checkpoint into one generator file, atomically;
+    ``guidance_scale``: the classifier-free guidance scale :meth:`GraspGenerator.generate` uses by default."""
     out_path = Path(out_path)
     if not out_path.resolve().parent.is_dir():
         raise DexgysError(f"output directory of {str(out_path)!r} does not exist")
     stages = {"idgc": load_checkpoint(idgc_path, "idgc")}
+    _check_guidance(guidance_scale, IDGCConfig.from_dict(stages["idgc"].config), str(idgc_path))
     if qgc_path is not None:
         stages["qgc"] = load_checkpoint(qgc_path, "qgc")
     extras = {stage: _check_extra(ckpt, str(p)) for (stage, ckpt), p in zip(stages.items(), (idgc_path, qgc_path))}
@@ -167,7 +193,7 @@ def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike |
         raise DexgysError(f"the IDGC reads {extras['idgc']['object_points']}-point clouds, the QGC "
                           f"{extras['qgc']['object_points']}: they were not trained together")
     payload = {"format": _GENERATOR_FORMAT, "format_version": GENERATOR_FORMAT_VERSION,
-               "meta": {"dexgys_version": __version__}}
+               "meta": {"dexgys_version": __version__}, "defaults": {"guidance_scale": float(guidance_scale)}}
     for (stage, ckpt), p in zip(stages.items(), (idgc_path, qgc_path)):
         payload[stage] = {"model_kind": stage, "format_version": ckpt.format_version, "config": ckpt.config,
                           "state_dict": ckpt.state_dict, "normalizer": ckpt.normalizer, "extra": ckpt.extra}
@@ -195,11 +221,13 @@ def _build(ckpt: Checkpoint, where: str, device: torch.device) -> IDGC | QGC:
 class GenerationResult:
     """What :meth:`GraspGenerator.generate` made.
 
-    ``records`` ``(n, 28)`` float64: the grasps (refined when ``refined``) in the input frame;
-    ``coarse`` ``(n, 28)``: the IDGC samples, input frame; ``grasps``: ``records`` as DexGYSNet
+    ``records`` ``(n, 28)`` float64: the grasps (refined when ``refined``, polished when ``polished``)
+    in the input frame; ``coarse`` ``(n, 28)``: the IDGC samples, input frame; ``unpolished``
+    ``(n, 28)``: the grasps before the polish (the QGC output, or ``coarse`` without QGC), input
+    frame; ``grasps``: ``records`` as DexGYSNet
     record dicts (``cate_id`` when known, ``obj_id``, ``action_id`` when :func:`infer_intent` finds
     the intent, ``guidance``, ``dex_grasp``); ``timings``: seconds for ``object``, ``text``,
-    ``idgc``, ``qgc`` and ``total``.
+    ``idgc``, ``qgc``, ``polish`` and ``total``.
     """
 
     object: ObjectInput
@@ -208,9 +236,12 @@ class GenerationResult:
     coarse: np.ndarray
     grasps: list[dict]
     refined: bool
+    polished: bool
+    unpolished: np.ndarray
     seed: int
     sampler: str
     steps: int | None
+    guidance_scale: float = 1.0
     timings: dict = field(default_factory=dict)
 
     def object_frame_records(self) -> np.ndarray:
@@ -232,7 +263,9 @@ class GenerationResult:
             ref = obj.name if source.get("kind") == "catalogue" else str(Path(source.get("path", obj.name)).resolve())
         write_grasp_file(path, self.grasps, ref, instruction=self.instruction, frame="input",
                          object_offset_m=[float(x) for x in obj.offset], seed=self.seed, sampler=self.sampler,
-                         steps=self.steps, refined=self.refined, model=model)
+                         steps=self.steps, guidance_scale=self.guidance_scale, refined=self.refined,
+                         polished=self.polished,
+                         model=model)
 
     def write_views(self, html: str | os.PathLike | None = None, png: str | os.PathLike | None = None) -> None:
         """HTML viewer (every grasp, selectable) and/or PNG (up to four grasps) of the grasps on the
@@ -279,7 +312,7 @@ class GraspGenerator:
     or :meth:`from_checkpoints`. ``object_points``: the cloud size the models were trained on."""
 
     def __init__(self, idgc: IDGC, qgc: QGC | None, text_encoder: TextEncoder, object_points: int,
-                 source: str = "") -> None:
+                 source: str = "", polish_config: PolishConfig = PolishConfig(), guidance_scale: float = 1.0) -> None:
         if text_encoder.dim != idgc.config.text_dim:
             raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the IDGC reads "
                               f"{idgc.config.text_dim}-d")
@@ -288,7 +321,10 @@ class GraspGenerator:
         self.text_encoder = text_encoder
         self.object_points = int(object_points)
         self.source = source
+        self.polish_config = polish_config
+        self.guidance_scale = _check_guidance(guidance_scale, idgc.config, source or "the IDGC")
         self.device = next(idgc.parameters()).device
+        self._hand = None
 
     @classmethod
     def from_pretrained(
@@ -306,8 +342,8 @@ class GraspGenerator:
             if not idgc_path.is_file():
                 raise DexgysError(f"{str(path)!r} holds no idgc.pt: not a training output directory")
             return cls.from_checkpoints(idgc_path, qgc_path if qgc_path.is_file() else None, device)
-        idgc_ckpt, qgc_ckpt = _read_generator(path)
-        return cls._assemble(idgc_ckpt, qgc_ckpt, str(path), device)
+        idgc_ckpt, qgc_ckpt, defaults = _read_generator(path)
+        return cls._assemble(idgc_ckpt, qgc_ckpt, str(path), device, defaults.get("guidance_scale", 1.0))
 
     @classmethod
     def from_checkpoints(cls, idgc_path: str | os.PathLike, qgc_path: str | os.PathLike | None = None,
@@ -317,7 +353,8 @@ class GraspGenerator:
         return cls._assemble(load_checkpoint(idgc_path, "idgc"), qgc_ckpt, str(idgc_path), device)
 
     @classmethod
-    def _assemble(cls, idgc_ckpt: Checkpoint, qgc_ckpt: Checkpoint | None, where: str, device) -> GraspGenerator:
+    def _assemble(cls, idgc_ckpt: Checkpoint, qgc_ckpt: Checkpoint | None, where: str, device,
+                  guidance_scale: float = 1.0) -> GraspGenerator:
         device = torch.device(device)
         if device.type == "cuda" and not torch.cuda.is_available():
             raise DexgysError("device 'cuda' was asked for, but torch sees no CUDA device")
@@ -327,7 +364,7 @@ class GraspGenerator:
         if qgc_ckpt is not None and qgc_ckpt.extra["object_points"] != extra["object_points"]:
             raise DexgysError(f"{where}: the IDGC and QGC were trained on clouds of different sizes")
         encoder = load_text_encoder(extra["text_encoder"], extra["text_encoder_path"], device=device)
-        return cls(idgc, qgc, encoder, int(extra["object_points"]), where)
+        return cls(idgc, qgc, encoder, int(extra["object_points"]), where, guidance_scale=guidance_scale)
 
     # ------------------------------------------------------------------------------ generation
     def _object(self, obj) -> ObjectInput:
@@ -361,12 +398,15 @@ class GraspGenerator:
         sampler: str = "ddpm",
         steps: int | None = None,
         refine: bool = True,
+        polish: bool = True,
+        guidance_scale: float | None = None,
     ) -> GenerationResult:
         """``n`` grasps of ``obj`` (see the module docstring) that do what ``instruction`` says.
 
         ``sampler``: ``"ddpm"`` (all diffusion steps, the paper's) or ``"ddim"`` with ``steps``
-        (e.g. 10: about 10x faster); ``refine``: run QGC on the IDGC samples (when the model has one).
-        Deterministic in ``seed``.
+        (e.g. 10: about 10x faster); ``refine``: run QGC on the IDGC samples (when the model has one);
+        ``polish``: run the physics polish last; ``guidance_scale``: the classifier-free guidance scale (default:
+        the model file's, else 1 = none; see :class:`~dexgys.models.idgc.IDGC`). Deterministic in ``seed``.
         """
         total_start = time.perf_counter()
         instruction = check_instruction(instruction)
@@ -376,6 +416,9 @@ class GraspGenerator:
             raise DexgysError(f"the seed must be a non-negative integer, got {seed!r}")
         if sampler not in SAMPLERS:
             raise DexgysError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+        if guidance_scale is None:
+            guidance_scale = self.guidance_scale
+        guidance_scale = _check_guidance(guidance_scale, self.idgc.config, self.source)
         timings = {}
         start = time.perf_counter()
         obj_input = self._object(obj)
@@ -390,7 +433,7 @@ class GraspGenerator:
         start = time.perf_counter()
         generator = torch.Generator().manual_seed(int(seed))
         coarse = self.idgc.sample(points, tokens.to(self.device), mask.to(self.device), n=int(n),
-                                  generator=generator, sampler=sampler, steps=steps)
+                                  generator=generator, sampler=sampler, steps=steps, guidance_scale=guidance_scale)
         timings["idgc"] = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -398,7 +441,12 @@ class GraspGenerator:
         final = self.qgc.refine(points, coarse) if refined else coarse
         timings["qgc"] = time.perf_counter() - start
 
-        records = obj_input.to_input_frame(final[0].double().cpu().numpy())
+        unpolished = final[0].double().cpu().numpy()
+        start = time.perf_counter()
+        final = self._polish(obj_input, final[0]) if polish else unpolished
+        timings["polish"] = time.perf_counter() - start
+
+        records = obj_input.to_input_frame(final)
         coarse_records = obj_input.to_input_frame(coarse[0].double().cpu().numpy())
         intent = infer_intent(instruction)
         head = {}
@@ -409,8 +457,21 @@ class GraspGenerator:
             head["action_id"] = action_id_from_intent(intent)
         grasps = [{**head, "guidance": instruction, "dex_grasp": [float(x) for x in r]} for r in records]
         timings["total"] = time.perf_counter() - total_start
-        return GenerationResult(obj_input, instruction, records, coarse_records, grasps, refined, int(seed), sampler,
-                                steps, timings)
+        return GenerationResult(obj_input, instruction, records, coarse_records, grasps, refined, bool(polish),
+                                obj_input.to_input_frame(unpolished), int(seed), sampler, steps, guidance_scale,
+                                timings)
+
+    def _polish(self, obj_input: ObjectInput, records: torch.Tensor) -> np.ndarray:
+        """The physics polish of object-frame ``records`` ``(n, 28)`` -> ``(n, 28)`` float64."""
+        if self._hand is None:
+            self._hand = load_hand().to(self.device, torch.float32)
+        if obj_input.object is not None:
+            field = object_field(obj_input.object)
+        else:
+            field = ObjectField.from_oriented_points(obj_input.points, obj_input.normals)
+        pose = HandPose.from_record(records.float(), self._hand.n_dofs, self._hand.name)
+        result = polish_grasps(self._hand, field, pose, self.polish_config)
+        return result.pose.to_record().double().cpu().numpy()
 
 
 # ------------------------------------------------------------------------------------- predictions
@@ -433,23 +494,28 @@ def predict_records(
     seed: int = 0,
     sampler: str = "ddpm",
     steps: int | None = None,
+    polish: bool = True,
+    guidance_scale: float | None = None,
     progress: bool = True,
-) -> tuple[list[dict], list[dict]]:
-    """Draw ``samples`` grasps for each test record ``conditions[i]`` (its object and fine guidance):
-    returns ``(refined, coarse)`` predictions (:func:`dexgys.evaluation.predictions.make_prediction`,
-    object frame); ``coarse`` are the IDGC samples the refined ones came from (the IDGC-only row).
-    Condition ``c`` uses seed ``seed + c``, so any subset draws the same grasps for a condition."""
+) -> dict[str, list[dict]]:
+    """Draw ``samples`` grasps for each test record ``conditions[i]`` (its object and fine guidance).
+
+    Returns predictions (:func:`dexgys.evaluation.predictions.make_prediction`, object frame) per
+    stage: ``"final"`` (what :meth:`GraspGenerator.generate` returns), ``"idgc"`` (the IDGC samples
+    they came from: the IDGC-only row) and ``"unpolished"`` (the grasps before the polish: the
+    IDGC + QGC row). Condition ``c`` uses seed ``seed + c``, so any subset draws the same grasps for a
+    condition."""
     from tqdm import tqdm
 
     from dexgys.evaluation.predictions import make_prediction
 
-    refined, coarse = [], []
+    out: dict[str, list[dict]] = {"final": [], "idgc": [], "unpolished": []}
     for c in tqdm(conditions, desc="conditions", unit="cond", disable=not progress):
         record = records[c]
         result = generator.generate(record["obj_id"], record["guidance"], n=samples, seed=seed + c,
-                                    sampler=sampler, steps=steps)
+                                    sampler=sampler, steps=steps, polish=polish, guidance_scale=guidance_scale)
         offset = result.object.offset
-        for k, (fine, rough) in enumerate(zip(result.records, result.coarse)):
-            refined.append(make_prediction(record, c, k, np.concatenate([fine[:3] + offset, fine[3:]])))
-            coarse.append(make_prediction(record, c, k, np.concatenate([rough[:3] + offset, rough[3:]])))
-    return refined, coarse
+        for stage, grasps in (("final", result.records), ("idgc", result.coarse), ("unpolished", result.unpolished)):
+            for k, g in enumerate(grasps):
+                out[stage].append(make_prediction(record, c, k, np.concatenate([g[:3] + offset, g[3:]])))
+    return out

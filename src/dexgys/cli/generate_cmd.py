@@ -27,6 +27,11 @@ def add_parser(sub) -> None:
     p.add_argument("--steps", type=int, help="DDIM steps (with --sampler ddim, e.g. 10)")
     p.add_argument("--model", help="model file, or a training output directory (default: the shipped model)")
     p.add_argument("--no-refine", action="store_true", help="skip QGC: return the IDGC samples")
+    p.add_argument("--guidance-scale", type=float, metavar="W",
+                   help="classifier-free guidance scale: above 1 follows the words more closely (default: the "
+                        "model file's)")
+    p.add_argument("--no-polish", action="store_true",
+                   help="skip the physics polish (the last stage: object out of the hand, fingers onto the surface)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.set_defaults(run=run)
 
@@ -49,17 +54,18 @@ def run(args: argparse.Namespace) -> int:
         raise DexgysError(f"--device must be cpu or cuda, got {args.device!r}")
     generator = GraspGenerator.from_pretrained(args.model, device=args.device)
     result = generator.generate(args.object, instruction, n=args.num, seed=args.seed, sampler=args.sampler,
-                                steps=args.steps, refine=not args.no_refine)
+                                steps=args.steps, refine=not args.no_refine, polish=not args.no_polish,
+                                guidance_scale=args.guidance_scale)
     if args.html or args.png:
         result.write_views(html=args.html, png=args.png)
     result.save(args.out, model=generator.source)
     t = result.timings
-    stages = "IDGC + QGC" if result.refined else "IDGC only"
+    stages = " + ".join(["IDGC"] + ["QGC"] * result.refined + ["polish"] * result.polished)
     intent = result.grasps[0].get("action_id", "not recognised")
     print(f"{len(result.grasps)} grasps for {result.object.name} ({stages}, {args.sampler}"
           f"{f' {args.steps} steps' if args.steps else ''}, seed {args.seed}; intent {intent})")
     print(f"time: object {t['object']:.2f} s, text {t['text']:.2f} s, IDGC {t['idgc']:.2f} s, QGC {t['qgc']:.2f} s, "
-          f"total {t['total']:.2f} s")
+          f"polish {t['polish']:.2f} s, total {t['total']:.2f} s")
     for path in (args.out, args.html, args.png):
         if path:
             print(f"wrote {path}")

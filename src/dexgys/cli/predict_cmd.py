@@ -11,13 +11,18 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         "predict", help="draw grasps for every (object, instruction) of a test split, for dexgys eval",
         description="For each test record (or a seeded random subset), draw --samples grasps of its object for its "
-                    "fine guidance with the two-stage model, and write them as a predictions file for `dexgys "
-                    "eval` ('condition' = the test record's index). --coarse-out also writes the IDGC samples "
-                    "the refined grasps came from (the IDGC-only row of the results table).",
+                    "fine guidance with the model (IDGC, QGC, physics polish), and write them as a predictions "
+                    "file for `dexgys eval` ('condition' = the test record's index). --coarse-out also writes "
+                    "the IDGC samples the grasps came from (the IDGC-only row of the results table), "
+                    "--unpolished-out the grasps before the polish (the IDGC + QGC row).",
     )
     p.add_argument("--data", required=True, metavar="DIR_OR_FILE", help="built dataset directory (test.json.gz) or a split file")
     p.add_argument("--out", required=True, help="predictions file to write (.json or .json.gz)")
     p.add_argument("--coarse-out", help="also write the IDGC-only predictions here")
+    p.add_argument("--unpolished-out", help="also write the predictions before the physics polish here")
+    p.add_argument("--guidance-scale", type=float, metavar="W",
+                   help="classifier-free guidance scale (default: the model file's)")
+    p.add_argument("--no-polish", action="store_true", help="skip the physics polish")
     p.add_argument("--model", help="model file or training output directory (default: the shipped model)")
     p.add_argument("--conditions", type=int, help="evaluate a seeded random subset of this many test records")
     p.add_argument("--samples", type=int, default=8, help="grasps per condition (default: 8, the paper's)")
@@ -41,15 +46,17 @@ def run(args: argparse.Namespace) -> int:
         raise DexgysError(f"--samples must be at least 1, got {args.samples}")
     if args.steps is not None and args.sampler != "ddim":
         raise DexgysError("--steps needs --sampler ddim (DDPM runs every diffusion step)")
-    check_output_dirs(args.out, args.coarse_out)
+    if args.no_polish and args.unpolished_out:
+        raise DexgysError("--unpolished-out needs the polish: drop --no-polish (--out is then unpolished)")
+    check_output_dirs(args.out, args.coarse_out, args.unpolished_out)
     records = load_split(resolve_split(args.data))
     conditions = choose_conditions(len(records), args.conditions, args.seed)
     generator = GraspGenerator.from_pretrained(args.model, device=args.device)
-    refined, coarse = predict_records(generator, records, conditions, args.samples, args.seed, args.sampler, args.steps)
-    write_predictions(args.out, refined)
-    print(f"{len(refined)} grasps for {len(conditions)} conditions of {len(records)} test records")
-    print(f"wrote {args.out}")
-    if args.coarse_out:
-        write_predictions(args.coarse_out, coarse)
-        print(f"wrote {args.coarse_out}")
+    stages = predict_records(generator, records, conditions, args.samples, args.seed, args.sampler, args.steps,
+                             polish=not args.no_polish, guidance_scale=args.guidance_scale)
+    print(f"{len(stages['final'])} grasps for {len(conditions)} conditions of {len(records)} test records")
+    for path, stage in ((args.out, "final"), (args.coarse_out, "idgc"), (args.unpolished_out, "unpolished")):
+        if path:
+            write_predictions(path, stages[stage])
+            print(f"wrote {path}")
     return 0

@@ -40,6 +40,9 @@ def add_parser(sub) -> None:
     e.add_argument("--idgc", required=True, metavar="CKPT", help="IDGC checkpoint (OUT/idgc.pt of a run)")
     e.add_argument("--qgc", metavar="CKPT", help="QGC checkpoint (OUT/qgc.pt; without it no refinement)")
     e.add_argument("--out", required=True, metavar="FILE", help="the model file to write")
+    e.add_argument("--guidance-scale", type=float, default=1.0, metavar="W",
+                   help="the classifier-free guidance scale the model generates with by default (default: 1, "
+                        "none; above 1 needs an IDGC trained with text_dropout)")
     e.set_defaults(run=run_export)
 
 
@@ -97,6 +100,6 @@ def run_stage(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from dexgys.pipeline import export_generator
 
-    export_generator(args.idgc, args.qgc, args.out)
+    export_generator(args.idgc, args.qgc, args.out, guidance_scale=args.guidance_scale)
     print(f"wrote {args.out} (IDGC{' + QGC' if args.qgc else ' only'})")
     return 0

@@ -14,6 +14,12 @@ hand surface points of the predicted and target grasps (m^2, see :mod:`dexgys.mo
 ``penetration_weight`` (default 0, the paper's choice) adds object penetration for the Fig. 4 ablation
 and then needs object normals. No self-penetration term (the released config adds one; the paper not).
 
+**Classifier-free guidance** (not in the paper): with ``text_dropout`` > 0, that share of training
+grasps sees no text (every text token masked), so the one network also learns grasps of the object
+alone. :meth:`IDGC.sample` with ``guidance_scale`` ``w`` > 1 then uses ``x0_text + (w - 1) (x0_text -
+x0_object_only)`` at every step, pushing the samples toward what the words add (at twice the denoiser
+cost); ``w = 1`` is the plain conditional model.
+
 Grasps enter and leave as DexGYSNet records ``[t | axis-angle | q]`` (metres, radians); see
 :mod:`dexgys.models.grasp_repr` for the internal vector.
 """
@@ -62,6 +68,7 @@ class IDGCConfig:
     para_weight: float = 10.0
     chamfer_weight: float = 1.0
     penetration_weight: float = 0.0
+    text_dropout: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -142,9 +149,12 @@ class IDGC(nn.Module):
         require(batch, "grasp", "text_tokens", "text_mask")
         target = batch["grasp"]
         points, index = object_rows(batch, target.shape[0])
-        context, mask = self.condition(
-            points, batch["text_tokens"], batch["text_mask"], batch.get("object_groups"), index
-        )
+        text_mask = batch["text_mask"]
+        if self.config.text_dropout > 0:
+            gen_device = generator.device if generator is not None else "cpu"
+            hidden = torch.rand(target.shape[0], generator=generator, device=gen_device) < self.config.text_dropout
+            text_mask = text_mask & ~hidden.to(text_mask.device)[:, None]
+        context, mask = self.condition(points, batch["text_tokens"], text_mask, batch.get("object_groups"), index)
         x0 = self.normalizer.normalize(record_to_vector(target.to(context)))
         t = self.diffusion.timesteps(x0.shape[0], generator, device=x0.device)
         gen_device = generator.device if generator is not None else "cpu"
@@ -181,22 +191,40 @@ class IDGC(nn.Module):
         sampler: str = "ddpm",
         steps: int | None = None,
         object_groups: Groups | None = None,
+        guidance_scale: float = 1.0,
     ) -> torch.Tensor:
         """``n`` grasps for each of B (object, sentence) pairs -> records ``(B, n, 6+n_dofs)``.
 
         ``object_points`` ``(B, N, 3)``, ``text_tokens`` ``(B, L, text_dim)``, ``text_mask`` ``(B, L)``.
         The condition is encoded once; noise comes from ``generator`` (None: a CPU generator seeded 0),
         so the result is a deterministic function of it. Joints are clamped into their limits. Call
-        ``eval()`` first (BatchNorm statistics, no dropout).
+        ``eval()`` first (BatchNorm statistics, no dropout). ``guidance_scale`` > 1: classifier-free guidance
+        (module docstring); it needs a model trained with ``text_dropout`` > 0.
         """
         if n < 1:
             raise DexgysError(f"the number of grasps per input must be positive, got {n}")
+        if not guidance_scale >= 1.0:
+            raise DexgysError(f"the guidance scale must be at least 1, got {guidance_scale}")
+        if guidance_scale != 1.0 and self.config.text_dropout <= 0:
+            raise DexgysError("this IDGC was trained without text dropout: it cannot use a guidance scale above 1")
         if generator is None:
             generator = torch.Generator().manual_seed(0)
         context, mask = self.condition(object_points, text_tokens, text_mask, object_groups)
         context, mask = context.repeat_interleave(n, 0), mask.repeat_interleave(n, 0)
+        if guidance_scale == 1.0:
+            def denoise_fn(x_t, t):
+                return self.denoise(x_t, t, context, mask)
+        else:
+            n_obj = context.shape[1] - text_tokens.shape[1]
+            both_context = torch.cat([context, context])
+            both_mask = torch.cat([mask, torch.cat([mask[:, :n_obj], torch.zeros_like(mask[:, n_obj:])], 1)])
+
+            def denoise_fn(x_t, t):
+                with_text, alone = self.denoise(torch.cat([x_t, x_t]), torch.cat([t, t]), both_context,
+                                                both_mask).chunk(2)
+                return with_text + (guidance_scale - 1.0) * (with_text - alone)
         x = self.diffusion.sample(
-            lambda x_t, t: self.denoise(x_t, t, context, mask),
+            denoise_fn,
             (context.shape[0], self.normalizer.dim),
             generator,
             sampler,

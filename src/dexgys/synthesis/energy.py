@@ -81,6 +81,7 @@ __all__ = [
     "LinkPoints",
     "ObjectField",
     "exact_part_sdfs",
+    "force_closure",
 ]
 
 DIGITS = ("thumb", "forefinger", "middle", "ring", "little")
@@ -247,6 +248,39 @@ class ObjectField:
         hi = torch.tensor([a[-1] for a in axes], dtype=torch.float32)
         return cls(values, lo, hi, spacing, obj.part_names).to(device)
 
+    @classmethod
+    def from_oriented_points(
+        cls, points: np.ndarray, normals: np.ndarray, spacing: float | None = None, margin: float = 0.05,
+        name: str = "object",
+    ) -> ObjectField:
+        """An approximate field of a bare point cloud ``(N, 3)`` with outward unit ``normals`` ``(N, 3)``,
+        as one part called ``name``. At a grid node ``x`` with nearest cloud point ``p`` (normal ``n``):
+        ``sign(sum_k n_k . (x - p_k)) * max(|n . (x - p)|, |x - p| - s)`` over the 8 nearest points
+        ``p_k``, where ``s`` is the cloud's median nearest-neighbour spacing: the point-to-plane distance
+        near the surface, the Euclidean distance less the sampling gap away from it."""
+        from scipy.spatial import cKDTree
+
+        points = np.asarray(points, dtype=np.float64)
+        normals = np.asarray(normals, dtype=np.float64)
+        lo, hi = points.min(0), points.max(0)
+        if spacing is None:
+            spacing = 0.003  # a 1,024-point cloud of a hand-held object is sampled ~5 mm apart
+        axes = _grid_axes(lo - margin, hi + margin, spacing, 1)
+        grid = np.stack(np.meshgrid(*axes[::-1], indexing="ij"), -1)[..., ::-1].reshape(-1, 3)  # z, y, x order
+        tree = cKDTree(points)
+        gap = float(np.median(tree.query(points, k=2)[0][:, 1]))
+        k = min(8, len(points))
+        dist, idx = tree.query(grid, k=k)
+        dist, idx = dist.reshape(len(grid), k), idx.reshape(len(grid), k)
+        offsets = grid[:, None] - points[idx]
+        along = (offsets * normals[idx]).sum(-1)
+        sign = np.where(along.sum(1) >= 0, 1.0, -1.0)
+        value = sign * np.maximum(np.abs(along[:, 0]), dist[:, 0] - gap)
+        values = torch.as_tensor(value, dtype=torch.float32).reshape(1, *(len(a) for a in axes[::-1]))
+        lo_t = torch.tensor([a[0] for a in axes], dtype=torch.float32)
+        hi_t = torch.tensor([a[-1] for a in axes], dtype=torch.float32)
+        return cls(torch.cat([values, values]), lo_t, hi_t, spacing, [name])
+
     def to(self, device: torch.device | str) -> ObjectField:
         return ObjectField(self.values.to(device), self.lo.to(device), self.hi.to(device), self.spacing, self.part_names)
 
@@ -369,6 +403,19 @@ class LinkPoints:
     def __len__(self) -> int:
         return len(self.links)
 
+    def cross_link_pairs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Index pairs ``(i, j)``, ``i < j``, of points on different links (for self-penetration)."""
+        i, j = torch.triu_indices(len(self), len(self), offset=1, device=self.links.device)
+        keep = self.links[i] != self.links[j]
+        return i[keep], j[keep]
+
+    def self_penetration(self, T: torch.Tensor, pairs: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """``(B,)`` summed overlap of the spheres (``radii``) of the point ``pairs`` (:meth:`cross_link_pairs`)."""
+        kp = self(T)
+        i, j = pairs
+        dist = (kp[:, i] - kp[:, j]).norm(dim=-1)
+        return torch.relu(self.radii[i] + self.radii[j] - dist).sum(-1)
+
     def __call__(self, T: torch.Tensor) -> torch.Tensor:
         """Link transforms ``(B, L, 4, 4)`` -> world points ``(B, N, 3)`` (stored order)."""
         out = []
@@ -420,9 +467,7 @@ class GraspEnergy:
         self.spheres = LinkPoints.swept_spheres(hand, sphere_spacing)
         self.candidates = LinkPoints.candidates(hand)
         self.keypoints = LinkPoints.keypoints(hand)
-        i, j = torch.triu_indices(len(self.keypoints), len(self.keypoints), offset=1, device=device)
-        keep = self.keypoints.links[i] != self.keypoints.links[j]
-        self.kp_pairs = (i[keep], j[keep])
+        self.kp_pairs = self.keypoints.cross_link_pairs()
         self.palm_centre = torch.tensor(PALM_CENTRE, dtype=hand.dtype, device=device)
         self.prior_joints = prior_joints.to(device, hand.dtype)
         self.prior_weights = prior_weights.to(device, hand.dtype)
@@ -505,19 +550,12 @@ class GraspEnergy:
         pts = torch.gather(grouped[:, sel], 2, arg[:, sel, None, None].expand(-1, -1, 1, 3))[:, :, 0]  # (B, K, 3)
         with torch.no_grad():
             normals = self.field_parts.normals(pts)
-        net_force = normals.sum(1)
-        lever = (pts - pts.mean(1, keepdim=True)) / TORQUE_LENGTH
-        net_torque = torch.cross(lever, normals, dim=-1).sum(1)
-        terms["force_closure"] = (net_force * net_force).sum(-1) + (net_torque * net_torque).sum(-1)
+        terms["force_closure"] = force_closure(pts, normals)
 
         # hand self-penetration and joints
-        kp = self.keypoints(T)
-        i, j = self.kp_pairs
-        dist = (kp[:, i] - kp[:, j]).norm(dim=-1)
-        radii = self.keypoints.radii
-        terms["self_penetration"] = torch.relu(radii[i] + radii[j] - dist).sum(-1)
+        terms["self_penetration"] = self.keypoints.self_penetration(T, self.kp_pairs)
         q = pose.joints
-        terms["joint_limits"] = (torch.relu(q - self.hand.joint_upper) + torch.relu(self.hand.joint_lower - q)).sum(-1)
+        terms["joint_limits"] = self.hand.joint_limit_violation(q)
         terms["prior"] = (self.prior_weights * (q - self.prior_joints) ** 2).sum(-1)
 
         # the palm stays within reach of the object
@@ -529,6 +567,21 @@ class GraspEnergy:
             if name not in ("contact", "palm"):
                 total = total + getattr(w, name) * value
         return total, terms
+
+
+def force_closure(points: torch.Tensor, normals: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+    """DexGraspNet's ``|G c|^2`` for unit forces along ``normals`` ``(B, K, 3)`` at ``points`` ``(B, K, 3)``:
+    squared net force plus squared net torque about the contacts' centroid (lever arms in units of
+    :data:`TORQUE_LENGTH`), ``(B,)``. ``weights`` ``(B, K)`` of 0/1 leaves contacts out."""
+    if weights is None:
+        centre = points.mean(1, keepdim=True)
+    else:
+        normals = normals * weights[..., None]
+        centre = (points * weights[..., None]).sum(1, keepdim=True) / weights.sum(1)[:, None, None].clamp_min(1.0)
+    net_force = normals.sum(1)
+    lever = (points - centre) / TORQUE_LENGTH
+    net_torque = torch.cross(lever, normals, dim=-1).sum(1)
+    return (net_force * net_force).sum(-1) + (net_torque * net_torque).sum(-1)
 
 
 def _phalanx_weights(spec: IntentSpec, finger: str) -> tuple[float, float, float]:

@@ -1,0 +1,144 @@
+"""Physics polish: a short descent that makes generated grasps physically clean without changing what they do.
+
+A learned generator (IDGC + QGC) puts the hand at the right part with the right fingers, but its
+fingers sink a few millimetres into thin parts or hover just above them. The polish takes each
+generated grasp as it is and moves it a little, with the synthesis machinery of
+:mod:`dexgys.synthesis.energy` but **no intent spec**: the grasp's own contacts are the spec.
+
+At the start, every phalanx (distal, middle, proximal of each digit; and the palm) whose closest
+contact candidate lies within :attr:`PolishConfig.engage_distance` of the object is *engaged*; the set
+is fixed for the descent. The energy of :class:`PolishEnergy` is then, per grasp:
+
+``penetration``       the swept-sphere penetration of :class:`~dexgys.synthesis.energy.GraspEnergy`
+                      (the object reaching into the hand, with the same 1 mm margin);
+``contact``           each engaged phalanx's closest candidate onto the surface (``|sdf|``; distal
+                      phalanges weigh 1, the others and the palm :attr:`PolishConfig.inner_weight`);
+``force_closure``     :func:`~dexgys.synthesis.energy.force_closure` of the engaged distal phalanges
+                      and the palm, normals fixed within a step;
+``self_penetration``, ``joint_limits`` as in synthesis;
+``anchor``            squared distance to the start: translation / :attr:`PolishConfig.anchor_translation`,
+                      rotation (Frobenius) / :attr:`PolishConfig.anchor_rotation`, joints /
+                      :attr:`PolishConfig.anchor_joints`, so the grasp keeps its place, its approach
+                      and its finger roles.
+
+It never sees the instruction, the object's parts or a physics simulator: only the object's surface
+(an :class:`~dexgys.synthesis.energy.ObjectField`). :func:`polish_grasps` runs it with
+:func:`~dexgys.synthesis.optimize.optimize_grasps` (Adam, joints clamped), deterministic for given
+inputs; each grasp's result does not depend on the others in the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from dexgys.hands import HandModel, HandPose
+from dexgys.synthesis.energy import PENETRATION_MARGIN, LinkPoints, ObjectField, force_closure
+from dexgys.synthesis.optimize import OptimizerConfig, OptimizeResult, optimize_grasps
+
+__all__ = ["PolishConfig", "PolishEnergy", "polish_grasps"]
+
+
+@dataclass(frozen=True)
+class PolishConfig:
+    """Weights, distances (m) and the descent of the polish (module docstring)."""
+
+    steps: int = 60
+    engage_distance: float = 0.02
+    inner_weight: float = 0.5
+    penetration: float = 5.0
+    contact: float = 1.0
+    force_closure: float = 0.02
+    self_penetration: float = 1.0
+    joint_limits: float = 5.0
+    anchor: float = 0.02
+    anchor_translation: float = 0.01
+    anchor_rotation: float = 0.1
+    anchor_joints: float = 0.2
+    lr_translation: float = 0.001
+    lr_rotation: float = 0.01
+    lr_joints: float = 0.02
+
+    def optimizer(self) -> OptimizerConfig:
+        return OptimizerConfig(steps=self.steps, lr_translation=self.lr_translation, lr_rotation=self.lr_rotation,
+                               lr_joints=self.lr_joints)
+
+
+class PolishEnergy:
+    """The polish energy (module docstring) of a batch of generated grasps ``start`` on ``field``."""
+
+    def __init__(self, hand: HandModel, field: ObjectField, start: HandPose, config: PolishConfig = PolishConfig(),
+                 sphere_spacing: float = 0.004) -> None:
+        self.hand, self.config = hand, config
+        device, dtype = hand.device, hand.dtype
+        self.field = field.with_channels(field.values[:1])
+        self.spheres = LinkPoints.swept_spheres(hand, sphere_spacing)
+        self.candidates = LinkPoints.candidates(hand)
+        self.keypoints = LinkPoints.keypoints(hand)
+        self.kp_pairs = self.keypoints.cross_link_pairs()
+
+        # one group of contact candidates per phalanx and one for the palm, in stored candidate order
+        links = hand.contact_candidate_links.tolist()
+        fingers = [hand.finger_names[f] for f in hand.contact_candidate_fingers.tolist()]
+        stored = torch.argsort(self.candidates.order)
+        groups, weights, distal = [], [], []
+        for finger in dict.fromkeys(fingers):
+            idx = [k for k in range(len(links)) if fingers[k] == finger]
+            per_link = sorted({links[k] for k in idx})
+            if finger == "palm":
+                per_link = per_link[:1]
+            for rank, link in enumerate(reversed(per_link[-3:])):
+                groups.append([k for k in idx if links[k] == link])
+                is_tip = finger != "palm" and rank == 0
+                weights.append(1.0 if is_tip else config.inner_weight)
+                distal.append(is_tip or finger == "palm")
+        width = max(len(g) for g in groups)
+        padded = torch.tensor([g + g[-1:] * (width - len(g)) for g in groups])
+        self.group_index = stored[padded].to(device)
+        self.group_weight = torch.tensor(weights, dtype=dtype, device=device)
+        self.group_fc = torch.tensor(distal, device=device)
+
+        self.start = start.to(device, dtype)
+        with torch.no_grad():
+            best, _ = self._closest(hand.forward_kinematics(self.start))
+        self.engaged = (best < config.engage_distance).to(dtype)  # (B, G), fixed for the descent
+
+    def _closest(self, T: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per group, the smallest ``|sdf|`` of its candidates ``(B, G)`` and the candidate points ``(B, G, 3)``."""
+        cands = self.candidates(T)
+        d = self.field.sample(cands)[..., 0][:, self.group_index]  # (B, G, K)
+        best, arg = d.abs().min(-1)
+        pts = torch.gather(cands[:, self.group_index], 2, arg[..., None, None].expand(-1, -1, 1, 3))[:, :, 0]
+        return best, pts
+
+    def __call__(self, pose: HandPose) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Pose (B) -> total energy ``(B,)`` and the unweighted terms ``{name: (B,)}``."""
+        c = self.config
+        T = self.hand.forward_kinematics(pose)
+        terms: dict[str, torch.Tensor] = {}
+        gap = self.field.sample(self.spheres(T))[..., 0] - self.spheres.radii
+        terms["penetration"] = torch.relu(PENETRATION_MARGIN - gap).sum(-1)
+
+        best, pts = self._closest(T)
+        terms["contact"] = (best * self.group_weight * self.engaged).sum(-1)
+        fc = self.group_fc
+        with torch.no_grad():
+            normals = self.field.normals(pts[:, fc])
+        terms["force_closure"] = force_closure(pts[:, fc], normals, self.engaged[:, fc])
+
+        terms["self_penetration"] = self.keypoints.self_penetration(T, self.kp_pairs)
+        terms["joint_limits"] = self.hand.joint_limit_violation(pose.joints)
+        s = self.start
+        terms["anchor"] = (((pose.translation - s.translation) ** 2).sum(-1) / c.anchor_translation ** 2
+                           + ((pose.rotation - s.rotation) ** 2).sum((-1, -2)) / c.anchor_rotation ** 2
+                           + ((pose.joints - s.joints) ** 2).sum(-1) / c.anchor_joints ** 2)
+        total = sum(getattr(c, name) * value for name, value in terms.items())
+        return total, terms
+
+
+def polish_grasps(hand: HandModel, field: ObjectField, poses: HandPose,
+                  config: PolishConfig = PolishConfig()) -> OptimizeResult:
+    """Polish ``poses`` (B generated grasps, object frame) on ``field``: see the module docstring."""
+    energy = PolishEnergy(hand, field.to(hand.device), poses, config)
+    return optimize_grasps(energy, poses, config.optimizer())

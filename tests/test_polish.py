@@ -1,0 +1,98 @@
+"""The physics polish (synthesis.polish) and the point-cloud object field it uses for bare clouds."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dexgys.hands import HandPose, load_hand
+from dexgys.objects.resolve import resolve_object
+from dexgys.sim.quality import max_penetration
+from dexgys.synthesis.energy import ObjectField
+from dexgys.synthesis.polish import PolishConfig, PolishEnergy, polish_grasps
+from dexgys.synthesis.synthesize import object_field
+
+TINY_TEST = Path(__file__).parent / "fixtures" / "dexgys_tiny" / "test.json.gz"  # validated apple:0 grasps
+
+
+@pytest.fixture(scope="module")
+def hand():
+    return load_hand()
+
+
+@pytest.fixture(scope="module")
+def apple():
+    return resolve_object("apple:0")
+
+
+@pytest.fixture(scope="module")
+def grasps(hand) -> HandPose:
+    records = json.loads(gzip.decompress(TINY_TEST.read_bytes()))
+    vec = torch.tensor([r["dex_grasp"] for r in records[:4]], dtype=torch.float32)
+    return HandPose.from_record(vec, hand.n_dofs, hand.name)
+
+
+def _pushed_in(pose: HandPose, depth: float) -> HandPose:
+    """The grasps moved ``depth`` metres toward the object centre (the origin)."""
+    t = pose.translation
+    return HandPose(t - depth * t / t.norm(dim=-1, keepdim=True), pose.rotation, pose.joints)
+
+
+def test_polish_pushes_the_object_out_of_the_hand_and_stays_close(hand, apple, grasps):
+    sunk = _pushed_in(grasps, 0.02)
+    before = max_penetration(hand, apple, sunk)
+    assert (before > 0.006).all()  # each fails the 5 mm pre-check
+    result = polish_grasps(hand, object_field(apple), sunk)
+    after = max_penetration(hand, apple, result.pose)
+    assert (after < 0.004).all(), after
+    moved = (result.pose.translation - sunk.translation).norm(dim=-1)
+    assert (moved < 0.02).all()  # the anchor keeps the grasp where the generator put it
+    assert (result.energy < result.energy_start).all()
+    assert (result.pose.joints >= hand.joint_lower - 1e-6).all() and (result.pose.joints <= hand.joint_upper + 1e-6).all()
+
+
+def test_only_phalanges_near_the_object_are_pulled(hand, apple, grasps):
+    far = HandPose(grasps.translation + torch.tensor([0.0, 0.0, 0.5]), grasps.rotation, grasps.joints)
+    energy = PolishEnergy(hand, object_field(apple), far)
+    assert energy.engaged.sum() == 0  # nothing within 2 cm: no contact is made up
+    config = PolishConfig(steps=20)
+    result = polish_grasps(hand, object_field(apple), far, config)
+    assert float((result.pose.translation - far.translation).norm(dim=-1).max()) < 0.001
+    pulled = polish_grasps(hand, object_field(apple), far, dataclasses.replace(config, engage_distance=1.0))
+    assert float((pulled.pose.translation - far.translation).norm(dim=-1).min()) > 0.005
+    near = PolishEnergy(hand, object_field(apple), grasps)
+    assert (near.engaged.sum(-1) >= 3).all()  # validated grasps touch with several phalanges
+
+
+def test_polish_is_deterministic_and_per_grasp(hand, apple, grasps):
+    sunk = _pushed_in(grasps, 0.008)
+    config = PolishConfig(steps=15)
+    both = polish_grasps(hand, object_field(apple), sunk, config).pose.to_record()
+    again = polish_grasps(hand, object_field(apple), sunk, config).pose.to_record()
+    alone = polish_grasps(hand, object_field(apple), sunk[1:2], config).pose.to_record()
+    assert torch.equal(both, again)
+    torch.testing.assert_close(alone[0], both[1], atol=1e-5, rtol=0)
+    zero = polish_grasps(hand, object_field(apple), sunk, dataclasses.replace(config, steps=0)).pose.to_record()
+    torch.testing.assert_close(zero, sunk.to_record(), atol=1e-5, rtol=0)
+
+
+def test_point_cloud_field_approximates_the_surface():
+    g = torch.Generator().manual_seed(0)
+    normals = torch.nn.functional.normalize(torch.randn(1024, 3, generator=g), dim=1).numpy()
+    radius = 0.04
+    field = ObjectField.from_oriented_points(normals * radius, normals)
+    assert field.part_names == ["object"] and field.values.shape[0] == 2
+    query = torch.nn.functional.normalize(torch.randn(2000, 3, generator=g), dim=1)
+    depth = torch.empty(2000, 1).uniform_(-0.015, 0.03, generator=g)
+    points = query * (radius + depth)
+    value = field.sample(points)[:, 0]
+    error = (value - depth[:, 0]).abs()
+    assert float(error.median()) < 0.001 and float(error.max()) < 0.004
+    away = depth[:, 0].abs() > 0.003
+    assert bool(((value > 0) == (depth[:, 0] > 0))[away].all())
