@@ -3,7 +3,8 @@
 For a few (catalogue object, sentence) pairs, builds a fresh :class:`dexgys.pipeline.GraspGenerator`
 call per pair (the object cloud and the sentence's text features are computed inside the timed call;
 the model is loaded once, outside) and times ``generate(n=8)`` with the 100-step DDPM and with DDIM at
-``--ddim-steps``, with and without QGC. Prints a table (median seconds over the pairs, and the
+``--ddim-steps``, with and without QGC and the physics polish (at the model file's guidance scale).
+Prints a table (median seconds over the pairs, and the
 per-stage split) and writes ``benchmarks/results/generate.json``. Run:
 ``python benchmarks/bench_generate.py [--model PATH] [--threads 1]``.
 """
@@ -45,27 +46,32 @@ def main() -> None:
     t = time.perf_counter()
     generator = GraspGenerator.from_pretrained(args.model, device=args.device)
     load_s = time.perf_counter() - t
-    modes = (("ddpm", None, True), ("ddim", args.ddim_steps, True), ("ddpm", None, False), ("ddim", args.ddim_steps, False))
+    ddim = args.ddim_steps
+    modes = (("ddpm", None, True, True), ("ddim", ddim, True, True), ("ddpm", None, True, False),
+             ("ddim", ddim, True, False), ("ddpm", None, False, False), ("ddim", ddim, False, False))
     rows = []
-    for sampler, steps, refine in modes:
+    for sampler, steps, refine, polish in modes:
         runs = []
         for k, (name, sentence) in enumerate(PAIRS):
             generator.text_encoder.clear_cache()  # a new sentence every time
-            result = generator.generate(name, sentence, n=args.n, seed=k, sampler=sampler, steps=steps, refine=refine)
+            result = generator.generate(name, sentence, n=args.n, seed=k, sampler=sampler, steps=steps, refine=refine,
+                                        polish=polish)
             runs.append(result.timings)
-        label = f"{sampler}{f' {steps} steps' if steps else ' 100 steps'}{' + QGC' if refine else ', IDGC only'}"
-        row = {"mode": label, "sampler": sampler, "steps": steps, "refine": refine,
+        stages = " + ".join(["IDGC"] + ["QGC"] * refine + ["polish"] * polish)
+        label = f"{sampler}{f' {steps} steps' if steps else ' 100 steps'}, {stages}"
+        row = {"mode": label, "sampler": sampler, "steps": steps, "refine": refine, "polish": polish,
                **{f"median_{key}_s": statistics.median(r[key] for r in runs) for key in runs[0]}}
         rows.append(row)
-        print(f"{label:28s} total {row['median_total_s']:6.2f} s  (object {row['median_object_s']:.2f}, "
-              f"text {row['median_text_s']:.2f}, IDGC {row['median_idgc_s']:.2f}, QGC {row['median_qgc_s']:.2f})",
-              flush=True)
+        print(f"{label:38s} total {row['median_total_s']:6.2f} s  (object {row['median_object_s']:.2f}, "
+              f"text {row['median_text_s']:.2f}, IDGC {row['median_idgc_s']:.2f}, QGC {row['median_qgc_s']:.2f}, "
+              f"polish {row['median_polish_s']:.2f})", flush=True)
     payload = {
         "benchmark": "generate",
         "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(), "torch": torch.__version__,
                     "threads": args.threads, "device": args.device, "loadavg_1min": os.getloadavg()[0]},
         "model": generator.source,
         "model_load_s": load_s,
+        "guidance_scale": generator.guidance_scale,
         "grasps_per_call": args.n,
         "pairs": [list(p) for p in PAIRS],
         "rows": rows,

@@ -257,6 +257,9 @@ def test_predict_then_eval_on_the_test_split(run_dir, tmp_path, capsys):
     no_polish = tmp_path / "no-polish.json"
     assert cli([*args, "--no-polish", "--out", str(no_polish)]) == 0
     assert read_predictions(no_polish) == read_predictions(unpolished)
+    idgc_only = tmp_path / "idgc-only.json"
+    assert cli([*args, "--no-refine", "--no-polish", "--out", str(idgc_only)]) == 0
+    assert read_predictions(idgc_only) == read_predictions(coarse)
     again = tmp_path / "again.json"
     assert cli([*args, "--out", str(again)]) == 0 and again.read_bytes() == preds.read_bytes()
     out = tmp_path / "results.json"

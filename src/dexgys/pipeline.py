@@ -494,6 +494,7 @@ def predict_records(
     seed: int = 0,
     sampler: str = "ddpm",
     steps: int | None = None,
+    refine: bool = True,
     polish: bool = True,
     guidance_scale: float | None = None,
     progress: bool = True,
@@ -503,7 +504,7 @@ def predict_records(
     Returns predictions (:func:`dexgys.evaluation.predictions.make_prediction`, object frame) per
     stage: ``"final"`` (what :meth:`GraspGenerator.generate` returns), ``"idgc"`` (the IDGC samples
     they came from: the IDGC-only row) and ``"unpolished"`` (the grasps before the polish: the
-    IDGC + QGC row). Condition ``c`` uses seed ``seed + c``, so any subset draws the same grasps for a
+    IDGC + QGC row; without QGC, the IDGC samples again). Condition ``c`` uses seed ``seed + c``, so any subset draws the same grasps for a
     condition."""
     from tqdm import tqdm
 
@@ -513,7 +514,8 @@ def predict_records(
     for c in tqdm(conditions, desc="conditions", unit="cond", disable=not progress):
         record = records[c]
         result = generator.generate(record["obj_id"], record["guidance"], n=samples, seed=seed + c,
-                                    sampler=sampler, steps=steps, polish=polish, guidance_scale=guidance_scale)
+                                    sampler=sampler, steps=steps, refine=refine, polish=polish,
+                                    guidance_scale=guidance_scale)
         offset = result.object.offset
         for stage, grasps in (("final", result.records), ("idgc", result.coarse), ("unpolished", result.unpolished)):
             for k, g in enumerate(grasps):

@@ -22,6 +22,7 @@ def add_parser(sub) -> None:
     p.add_argument("--unpolished-out", help="also write the predictions before the physics polish here")
     p.add_argument("--guidance-scale", type=float, metavar="W",
                    help="classifier-free guidance scale (default: the model file's)")
+    p.add_argument("--no-refine", action="store_true", help="skip QGC (IDGC samples, then the polish)")
     p.add_argument("--no-polish", action="store_true", help="skip the physics polish")
     p.add_argument("--model", help="model file or training output directory (default: the shipped model)")
     p.add_argument("--conditions", type=int, help="evaluate a seeded random subset of this many test records")
@@ -53,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     conditions = choose_conditions(len(records), args.conditions, args.seed)
     generator = GraspGenerator.from_pretrained(args.model, device=args.device)
     stages = predict_records(generator, records, conditions, args.samples, args.seed, args.sampler, args.steps,
-                             polish=not args.no_polish, guidance_scale=args.guidance_scale)
+                             refine=not args.no_refine, polish=not args.no_polish,
+                             guidance_scale=args.guidance_scale)
     print(f"{len(stages['final'])} grasps for {len(conditions)} conditions of {len(records)} test records")
     for path, stage in ((args.out, "final"), (args.coarse_out, "idgc"), (args.unpolished_out, "unpolished")):
         if path:
