@@ -49,6 +49,7 @@ import io
 import os
 import re
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,7 +70,6 @@ from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text
 from dexgys.objects.inputs import ObjectInput, load_object_input
 from dexgys.synthesis.energy import ObjectField
 from dexgys.synthesis.polish import PolishConfig, polish_grasps
-from dexgys.synthesis.synthesize import object_field
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -325,6 +325,7 @@ class GraspGenerator:
         self.guidance_scale = _check_guidance(guidance_scale, idgc.config, source or "the IDGC")
         self.device = next(idgc.parameters()).device
         self._hand = None
+        self._field = None
 
     @classmethod
     def from_pretrained(
@@ -461,14 +462,25 @@ class GraspGenerator:
                                 obj_input.to_input_frame(unpolished), int(seed), sampler, steps, guidance_scale,
                                 timings)
 
+    def _surface_field(self, obj_input: ObjectInput) -> ObjectField:
+        """The object's surface field for the polish: exact for a catalogue or mesh object, from the
+        points and normals for a bare cloud; the last one is kept while its object lives."""
+        key = obj_input.object if obj_input.object is not None else obj_input
+        cached = self._field
+        if cached is not None and cached[0]() is key:
+            return cached[1]
+        if obj_input.object is not None:
+            field = ObjectField.build(obj_input.object, parts=False)
+        else:
+            field = ObjectField.from_oriented_points(obj_input.points, obj_input.normals)
+        self._field = (weakref.ref(key), field)
+        return field
+
     def _polish(self, obj_input: ObjectInput, records: torch.Tensor) -> np.ndarray:
         """The physics polish of object-frame ``records`` ``(n, 28)`` -> ``(n, 28)`` float64."""
         if self._hand is None:
             self._hand = load_hand().to(self.device, torch.float32)
-        if obj_input.object is not None:
-            field = object_field(obj_input.object)
-        else:
-            field = ObjectField.from_oriented_points(obj_input.points, obj_input.normals)
+        field = self._surface_field(obj_input)
         pose = HandPose.from_record(records.float(), self._hand.n_dofs, self._hand.name)
         result = polish_grasps(self._hand, field, pose, self.polish_config)
         return result.pose.to_record().double().cpu().numpy()
