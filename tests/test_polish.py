@@ -96,3 +96,27 @@ def test_point_cloud_field_approximates_the_surface():
     assert float(error.median()) < 0.001 and float(error.max()) < 0.004
     away = depth[:, 0].abs() > 0.003
     assert bool(((value > 0) == (depth[:, 0] > 0))[away].all())
+
+
+def test_polish_cli_polishes_a_predictions_file(hand, apple, tmp_path, capsys):
+    from dexgys.cli.main import main
+    from dexgys.evaluation.predictions import ground_truth_predictions, read_predictions, write_predictions
+
+    records = json.loads(gzip.decompress(TINY_TEST.read_bytes()))[:3]
+    preds = ground_truth_predictions(records)
+    vec = torch.tensor([p["dex_grasp"] for p in preds], dtype=torch.float32)
+    sunk = _pushed_in(HandPose.from_record(vec, hand.n_dofs, hand.name), 0.02).to_record()
+    for p, g in zip(preds, sunk):
+        p["dex_grasp"] = g.tolist()
+    src, out = tmp_path / "preds.json", tmp_path / "polished.json.gz"
+    write_predictions(src, preds)
+    assert main(["polish", str(src), "--out", str(out), "--steps", "40"]) == 0
+    polished = read_predictions(out)
+    assert [(p["condition"], p["sample"], p["guidance"]) for p in polished] == [
+        (p["condition"], p["sample"], p["guidance"]) for p in preds]
+    after = torch.tensor([p["dex_grasp"] for p in polished], dtype=torch.float32)
+    depth_before = max_penetration(hand, apple, HandPose.from_record(sunk, hand.n_dofs, hand.name))
+    depth_after = max_penetration(hand, apple, HandPose.from_record(after, hand.n_dofs, hand.name))
+    assert (depth_after < depth_before - 0.003).all()
+    assert main(["polish", str(src), "--out", str(tmp_path / "x.json"), "--contact", "-1"]) == 2
+    assert "--contact must be positive" in capsys.readouterr().err and not (tmp_path / "x.json").exists()

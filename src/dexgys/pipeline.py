@@ -78,6 +78,8 @@ __all__ = [
     "GraspGenerator",
     "export_generator",
     "infer_intent",
+    "polish_predictions",
+    "predict_records",
 ]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "pretrained" / "dexgys-cpu.pt"
@@ -532,4 +534,28 @@ def predict_records(
         for stage, grasps in (("final", result.records), ("idgc", result.coarse), ("unpolished", result.unpolished)):
             for k, g in enumerate(grasps):
                 out[stage].append(make_prediction(record, c, k, np.concatenate([g[:3] + offset, g[3:]])))
+    return out
+
+
+def polish_predictions(predictions: list[dict], config: PolishConfig = PolishConfig(), progress: bool = True,
+                       device: torch.device | str = "cpu") -> list[dict]:
+    """The physics polish (:mod:`dexgys.synthesis.polish`) of a predictions list (object frame; each
+    ``obj_id`` a catalogue name or a mesh file): new records with polished ``dex_grasp``, in the same
+    order, all grasps of one object polished together. Deterministic; the input is not modified."""
+    from tqdm import tqdm
+
+    from dexgys.objects.resolve import resolve_object
+
+    hand = load_hand().to(device, torch.float32)
+    by_object: dict[str, list[int]] = {}
+    for i, p in enumerate(predictions):
+        by_object.setdefault(p["obj_id"], []).append(i)
+    out = [dict(p) for p in predictions]
+    for name, rows in tqdm(by_object.items(), desc="polish", unit="object", disable=not progress):
+        field = ObjectField.build(resolve_object(name), parts=False)
+        vec = torch.tensor([predictions[i]["dex_grasp"] for i in rows], dtype=torch.float32)
+        pose = HandPose.from_record(vec, hand.n_dofs, hand.name)
+        polished = polish_grasps(hand, field, pose, config).pose.to_record().double().cpu().numpy()
+        for i, g in zip(rows, polished):
+            out[i]["dex_grasp"] = [float(x) for x in g]
     return out

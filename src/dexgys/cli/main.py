@@ -11,7 +11,8 @@ from dexgys.errors import DexgysError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dexgys.cli import data_cmd, demo_cmd, eval_cmd, generate_cmd, intents_cmd, objects_cmd, predict_cmd, show_cmd, sim_cmd, train_cmd
+    from dexgys.cli import (data_cmd, demo_cmd, eval_cmd, generate_cmd, intents_cmd, objects_cmd, polish_cmd,
+                            predict_cmd, show_cmd, sim_cmd, train_cmd)
 
     parser = argparse.ArgumentParser(
         prog="dexgys",
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.add_parser(sub)
     generate_cmd.add_parser(sub)
     predict_cmd.add_parser(sub)
+    polish_cmd.add_parser(sub)
     return parser
 
 

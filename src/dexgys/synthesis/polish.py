@@ -44,11 +44,11 @@ __all__ = ["PolishConfig", "PolishEnergy", "polish_grasps"]
 class PolishConfig:
     """Weights, distances (m) and the descent of the polish (module docstring)."""
 
-    steps: int = 60
-    engage_distance: float = 0.02
+    steps: int = 150
+    engage_distance: float = 0.05
     inner_weight: float = 0.5
     penetration: float = 5.0
-    contact: float = 1.0
+    contact: float = 3.0
     force_closure: float = 0.02
     self_penetration: float = 1.0
     joint_limits: float = 5.0
