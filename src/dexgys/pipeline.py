@@ -518,8 +518,8 @@ def predict_records(
     Returns predictions (:func:`dexgys.evaluation.predictions.make_prediction`, object frame) per
     stage: ``"final"`` (what :meth:`GraspGenerator.generate` returns), ``"idgc"`` (the IDGC samples
     they came from: the IDGC-only row) and ``"unpolished"`` (the grasps before the polish: the
-    IDGC + QGC row; without QGC, the IDGC samples again). Condition ``c`` uses seed ``seed + c``, so any subset draws the same grasps for a
-    condition."""
+    IDGC + QGC row; without QGC, the IDGC samples again). Condition ``c`` uses seed ``seed + c``, so
+    any subset draws the same grasps for a condition."""
     from tqdm import tqdm
 
     from dexgys.evaluation.predictions import make_prediction

@@ -16,7 +16,8 @@ def add_parser(sub) -> None:
                     "the surface rest on it (dexgys.synthesis.polish; it sees only the object's surface). Writes a "
                     "predictions file in the same order.",
     )
-    p.add_argument("predictions", help="predictions file (.json or .json.gz) whose obj_id are catalogue names or meshes")
+    p.add_argument("predictions",
+                   help="predictions file (.json or .json.gz) whose obj_id are catalogue names or meshes")
     p.add_argument("--out", required=True, help="polished predictions file to write")
     p.add_argument("--steps", type=int, help="descent steps (default: PolishConfig's)")
     p.add_argument("--engage-distance", type=float, metavar="M",
