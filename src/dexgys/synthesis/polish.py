@@ -27,10 +27,13 @@ It never sees the instruction, the object's parts or a physics simulator: only t
 **Defaults** (150 steps, engage 5 cm, contact weight 5) come from a sweep on 40 test conditions x 8
 grasps of the previous shipped model (``docs/results.md``, "Tuning the polish"): more steps, a wider
 engage distance and a stronger contact pull each raised success and part contact; a looser anchor
-(0.005) or a stronger force-closure term (0.1) lowered both, and so did a much stiffer anchor (0.2).
-Contact weight 8 gained little more and pushed the mean penetration from 0.14 to 0.17 cm. :func:`polish_grasps` runs it with
-:func:`~dexgys.synthesis.optimize.optimize_grasps` (Adam, joints clamped), deterministic for given
-inputs; each grasp's result does not depend on the others in the batch.
+(0.005), a stronger force-closure term (0.1) or a much stiffer anchor (0.2) lowered both, and a
+stiffer anchor (0.05) kept success but lowered part contact.
+Contact weight 8 gained little more and pushed the mean penetration from 0.14 to 0.17 cm.
+
+:func:`polish_grasps` runs it with :func:`~dexgys.synthesis.optimize.optimize_grasps` (Adam, joints
+clamped), deterministic for given inputs; each grasp's result does not depend on the others in the
+batch.
 """
 
 from __future__ import annotations
