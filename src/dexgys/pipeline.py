@@ -59,7 +59,7 @@ import torch
 from dexgys import __version__
 from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
-from dexgys.hands import HandPose, load_hand
+from dexgys.hands import HandModel, HandPose, load_hand
 from dexgys.language.brief import INTENTS, action_id_from_intent
 from dexgys.models.checkpoint import CHECKPOINT_FORMAT_VERSION, Checkpoint, load_checkpoint, read_torch_file
 from dexgys.models.diffusion import SAMPLERS
@@ -79,6 +79,7 @@ __all__ = [
     "export_generator",
     "infer_intent",
     "polish_predictions",
+    "polish_records",
     "predict_records",
 ]
 
@@ -142,15 +143,6 @@ def _stage_checkpoint(section, stage: str, path: Path) -> Checkpoint:
                       section["format_version"])
 
 
-def _check_guidance(guidance_scale, config: IDGCConfig, where: str) -> float:
-    if isinstance(guidance_scale, bool) or not isinstance(guidance_scale, (int, float)) or not guidance_scale >= 1.0:
-        raise DexgysError(f"the guidance scale must be a number of at least 1, got {guidance_scale!r}")
-    if guidance_scale != 1.0 and config.text_dropout <= 0:
-        raise DexgysError(f"{where}: the IDGC was trained without text dropout, so it cannot use a guidance scale of "
-                          f"{guidance_scale} (only 1)")
-    return float(guidance_scale)
-
-
 def _read_generator(path: Path) -> tuple[Checkpoint, Checkpoint | None, dict]:
     """IDGC and QGC checkpoints and the generation defaults of a generator file, or of a single IDGC
     checkpoint file (no defaults)."""
@@ -187,7 +179,7 @@ def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike |
     if not out_path.resolve().parent.is_dir():
         raise DexgysError(f"output directory of {str(out_path)!r} does not exist")
     stages = {"idgc": load_checkpoint(idgc_path, "idgc")}
-    _check_guidance(guidance_scale, IDGCConfig.from_dict(stages["idgc"].config), str(idgc_path))
+    guidance_scale = IDGCConfig.from_dict(stages["idgc"].config).check_guidance_scale(guidance_scale)
     if qgc_path is not None:
         stages["qgc"] = load_checkpoint(qgc_path, "qgc")
     extras = {stage: _check_extra(ckpt, str(p)) for (stage, ckpt), p in zip(stages.items(), (idgc_path, qgc_path))}
@@ -195,7 +187,7 @@ def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike |
         raise DexgysError(f"the IDGC reads {extras['idgc']['object_points']}-point clouds, the QGC "
                           f"{extras['qgc']['object_points']}: they were not trained together")
     payload = {"format": _GENERATOR_FORMAT, "format_version": GENERATOR_FORMAT_VERSION,
-               "meta": {"dexgys_version": __version__}, "defaults": {"guidance_scale": float(guidance_scale)}}
+               "meta": {"dexgys_version": __version__}, "defaults": {"guidance_scale": guidance_scale}}
     for (stage, ckpt), p in zip(stages.items(), (idgc_path, qgc_path)):
         payload[stage] = {"model_kind": stage, "format_version": ckpt.format_version, "config": ckpt.config,
                           "state_dict": ckpt.state_dict, "normalizer": ckpt.normalizer, "extra": ckpt.extra}
@@ -324,7 +316,7 @@ class GraspGenerator:
         self.object_points = int(object_points)
         self.source = source
         self.polish_config = polish_config
-        self.guidance_scale = _check_guidance(guidance_scale, idgc.config, source or "the IDGC")
+        self.guidance_scale = idgc.config.check_guidance_scale(guidance_scale)
         self.device = next(idgc.parameters()).device
         self._hand = None
         self._field = None
@@ -419,9 +411,8 @@ class GraspGenerator:
             raise DexgysError(f"the seed must be a non-negative integer, got {seed!r}")
         if sampler not in SAMPLERS:
             raise DexgysError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
-        if guidance_scale is None:
-            guidance_scale = self.guidance_scale
-        guidance_scale = _check_guidance(guidance_scale, self.idgc.config, self.source)
+        guidance_scale = self.idgc.config.check_guidance_scale(
+            self.guidance_scale if guidance_scale is None else guidance_scale)
         timings = {}
         start = time.perf_counter()
         obj_input = self._object(obj)
@@ -482,10 +473,14 @@ class GraspGenerator:
         """The physics polish of object-frame ``records`` ``(n, 28)`` -> ``(n, 28)`` float64."""
         if self._hand is None:
             self._hand = load_hand().to(self.device, torch.float32)
-        field = self._surface_field(obj_input)
-        pose = HandPose.from_record(records.float(), self._hand.n_dofs, self._hand.name)
-        result = polish_grasps(self._hand, field, pose, self.polish_config)
-        return result.pose.to_record().double().cpu().numpy()
+        return polish_records(self._hand, self._surface_field(obj_input), records, self.polish_config)
+
+
+def polish_records(hand: HandModel, field: ObjectField, records, config: PolishConfig = PolishConfig()) -> np.ndarray:
+    """:func:`~dexgys.synthesis.polish.polish_grasps` of object-frame grasp records ``(n, 28)`` (array or
+    tensor) on ``field`` -> polished records ``(n, 28)`` float64."""
+    pose = HandPose.from_record(torch.as_tensor(records, dtype=torch.float32), hand.n_dofs, hand.name)
+    return polish_grasps(hand, field, pose, config).pose.to_record().double().cpu().numpy()
 
 
 # ------------------------------------------------------------------------------------- predictions
@@ -553,9 +548,7 @@ def polish_predictions(predictions: list[dict], config: PolishConfig = PolishCon
     out = [dict(p) for p in predictions]
     for name, rows in tqdm(by_object.items(), desc="polish", unit="object", disable=not progress):
         field = ObjectField.build(resolve_object(name), parts=False)
-        vec = torch.tensor([predictions[i]["dex_grasp"] for i in rows], dtype=torch.float32)
-        pose = HandPose.from_record(vec, hand.n_dofs, hand.name)
-        polished = polish_grasps(hand, field, pose, config).pose.to_record().double().cpu().numpy()
+        polished = polish_records(hand, field, [predictions[i]["dex_grasp"] for i in rows], config)
         for i, g in zip(rows, polished):
             out[i]["dex_grasp"] = [float(x) for x in g]
     return out

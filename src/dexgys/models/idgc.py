@@ -70,6 +70,16 @@ class IDGCConfig:
     penetration_weight: float = 0.0
     text_dropout: float = 0.0
 
+    def check_guidance_scale(self, guidance_scale) -> float:
+        """``guidance_scale`` as a float, or a :class:`DexgysError` when it is not a number of at least 1,
+        or above 1 for a model trained without ``text_dropout``."""
+        if isinstance(guidance_scale, bool) or not isinstance(guidance_scale, (int, float)) or not guidance_scale >= 1:
+            raise DexgysError(f"the guidance scale must be a number of at least 1, got {guidance_scale!r}")
+        if guidance_scale != 1 and self.text_dropout <= 0:
+            raise DexgysError(f"this IDGC was trained without text dropout, so it cannot use a guidance scale of "
+                              f"{guidance_scale} (only 1)")
+        return float(guidance_scale)
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -203,10 +213,7 @@ class IDGC(nn.Module):
         """
         if n < 1:
             raise DexgysError(f"the number of grasps per input must be positive, got {n}")
-        if not guidance_scale >= 1.0:
-            raise DexgysError(f"the guidance scale must be at least 1, got {guidance_scale}")
-        if guidance_scale != 1.0 and self.config.text_dropout <= 0:
-            raise DexgysError("this IDGC was trained without text dropout: it cannot use a guidance scale above 1")
+        guidance_scale = self.config.check_guidance_scale(guidance_scale)
         if generator is None:
             generator = torch.Generator().manual_seed(0)
         context, mask = self.condition(object_points, text_tokens, text_mask, object_groups)
