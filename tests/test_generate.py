@@ -65,9 +65,10 @@ def test_generate_api(generator):
     assert not np.allclose(generator.generate("mug:3", INSTRUCTION, n=5, seed=8).records, result.records)
     coarse = generator.generate("mug:3", INSTRUCTION, n=5, seed=7, refine=False, polish=False)
     assert not coarse.refined and np.array_equal(coarse.records, coarse.coarse)
-    assert np.array_equal(coarse.coarse, result.coarse)
+    assert np.array_equal(coarse.coarse, result.candidates["coarse"][:5])  # candidate batch 0 = the plain draw
     unpolished = generator.generate("mug:3", INSTRUCTION, n=5, seed=7, polish=False)
-    assert not unpolished.polished and np.array_equal(unpolished.records, result.unpolished)
+    assert not unpolished.polished and np.array_equal(unpolished.records, result.candidates["unpolished"][:5])
+    assert unpolished.oversample == 1 and np.isnan(unpolished.candidates["residual"]).all()
     guided = generator.generate("mug:3", INSTRUCTION, n=5, seed=7, guidance_scale=3.0)
     assert guided.guidance_scale == 3.0 and not np.allclose(guided.coarse, result.coarse)
     assert np.array_equal(generator.generate("mug:3", INSTRUCTION, n=5, seed=7, guidance_scale=3.0).records,
@@ -77,6 +78,23 @@ def test_generate_api(generator):
     fast = generator.generate("mug:3", INSTRUCTION, n=3, sampler="ddim", steps=4)
     assert fast.records.shape == (3, 28) and fast.sampler == "ddim"
     assert "action_id" not in generator.generate("mug:3", "the mug, please", n=1).grasps[0]
+
+
+def test_generate_keeps_the_candidates_the_polish_left_cleanest(generator):
+    result = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3)
+    c = result.candidates
+    assert result.oversample == 3 and c["polished"].shape == (12, 28) and c["residual"].shape == (12,)
+    assert np.array_equal(c["chosen"], np.sort(np.argsort(c["residual"], kind="stable")[:4]))
+    assert c["residual"][c["chosen"]].max() <= np.delete(c["residual"], c["chosen"]).min()
+    assert np.array_equal(result.records, c["polished"][c["chosen"]])
+    assert np.array_equal(result.coarse, c["coarse"][c["chosen"]])
+    assert np.array_equal(result.unpolished, c["unpolished"][c["chosen"]])
+    single = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=1)
+    assert np.array_equal(single.records, c["polished"][:4])  # batch 0 of the candidates, polished alone
+    assert np.array_equal(generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3).records, result.records)
+    for bad in (0, 65, 2.0, True):
+        with pytest.raises(DexgysError, match="oversample"):
+            generator.generate("mug:3", INSTRUCTION, n=2, oversample=bad)
 
 
 def test_grasps_come_back_in_the_input_frame(generator):
@@ -260,8 +278,14 @@ def test_predict_then_eval_on_the_test_split(run_dir, tmp_path, capsys):
     idgc_only = tmp_path / "idgc-only.json"
     assert cli([*args, "--no-refine", "--no-polish", "--out", str(idgc_only)]) == 0
     assert read_predictions(idgc_only) == read_predictions(coarse)
-    again = tmp_path / "again.json"
-    assert cli([*args, "--out", str(again)]) == 0 and again.read_bytes() == preds.read_bytes()
+    again, unselected = tmp_path / "again.json", tmp_path / "unselected.json"
+    assert cli([*args, "--out", str(again), "--unselected-out", str(unselected)]) == 0
+    assert again.read_bytes() == preds.read_bytes()
+    single = tmp_path / "single.json"
+    assert cli([*args, "--oversample", "1", "--out", str(single)]) == 0
+    assert read_predictions(single) == read_predictions(unselected)  # the first candidates, polished
+    assert cli([*args, "--no-polish", "--oversample", "2", "--out", str(tmp_path / "x.json")]) == 2
+    assert "need the polish" in capsys.readouterr().err
     out = tmp_path / "results.json"
     assert cli(["eval", str(preds), "--data", str(TINY_DATA), "--no-physics", "--out", str(out)]) == 0
     metrics = json.loads(out.read_text())["metrics"]

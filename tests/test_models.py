@@ -31,7 +31,16 @@ from dexgys.models import (
     save_model,
     vector_to_record,
 )
-from dexgys.models.losses import _nearest_dense, contact_map, hand_chamfer, nearest_indices, object_penetration
+from dexgys.models.losses import (
+    _closest_named_pairs,
+    _closest_named_pairs_dense,
+    _nearest_dense,
+    contact_map,
+    hand_chamfer,
+    named_contact,
+    nearest_indices,
+    object_penetration,
+)
 
 TINY_PE = PointEncoderConfig(
     centroids=(64, 16, 4), radii=(0.03, 0.06, 0.12), neighbours=(8, 8, 4), mlps=((16, 16), (32, 32), (32, 32))
@@ -436,8 +445,8 @@ def test_qgc_loss_backward_and_overfit(hand):
     model = tiny_qgc(hand)
     batch = idgc_batch(hand)
     out = model.loss(batch)
-    assert set(out) == {"total", "para", "chamfer", "penetration", "self_penetration", "contact"}
-    assert all(torch.isfinite(v) for v in out.values())
+    assert set(out) == {"total", "para", "chamfer", "penetration", "self_penetration", "contact", "named_contact"}
+    assert all(torch.isfinite(v) for v in out.values()) and out["named_contact"] == 0  # no named points given
     out["total"].backward()
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
     model.zero_grad()
@@ -445,6 +454,55 @@ def test_qgc_loss_backward_and_overfit(hand):
     assert after < 0.7 * before
     with pytest.raises(DexgysError, match="object_normals"):
         model.loss({k: v for k, v in batch.items() if k != "object_normals"})
+
+
+def test_qgc_named_contact_term_needs_and_uses_named_points(hand):
+    torch.manual_seed(0)
+    cfg = QGCConfig(d_model=32, n_layers=2, n_heads=2, dropout=0.0, object_encoder=TINY_PE, hand_encoder=TINY_PE,
+                    named_contact_weight=1.0)
+    model = QGC(cfg, hand)
+    batch = idgc_batch(hand)
+    with pytest.raises(DexgysError, match="named_points"):
+        model.loss(batch)
+    named = torch.zeros(4, len(hand.finger_names), 128, dtype=torch.bool)
+    named[:, hand.finger_names.index("thumb"), :64] = True
+    out = model.loss({**batch, "named_points": named})
+    assert out["named_contact"] > 0
+    base = {k: v for k, v in out.items() if k not in ("total", "named_contact")}
+    torch.testing.assert_close(out["total"], sum(getattr(cfg, f"{k}_weight") * v for k, v in base.items())
+                               + out["named_contact"])
+
+
+def test_named_contact_measures_named_finger_to_named_part():
+    # finger 0 has two points, finger 1 one; object: part A at x = 0, part B at x = 1 m
+    hand_points = torch.tensor([[[0.05, 0.0, 0.0], [0.2, 0.0, 0.0], [0.9, 0.0, 0.0]]], requires_grad=True)
+    fingers = torch.tensor([0, 0, 1])
+    obj = torch.tensor([[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]])
+    named = torch.tensor([[[True, False], [False, False]]])  # finger 0 -> part A; finger 1 unnamed
+    value = named_contact(hand_points, fingers, obj, named)
+    torch.testing.assert_close(value, torch.tensor((0.05 - 0.002) * 100))  # nearest finger-0 point, in cm
+    value.backward()
+    assert hand_points.grad[0, 0, 0] > 0 and hand_points.grad[0, 1:].abs().sum() == 0  # pulls that point in
+    both = torch.tensor([[[True, False], [False, True]]])  # finger 1 -> part B, 0.1 m away
+    torch.testing.assert_close(named_contact(hand_points, fingers, obj, both), torch.tensor((4.8 + 9.8) / 2))
+    assert named_contact(hand_points, fingers, obj, torch.zeros_like(named)) == 0
+    touching = torch.tensor([[[0.001, 0.0, 0.0], [0.2, 0.0, 0.0], [0.9, 0.0, 0.0]]])
+    assert named_contact(touching, fingers, obj, named) == 0  # within the 2 mm tolerance
+    with pytest.raises(DexgysError, match="do not match"):
+        named_contact(hand_points, fingers, obj, named[:, :, :1])
+
+
+def test_named_contact_pairs_kd_tree_and_dense_agree():
+    g = torch.Generator().manual_seed(0)
+    hand_points, obj = torch.rand(3, 40, 3, generator=g), torch.rand(3, 60, 3, generator=g)
+    fingers = torch.randint(0, 4, (40,), generator=g)
+    named = torch.rand(3, 5, 60, generator=g) > 0.6  # finger 4 has no points
+    named[1, 2] = False
+    kd = _closest_named_pairs(hand_points, fingers, obj, named)
+    dense = _closest_named_pairs_dense(hand_points, fingers, obj, named)
+    valid = named.any(-1) & (torch.arange(5) < 4)
+    for a, b in zip(kd, dense):
+        assert torch.equal(a[valid], b[valid])
 
 
 # ---------------------------------------------------------------------- checkpoints

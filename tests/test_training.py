@@ -305,7 +305,25 @@ def test_final_checkpoints_load_without_code(trained):
         assert not model.training
         assert "training_state" in torch.load(trained / f"{stage}-state.pt", weights_only=True)["extra"]
     header = (trained / "qgc-log.csv").read_text().splitlines()[0]
-    assert "penetration" in header and "contact" in header
+    assert "penetration" in header and "contact" in header and "named_contact" in header
+
+
+def test_object_table_named_points(dataset):
+    from dexgys.models.point_encoder import PointEncoder, PointEncoderConfig
+
+    table = ObjectTable(dataset, PointEncoder(PointEncoderConfig.from_dict(TINY_PE)))
+    record = next(r for r in dataset.records if r["contacts"])
+    row = int(table.rows_of([record["obj_id"]])[0])
+    fingers = ("thumb", "forefinger", "middle", "ring", "little", "palm")
+    named = table.named_points(row, record["contacts"], fingers)
+    assert named.shape == (6, 256)
+    names = table.part_names[row]
+    for f, finger in enumerate(fingers):
+        wanted = [names.index(p) for p in record["contacts"].get(finger, [])]
+        expected = np.isin(table.parts[row].numpy(), wanted) if wanted else np.zeros(256, bool)
+        assert np.array_equal(named[f].numpy(), expected)
+    assert named.any()
+    assert not table.named_points(row, {"thumb": ["no such part"]}, fingers).any()
 
 
 def test_qgc_pairs_match_same_object_and_intent(trained, dataset, minilm, monkeypatch, tmp_path):

@@ -36,6 +36,13 @@ field of a catalogue or mesh object, or an approximate one built from a bare poi
 normals (:meth:`ObjectField.from_oriented_points`). ``refine=False`` skips QGC, ``polish=False`` the
 polish.
 
+**Selection.** With the polish on, the generator draws ``oversample`` x ``n`` candidates (default
+:data:`DEFAULT_OVERSAMPLE`), polishes them all and returns the ``n`` whose polish left the least
+residual energy (:func:`~dexgys.synthesis.polish.residual_energy`: penetration, unreached contacts,
+force closure, self-penetration; no instruction, no parts, no simulator), in the order they were
+drawn. Candidate batch 0 uses ``seed`` itself and every stage runs batch by batch, so its grasps
+are bit for bit those of ``oversample=1``; batch ``j`` uses a seed derived from (``seed``, ``j``).
+
 **Determinism.** The object cloud is sampled with seed 0 and the diffusion noise comes from a CPU
 ``torch.Generator`` seeded with ``seed``, so a seed gives the same grasps on every run (and, up to
 float arithmetic, on every device). Text features are rounded to float16, as the training cache
@@ -69,10 +76,11 @@ from dexgys.models.qgc import QGC, QGCConfig
 from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
 from dexgys.synthesis.energy import ObjectField
-from dexgys.synthesis.polish import PolishConfig, polish_grasps
+from dexgys.synthesis.polish import PolishConfig, polish_grasps, residual_energy
 
 __all__ = [
     "DEFAULT_MODEL",
+    "DEFAULT_OVERSAMPLE",
     "GENERATOR_FORMAT_VERSION",
     "GenerationResult",
     "GraspGenerator",
@@ -88,7 +96,8 @@ GENERATOR_FORMAT_VERSION = 1
 _GENERATOR_FORMAT = "dexgys-generator"
 _STAGES = {"idgc": (IDGC, IDGCConfig), "qgc": (QGC, QGCConfig)}
 _EXTRA_KEYS = ("text_encoder", "text_encoder_path", "object_points", "hand_surface_points")
-MAX_GRASPS = 4096  # per call: more is almost certainly a typo
+MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a typo
+DEFAULT_OVERSAMPLE = 2  # candidates drawn per returned grasp when polishing; chosen in docs/results.md
 TRAIN_HINT = (
     "train one with 'dexgys train idgc --config cpu --data DIR --out runs/cpu', then "
     "'dexgys train qgc --config cpu --data DIR --out runs/cpu', and bundle it with "
@@ -222,6 +231,13 @@ class GenerationResult:
     record dicts (``cate_id`` when known, ``obj_id``, ``action_id`` when :func:`infer_intent` finds
     the intent, ``guidance``, ``dex_grasp``); ``timings``: seconds for ``object``, ``text``,
     ``idgc``, ``qgc``, ``polish`` and ``total``.
+
+    ``oversample``: candidates drawn per grasp (module docstring, "Selection"); ``candidates``: every
+    candidate, in draw order: ``"coarse"``, ``"unpolished"``, ``"polished"`` ``(n * oversample, 28)``
+    (input frame; ``"polished"`` equals ``"unpolished"`` without the polish), ``"residual"``
+    ``(n * oversample,)`` (NaN without the polish) and ``"chosen"`` ``(n,)``, the indices of ``records``
+    among them. ``records`` are ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the
+    same candidates' earlier stages.
     """
 
     object: ObjectInput
@@ -237,6 +253,8 @@ class GenerationResult:
     steps: int | None
     guidance_scale: float = 1.0
     timings: dict = field(default_factory=dict)
+    oversample: int = 1
+    candidates: dict = field(default_factory=dict)
 
     def object_frame_records(self) -> np.ndarray:
         """``records`` in the object frame (bounding-box centre at the origin), as the model made them."""
@@ -258,8 +276,7 @@ class GenerationResult:
         write_grasp_file(path, self.grasps, ref, instruction=self.instruction, frame="input",
                          object_offset_m=[float(x) for x in obj.offset], seed=self.seed, sampler=self.sampler,
                          steps=self.steps, guidance_scale=self.guidance_scale, refined=self.refined,
-                         polished=self.polished,
-                         model=model)
+                         polished=self.polished, oversample=self.oversample, model=model)
 
     def write_views(self, html: str | os.PathLike | None = None, png: str | os.PathLike | None = None) -> None:
         """HTML viewer (every grasp, selectable) and/or PNG (up to four grasps) of the grasps on the
@@ -306,7 +323,8 @@ class GraspGenerator:
     or :meth:`from_checkpoints`. ``object_points``: the cloud size the models were trained on."""
 
     def __init__(self, idgc: IDGC, qgc: QGC | None, text_encoder: TextEncoder, object_points: int,
-                 source: str = "", polish_config: PolishConfig = PolishConfig(), guidance_scale: float = 1.0) -> None:
+                 source: str = "", polish_config: PolishConfig = PolishConfig(), guidance_scale: float = 1.0,
+                 oversample: int = DEFAULT_OVERSAMPLE) -> None:
         if text_encoder.dim != idgc.config.text_dim:
             raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the IDGC reads "
                               f"{idgc.config.text_dim}-d")
@@ -317,6 +335,7 @@ class GraspGenerator:
         self.source = source
         self.polish_config = polish_config
         self.guidance_scale = idgc.config.check_guidance_scale(guidance_scale)
+        self.oversample = _check_oversample(oversample)
         self.device = next(idgc.parameters()).device
         self._hand = None
         self._field = None
@@ -395,13 +414,16 @@ class GraspGenerator:
         refine: bool = True,
         polish: bool = True,
         guidance_scale: float | None = None,
+        oversample: int | None = None,
     ) -> GenerationResult:
         """``n`` grasps of ``obj`` (see the module docstring) that do what ``instruction`` says.
 
         ``sampler``: ``"ddpm"`` (all diffusion steps, the paper's) or ``"ddim"`` with ``steps``
         (e.g. 10: about 10x faster); ``refine``: run QGC on the IDGC samples (when the model has one);
         ``polish``: run the physics polish last; ``guidance_scale``: the classifier-free guidance scale (default:
-        the model file's, else 1 = none; see :class:`~dexgys.models.idgc.IDGC`). Deterministic in ``seed``.
+        the model file's, else 1 = none; see :class:`~dexgys.models.idgc.IDGC`); ``oversample``:
+        candidates drawn per returned grasp (default: the generator's; only with the polish, which
+        ranks them; module docstring). Deterministic in ``seed``.
         """
         total_start = time.perf_counter()
         instruction = check_instruction(instruction)
@@ -413,6 +435,9 @@ class GraspGenerator:
             raise DexgysError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
         guidance_scale = self.idgc.config.check_guidance_scale(
             self.guidance_scale if guidance_scale is None else guidance_scale)
+        oversample = _check_oversample(self.oversample if oversample is None else oversample) if polish else 1
+        if n * oversample > MAX_GRASPS:
+            raise DexgysError(f"{n} grasps x {oversample} candidates each is more than {MAX_GRASPS} per call")
         timings = {}
         start = time.perf_counter()
         obj_input = self._object(obj)
@@ -425,23 +450,34 @@ class GraspGenerator:
 
         points = torch.from_numpy(obj_input.points).unsqueeze(0).to(self.device)
         start = time.perf_counter()
-        generator = torch.Generator().manual_seed(int(seed))
-        coarse = self.idgc.sample(points, tokens.to(self.device), mask.to(self.device), n=int(n),
-                                  generator=generator, sampler=sampler, steps=steps, guidance_scale=guidance_scale)
+        coarse = torch.cat([
+            self.idgc.sample(points, tokens.to(self.device), mask.to(self.device), n=int(n),
+                             generator=torch.Generator().manual_seed(candidate_seed(int(seed), j)), sampler=sampler,
+                             steps=steps, guidance_scale=guidance_scale)
+            for j in range(oversample)], 1)
         timings["idgc"] = time.perf_counter() - start
 
+        # QGC and the polish run per candidate batch, so batch 0 is bit-for-bit the oversample=1 result
         start = time.perf_counter()
         refined = refine and self.qgc is not None
-        final = self.qgc.refine(points, coarse) if refined else coarse
+        final = torch.cat([self.qgc.refine(points, part) for part in coarse.split(n, 1)], 1) if refined else coarse
         timings["qgc"] = time.perf_counter() - start
 
         unpolished = final[0].double().cpu().numpy()
         start = time.perf_counter()
-        final = self._polish(obj_input, final[0]) if polish else unpolished
+        if polish:
+            polished, residual = (np.concatenate(x) for x in
+                                  zip(*(self._polish(obj_input, part) for part in final[0].split(n))))
+            chosen = np.sort(np.argsort(residual, kind="stable")[:n])
+        else:
+            polished, residual, chosen = unpolished, np.full(len(unpolished), np.nan), np.arange(n)
         timings["polish"] = time.perf_counter() - start
 
-        records = obj_input.to_input_frame(final)
-        coarse_records = obj_input.to_input_frame(coarse[0].double().cpu().numpy())
+        coarse_all = coarse[0].double().cpu().numpy()
+        candidates = {"coarse": obj_input.to_input_frame(coarse_all), "unpolished": obj_input.to_input_frame(unpolished),
+                      "polished": obj_input.to_input_frame(polished), "residual": residual, "chosen": chosen}
+        records = candidates["polished"][chosen]
+        coarse_records = candidates["coarse"][chosen]
         intent = infer_intent(instruction)
         head = {}
         if obj_input.object is not None and obj_input.object.category:
@@ -452,8 +488,8 @@ class GraspGenerator:
         grasps = [{**head, "guidance": instruction, "dex_grasp": [float(x) for x in r]} for r in records]
         timings["total"] = time.perf_counter() - total_start
         return GenerationResult(obj_input, instruction, records, coarse_records, grasps, refined, bool(polish),
-                                obj_input.to_input_frame(unpolished), int(seed), sampler, steps, guidance_scale,
-                                timings)
+                                candidates["unpolished"][chosen], int(seed), sampler, steps, guidance_scale,
+                                timings, oversample, candidates)
 
     def _surface_field(self, obj_input: ObjectInput) -> ObjectField:
         """The object's surface field for the polish: exact for a catalogue or mesh object, from the
@@ -469,18 +505,37 @@ class GraspGenerator:
         self._field = (weakref.ref(key), field)
         return field
 
-    def _polish(self, obj_input: ObjectInput, records: torch.Tensor) -> np.ndarray:
-        """The physics polish of object-frame ``records`` ``(n, 28)`` -> ``(n, 28)`` float64."""
+    def _polish(self, obj_input: ObjectInput, records: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """The physics polish of object-frame ``records`` ``(n, 28)`` -> ``(n, 28)`` float64 and their
+        residual energies ``(n,)``."""
         if self._hand is None:
             self._hand = load_hand().to(self.device, torch.float32)
         return polish_records(self._hand, self._surface_field(obj_input), records, self.polish_config)
 
 
-def polish_records(hand: HandModel, field: ObjectField, records, config: PolishConfig = PolishConfig()) -> np.ndarray:
+def polish_records(hand: HandModel, field: ObjectField, records,
+                   config: PolishConfig = PolishConfig()) -> tuple[np.ndarray, np.ndarray]:
     """:func:`~dexgys.synthesis.polish.polish_grasps` of object-frame grasp records ``(n, 28)`` (array or
-    tensor) on ``field`` -> polished records ``(n, 28)`` float64."""
+    tensor) on ``field`` -> polished records ``(n, 28)`` float64 and their
+    :func:`~dexgys.synthesis.polish.residual_energy` ``(n,)``."""
     pose = HandPose.from_record(torch.as_tensor(records, dtype=torch.float32), hand.n_dofs, hand.name)
-    return polish_grasps(hand, field, pose, config).pose.to_record().double().cpu().numpy()
+    result = polish_grasps(hand, field, pose, config)
+    return (result.pose.to_record().double().cpu().numpy(),
+            residual_energy(result, config).double().cpu().numpy())
+
+
+def candidate_seed(seed: int, batch: int) -> int:
+    """The noise seed of candidate batch ``batch`` of a generation with ``seed``: ``seed`` itself for
+    batch 0 (so ``oversample=1`` draws the first batch), else one derived from both."""
+    if batch == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, batch]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def _check_oversample(oversample) -> int:
+    if isinstance(oversample, bool) or not isinstance(oversample, (int, np.integer)) or not 1 <= oversample <= 64:
+        raise DexgysError(f"oversample must be an integer from 1 to 64 (candidates per grasp), got {oversample!r}")
+    return int(oversample)
 
 
 # ------------------------------------------------------------------------------------- predictions
@@ -506,27 +561,31 @@ def predict_records(
     refine: bool = True,
     polish: bool = True,
     guidance_scale: float | None = None,
+    oversample: int | None = None,
     progress: bool = True,
 ) -> dict[str, list[dict]]:
     """Draw ``samples`` grasps for each test record ``conditions[i]`` (its object and fine guidance).
 
     Returns predictions (:func:`dexgys.evaluation.predictions.make_prediction`, object frame) per
-    stage: ``"final"`` (what :meth:`GraspGenerator.generate` returns), ``"idgc"`` (the IDGC samples
-    they came from: the IDGC-only row) and ``"unpolished"`` (the grasps before the polish: the
-    IDGC + QGC row; without QGC, the IDGC samples again). Condition ``c`` uses seed ``seed + c``, so
-    any subset draws the same grasps for a condition."""
+    stage: ``"final"`` (what :meth:`GraspGenerator.generate` returns) and, for the first ``samples``
+    candidates (those that ``oversample=1`` draws), ``"idgc"`` (the IDGC samples: the IDGC-only row),
+    ``"unpolished"`` (before the polish: the IDGC + QGC row; without QGC, the IDGC samples again) and
+    ``"polished"`` (after it, before the selection). Condition ``c`` uses seed ``seed + c``, so any
+    subset draws the same grasps for a condition."""
     from tqdm import tqdm
 
     from dexgys.evaluation.predictions import make_prediction
 
-    out: dict[str, list[dict]] = {"final": [], "idgc": [], "unpolished": []}
+    out: dict[str, list[dict]] = {"final": [], "idgc": [], "unpolished": [], "polished": []}
     for c in tqdm(conditions, desc="conditions", unit="cond", disable=not progress):
         record = records[c]
         result = generator.generate(record["obj_id"], record["guidance"], n=samples, seed=seed + c,
                                     sampler=sampler, steps=steps, refine=refine, polish=polish,
-                                    guidance_scale=guidance_scale)
+                                    guidance_scale=guidance_scale, oversample=oversample)
         offset = result.object.offset
-        for stage, grasps in (("final", result.records), ("idgc", result.coarse), ("unpolished", result.unpolished)):
+        first = {stage: result.candidates[key][:samples] for stage, key in
+                 (("idgc", "coarse"), ("unpolished", "unpolished"), ("polished", "polished"))}
+        for stage, grasps in (("final", result.records), *first.items()):
             for k, g in enumerate(grasps):
                 out[stage].append(make_prediction(record, c, k, np.concatenate([g[:3] + offset, g[3:]])))
     return out
@@ -548,7 +607,7 @@ def polish_predictions(predictions: list[dict], config: PolishConfig = PolishCon
     out = [dict(p) for p in predictions]
     for name, rows in tqdm(by_object.items(), desc="polish", unit="object", disable=not progress):
         field = ObjectField.build(resolve_object(name), parts=False)
-        polished = polish_records(hand, field, [predictions[i]["dex_grasp"] for i in rows], config)
+        polished, _ = polish_records(hand, field, [predictions[i]["dex_grasp"] for i in rows], config)
         for i, g in zip(rows, polished):
             out[i]["dex_grasp"] = [float(x) for x in g]
     return out

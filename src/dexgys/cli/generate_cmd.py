@@ -32,6 +32,9 @@ def add_parser(sub) -> None:
                         "model file's)")
     p.add_argument("--no-polish", action="store_true",
                    help="skip the physics polish (the last stage: object out of the hand, fingers onto the surface)")
+    p.add_argument("--oversample", type=int, metavar="K",
+                   help="draw K candidates per grasp and keep the n that the polish left cleanest (default: 2; "
+                        "1 keeps every draw; needs the polish)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.set_defaults(run=run)
 
@@ -50,17 +53,21 @@ def run(args: argparse.Namespace) -> int:
         raise DexgysError(f"-n must be at least 1, got {args.num}")
     if args.steps is not None and args.sampler != "ddim":
         raise DexgysError("--steps needs --sampler ddim (DDPM runs every diffusion step)")
+    if args.no_polish and args.oversample is not None:
+        raise DexgysError("--oversample needs the polish, which ranks the candidates: drop --no-polish")
     if args.device not in ("cpu", "cuda"):
         raise DexgysError(f"--device must be cpu or cuda, got {args.device!r}")
     generator = GraspGenerator.from_pretrained(args.model, device=args.device)
     result = generator.generate(args.object, instruction, n=args.num, seed=args.seed, sampler=args.sampler,
                                 steps=args.steps, refine=not args.no_refine, polish=not args.no_polish,
-                                guidance_scale=args.guidance_scale)
+                                guidance_scale=args.guidance_scale, oversample=args.oversample)
     if args.html or args.png:
         result.write_views(html=args.html, png=args.png)
     result.save(args.out, model=generator.source)
     t = result.timings
-    stages = " + ".join(["IDGC"] + ["QGC"] * result.refined + ["polish"] * result.polished)
+    stages = " + ".join(["IDGC"] + ["QGC"] * result.refined + ["polish"] * result.polished
+                        + [f"best {args.num} of {len(result.candidates['chosen']) * result.oversample}"]
+                        * (result.oversample > 1))
     intent = result.grasps[0].get("action_id", "not recognised")
     print(f"{len(result.grasps)} grasps for {result.object.name} ({stages}, {args.sampler}"
           f"{f' {args.steps} steps' if args.steps else ''}, seed {args.seed}; intent {intent})")

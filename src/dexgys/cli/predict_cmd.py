@@ -14,12 +14,16 @@ def add_parser(sub) -> None:
                     "fine guidance with the model (IDGC, QGC, physics polish), and write them as a predictions "
                     "file for `dexgys eval` ('condition' = the test record's index). --coarse-out also writes "
                     "the IDGC samples the grasps came from (the IDGC-only row of the results table), "
-                    "--unpolished-out the grasps before the polish (the IDGC + QGC row).",
+                    "--unpolished-out the grasps before the polish (the IDGC + QGC row), --unselected-out the "
+                    "polished grasps before the selection (the first --samples candidates of each condition).",
     )
     p.add_argument("--data", required=True, metavar="DIR_OR_FILE", help="built dataset directory (test.json.gz) or a split file")
     p.add_argument("--out", required=True, help="predictions file to write (.json or .json.gz)")
     p.add_argument("--coarse-out", help="also write the IDGC-only predictions here")
     p.add_argument("--unpolished-out", help="also write the predictions before the physics polish here")
+    p.add_argument("--unselected-out", help="also write the polished predictions before the selection here")
+    p.add_argument("--oversample", type=int, metavar="K",
+                   help="candidates drawn per grasp, the best kept after the polish (default: the generator's, 2)")
     p.add_argument("--guidance-scale", type=float, metavar="W",
                    help="classifier-free guidance scale (default: the model file's)")
     p.add_argument("--no-refine", action="store_true", help="skip QGC (IDGC samples, then the polish)")
@@ -47,17 +51,19 @@ def run(args: argparse.Namespace) -> int:
         raise DexgysError(f"--samples must be at least 1, got {args.samples}")
     if args.steps is not None and args.sampler != "ddim":
         raise DexgysError("--steps needs --sampler ddim (DDPM runs every diffusion step)")
-    if args.no_polish and args.unpolished_out:
-        raise DexgysError("--unpolished-out needs the polish: drop --no-polish (--out is then unpolished)")
-    check_output_dirs(args.out, args.coarse_out, args.unpolished_out)
+    if args.no_polish and (args.unpolished_out or args.unselected_out or args.oversample):
+        raise DexgysError("--unpolished-out, --unselected-out and --oversample need the polish: drop --no-polish "
+                          "(--out is then unpolished)")
+    check_output_dirs(args.out, args.coarse_out, args.unpolished_out, args.unselected_out)
     records = load_split(resolve_split(args.data))
     conditions = choose_conditions(len(records), args.conditions, args.seed)
     generator = GraspGenerator.from_pretrained(args.model, device=args.device)
     stages = predict_records(generator, records, conditions, args.samples, args.seed, args.sampler, args.steps,
                              refine=not args.no_refine, polish=not args.no_polish,
-                             guidance_scale=args.guidance_scale)
+                             guidance_scale=args.guidance_scale, oversample=args.oversample)
     print(f"{len(stages['final'])} grasps for {len(conditions)} conditions of {len(records)} test records")
-    for path, stage in ((args.out, "final"), (args.coarse_out, "idgc"), (args.unpolished_out, "unpolished")):
+    for path, stage in ((args.out, "final"), (args.coarse_out, "idgc"), (args.unpolished_out, "unpolished"),
+                        (args.unselected_out, "polished")):
         if path:
             write_predictions(path, stages[stage])
             print(f"wrote {path}")

@@ -11,6 +11,14 @@ Loss (paper §4.3, against the matched target grasp): ``10 * parameter MSE + 1 *
 object penetration + 10 * self-penetration + 10 * contact-map MSE``; object penetration and the
 contact map are in :mod:`dexgys.models.losses` (penetration from object points with normals),
 self-penetration is :meth:`HandModel.self_penetration` (metres, summed over keypoint pairs).
+
+dexgys adds an optional **named-contact** term (``named_contact_weight``, 0 in the paper config): for
+every finger to which the target's record gives parts (its ``contacts``, the training data's own
+labels), the distance from that finger's hand points to the nearest object point on those parts,
+beyond a 2 mm tolerance, in cm (:func:`dexgys.models.losses.named_contact`). The paper's contact map
+treats every object point alike, so a refiner that backs the hand out of the object to cut
+penetration loses the contacts the instruction asked for at no extra cost; this term prices them.
+QGC still reads no text: the term only shapes training.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from dexgys.models.grasp_repr import (
     record_to_vector,
     vector_to_record,
 )
-from dexgys.models.losses import contact_map, hand_chamfer, nearest_indices, object_penetration
+from dexgys.models.losses import contact_map, hand_chamfer, named_contact, nearest_indices, object_penetration
 from dexgys.models.point_encoder import LIGHT_POINT_ENCODER, Groups, PointEncoderConfig
 
 __all__ = ["HAND_POINT_ENCODER", "QGC", "QGCConfig"]
@@ -63,6 +71,7 @@ class QGCConfig:
     penetration_weight: float = 100.0
     self_penetration_weight: float = 10.0
     contact_weight: float = 10.0
+    named_contact_weight: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,6 +95,7 @@ class QGC(nn.Module):
         if self.normalizer.n_dofs != hand.n_dofs:
             raise DexgysError(f"the grasp normaliser has {self.normalizer.n_dofs} joints; the hand has {hand.n_dofs}")
         self.grasp_hand = GraspHand(hand)
+        self.point_fingers = hand.link_finger_ids.cpu()[hand.surface_point_links.cpu()]  # finger of each surface point
         if self.grasp_hand.n_surface_points < config.hand_encoder.centroids[0]:
             raise DexgysError(
                 f"the hand has {self.grasp_hand.n_surface_points} surface points; the QGC hand encoder "
@@ -127,10 +137,15 @@ class QGC(nn.Module):
 
         ``batch``: ``coarse`` ``(B, 6+n)`` coarse records (IDGC samples), ``grasp`` ``(B, 6+n)`` their
         matched target records, ``object_points`` and ``object_normals`` ``(O, N, 3)`` with optional
-        ``object_index`` ``(B,)`` and ``object_groups``. -> ``{"total", "para", "chamfer",
-        "penetration", "self_penetration", "contact"}`` scalars.
+        ``object_index`` ``(B,)`` and ``object_groups``; with ``named_contact_weight`` > 0 also
+        ``named_points`` ``(B, F, N)``: the object points on the parts the target names for each of the
+        hand's fingers (:meth:`dexgys.training.batches.ObjectTable.named_points`). -> ``{"total",
+        "para", "chamfer", "penetration", "self_penetration", "contact", "named_contact"}`` scalars.
         """
         require(batch, "grasp", "coarse", "object_normals")
+        c = self.config
+        if c.named_contact_weight > 0:
+            require(batch, "named_points")
         target = batch["grasp"]
         if batch["coarse"].shape != target.shape:
             raise DexgysError("the batch's 'coarse' records must be shaped like its 'grasp' records")
@@ -148,13 +163,16 @@ class QGC(nn.Module):
             target_points = self.grasp_hand.surface_points(self.normalizer.denormalize(x0))
             target_map = contact_map(obj_points, target_points)
         hand_to_obj, obj_to_hand = nearest_indices(pred_points, obj_points)
-        c = self.config
+        named = batch.get("named_points")
         out = {
             "para": torch.nn.functional.mse_loss(refined, x0),
             "chamfer": hand_chamfer(pred_points, target_points).mean(),
             "penetration": object_penetration(pred_points, obj_points, obj_normals, hand_to_obj).mean(),
             "self_penetration": self.grasp_hand.self_penetration(pred_vec).mean(),
             "contact": torch.nn.functional.mse_loss(contact_map(obj_points, pred_points, obj_to_hand), target_map),
+            "named_contact": (pred_points.new_zeros(()) if named is None else
+                              named_contact(pred_points, self.point_fingers.to(pred_points.device), obj_points,
+                                            named.to(obj_points.device))),
         }
         out["total"] = (
             c.para_weight * out["para"]
@@ -162,6 +180,7 @@ class QGC(nn.Module):
             + c.penetration_weight * out["penetration"]
             + c.self_penetration_weight * out["self_penetration"]
             + c.contact_weight * out["contact"]
+            + c.named_contact_weight * out["named_contact"]
         )
         return out
 

@@ -31,6 +31,10 @@ engage distance and a stronger contact pull each raised success and part contact
 stiffer anchor (0.05) kept success but lowered part contact.
 Contact weight 8 gained little more and pushed the mean penetration from 0.14 to 0.17 cm.
 
+:func:`residual_energy` is what is left of the energy after the descent, less the anchor: how far a
+polished grasp still is from a clean, closed grasp. :class:`~dexgys.pipeline.GraspGenerator` draws
+more grasps than asked and keeps those with the least residual (its ``oversample``).
+
 :func:`polish_grasps` runs it with :func:`~dexgys.synthesis.optimize.optimize_grasps` (Adam, joints
 clamped), deterministic for given inputs; each grasp's result does not depend on the others in the
 batch.
@@ -46,7 +50,7 @@ from dexgys.hands import HandModel, HandPose
 from dexgys.synthesis.energy import PENETRATION_MARGIN, LinkPoints, ObjectField, force_closure
 from dexgys.synthesis.optimize import OptimizerConfig, OptimizeResult, optimize_grasps
 
-__all__ = ["PolishConfig", "PolishEnergy", "polish_grasps"]
+__all__ = ["PolishConfig", "PolishEnergy", "polish_grasps", "residual_energy"]
 
 
 @dataclass(frozen=True)
@@ -151,3 +155,10 @@ def polish_grasps(hand: HandModel, field: ObjectField, poses: HandPose,
     """Polish ``poses`` (B generated grasps, object frame) on ``field``: see the module docstring."""
     energy = PolishEnergy(hand, field.to(hand.device), poses, config)
     return optimize_grasps(energy, poses, config.optimizer())
+
+
+def residual_energy(result: OptimizeResult, config: PolishConfig = PolishConfig()) -> torch.Tensor:
+    """``(B,)``: the polish energy at the polished poses of ``result`` less its anchor term (which
+    measures how far a grasp moved, not how good it is): penetration, unreached contacts, force
+    closure, self-penetration and joint limits, with the polish's weights."""
+    return result.energy - config.anchor * result.terms["anchor"]

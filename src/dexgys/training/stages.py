@@ -159,7 +159,10 @@ def train_qgc(
     table = idgc_table if same_grouping else ObjectTable(dataset, model.object_tokens.encoder, progress)
     rows = table.rows_of([dataset.records[i]["obj_id"] for i in pairs.source])
     grasps = np.asarray([dataset.records[i]["dex_grasp"] for i in pairs.target], dtype=np.float32)
-    builder = BatchBuilder(table, rows, grasps, coarse=pairs.coarse, device=device)
+    contacts = ([dataset.records[i].get("contacts", {}) for i in pairs.target]
+                if model.config.named_contact_weight > 0 else None)
+    builder = BatchBuilder(table, rows, grasps, coarse=pairs.coarse, contacts=contacts, fingers=hand.finger_names,
+                           device=device)
     t = config.qgc.train
     sampler = ObjectGroupedBatchSampler(rows, t.objects_per_batch, t.grasps_per_object, config.seed)
     extra = {**_extra("qgc", config, idgc_extra["text_encoder"], idgc_extra["text_encoder_path"], dataset),
