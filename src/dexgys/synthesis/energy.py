@@ -351,9 +351,6 @@ class LinkPoints:
         self.links, self.local = links[order], local[order]
         self.radii = (radii[order] if radii is not None else torch.zeros(len(links), dtype=local.dtype, device=local.device))
         self.order = order  # position in the given order of each stored point
-        ids = self.links.tolist()
-        starts = [k for k in range(len(ids)) if k == 0 or ids[k] != ids[k - 1]]
-        self.runs = [(ids[a], a, b) for a, b in zip(starts, starts[1:] + [len(ids)])]
 
     @classmethod
     def from_world(cls, hand: HandModel, links: torch.Tensor, points_at_zero: torch.Tensor) -> LinkPoints:
@@ -367,7 +364,7 @@ class LinkPoints:
 
     @classmethod
     def candidates(cls, hand: HandModel) -> LinkPoints:
-        """The hand's contact candidates, **kept in the hand's order** (no sorting needed: runs)."""
+        """The hand's contact candidates, stored sorted by link (``order`` maps back to the hand's order)."""
         zero = torch.zeros(1, 6 + hand.n_dofs, dtype=hand.dtype, device=hand.device)
         pts = cls.from_world(hand, hand.contact_candidate_links, hand.contact_candidates(zero)[0])
         return pts
@@ -429,11 +426,8 @@ class LinkPoints:
 
     def __call__(self, T: torch.Tensor) -> torch.Tensor:
         """Link transforms ``(B, L, 4, 4)`` -> world points ``(B, N, 3)`` (stored order)."""
-        out = []
-        for link, a, b in self.runs:
-            out.append(torch.baddbmm(T[:, link, None, :3, 3], self.local[a:b].expand(T.shape[0], -1, -1),
-                                     T[:, link, :3, :3].transpose(1, 2)))
-        return torch.cat(out, dim=1)
+        per_point = T[:, self.links]  # (B, N, 4, 4): one gather, cheaper than a product per link
+        return torch.einsum("bnij,nj->bni", per_point[..., :3, :3], self.local) + per_point[..., :3, 3]
 
 
 # --------------------------------------------------------------------------------------- the energy
