@@ -3,7 +3,9 @@
 For a few (catalogue object, sentence) pairs, builds a fresh :class:`dexgys.pipeline.GraspGenerator`
 call per pair (the object cloud and the sentence's text features are computed inside the timed call;
 the model is loaded once, outside) and times ``generate(n=8)`` with the 100-step DDPM and with DDIM at
-``--ddim-steps``, with and without QGC and the physics polish (at the model file's guidance scale).
+``--ddim-steps``, with and without QGC and the physics polish, and with the polish choosing 8 of
+16 candidates (``oversample=2``, the default) or keeping all 8 draws (at the model file's guidance
+scale).
 Prints a table (median seconds over the pairs, and the
 per-stage split) and writes ``benchmarks/results/generate.json``. Run:
 ``python benchmarks/bench_generate.py [--model PATH] [--threads 1]``.
@@ -47,22 +49,26 @@ def main() -> None:
     generator = GraspGenerator.from_pretrained(args.model, device=args.device)
     load_s = time.perf_counter() - t
     ddim = args.ddim_steps
-    modes = (("ddpm", None, True, True), ("ddim", ddim, True, True), ("ddpm", None, True, False),
-             ("ddim", ddim, True, False), ("ddpm", None, False, False), ("ddim", ddim, False, False))
+    modes = (("ddpm", None, True, True, 2), ("ddim", ddim, True, True, 2),
+             ("ddpm", None, True, True, 1), ("ddim", ddim, True, True, 1),
+             ("ddpm", None, True, False, 1), ("ddim", ddim, True, False, 1),
+             ("ddpm", None, False, False, 1), ("ddim", ddim, False, False, 1))
     rows = []
-    for sampler, steps, refine, polish in modes:
+    for sampler, steps, refine, polish, oversample in modes:
         runs = []
         for k, (name, sentence) in enumerate(PAIRS):
             generator.text_encoder.clear_cache()  # a new sentence every time
             result = generator.generate(name, sentence, n=args.n, seed=k, sampler=sampler, steps=steps, refine=refine,
-                                        polish=polish)
+                                        polish=polish, oversample=oversample)
             runs.append(result.timings)
-        stages = " + ".join(["IDGC"] + ["QGC"] * refine + ["polish"] * polish)
+        stages = " + ".join(["IDGC"] + ["QGC"] * refine + ["polish"] * polish
+                            + [f"best {args.n} of {args.n * oversample}"] * (oversample > 1))
         label = f"{sampler}{f' {steps} steps' if steps else ' 100 steps'}, {stages}"
         row = {"mode": label, "sampler": sampler, "steps": steps, "refine": refine, "polish": polish,
+               "oversample": oversample,
                **{f"median_{key}_s": statistics.median(r[key] for r in runs) for key in runs[0]}}
         rows.append(row)
-        print(f"{label:38s} total {row['median_total_s']:6.2f} s  (object {row['median_object_s']:.2f}, "
+        print(f"{label:56s} total {row['median_total_s']:6.2f} s  (object {row['median_object_s']:.2f}, "
               f"text {row['median_text_s']:.2f}, IDGC {row['median_idgc_s']:.2f}, QGC {row['median_qgc_s']:.2f}, "
               f"polish {row['median_polish_s']:.2f})", flush=True)
     payload = {

@@ -12,7 +12,9 @@ def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train IDGC and QGC, bundle them into a model file",
                        description="Train the two-stage generator: first IDGC (the diffusion model), then QGC (the "
                                    "refiner, on pairs made by the trained IDGC); 'export' bundles both into one file "
-                                   "for 'dexgys generate --model'.")
+                                   "for 'dexgys generate --model'. Several processes or GPUs: "
+                                   "'torchrun --nproc_per_node N -m dexgys train ...' (DistributedDataParallel; "
+                                   "each step then takes N batches).")
     tsub = p.add_subparsers(dest="train_command", metavar="STAGE", required=True)
     for stage, text in (("idgc", "train IDGC, the language-conditioned diffusion model"),
                         ("qgc", "train QGC, the refiner, on IDGC samples of the training set")):
@@ -61,7 +63,7 @@ def _dataset(args: argparse.Namespace, n_points: int, cache: Path):
 def run_stage(args: argparse.Namespace) -> int:
     import torch
 
-    from dexgys.training import load_train_config, train_idgc, train_qgc
+    from dexgys.training import distributed, load_train_config, train_idgc, train_qgc
 
     if args.threads < 1:
         raise DexgysError(f"--threads must be at least 1, got {args.threads}")
@@ -84,11 +86,18 @@ def run_stage(args: argparse.Namespace) -> int:
         if not idgc_path.is_file():
             raise DexgysError(f"no IDGC checkpoint at {str(idgc_path)!r}: train IDGC first, or pass --idgc")
     dataset = _dataset(args, config.data.object_points, out / "cache")
-    kw = dict(resume=args.resume, max_steps=args.max_steps, device=args.device)
-    if args.stage == "idgc":
-        result = train_idgc(config, dataset, out, **kw)
-    else:
-        result = train_qgc(config, dataset, out, idgc_path, **kw)
+    device = distributed.init_from_env(args.device)  # joins the torchrun group, if launched by torchrun
+    main = distributed.is_main()
+    try:
+        kw = dict(resume=args.resume, max_steps=args.max_steps, device=device, progress=main)
+        if args.stage == "idgc":
+            result = train_idgc(config, dataset, out, **kw)
+        else:
+            result = train_qgc(config, dataset, out, idgc_path, **kw)
+    finally:
+        distributed.shutdown()
+    if not main:
+        return 0
     losses = "  ".join(f"{k} {v:.4g}" for k, v in result.losses.items())
     state = ("done" if result.completed
              else f"stopped at step {result.step} of {result.total_steps} (--resume continues)")

@@ -34,6 +34,7 @@ from dexgys.models.idgc import IDGC
 from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, load_text_encoder
 from dexgys.training.batches import BatchBuilder, ObjectTable, dataset_fingerprint
+from dexgys.training.distributed import main_first
 from dexgys.training.config import StageConfig, TrainConfig
 from dexgys.training.qgc_pairs import load_or_build_qgc_pairs
 from dexgys.training.sampler import ObjectGroupedBatchSampler
@@ -102,10 +103,11 @@ def train_idgc(
     encoder = text_encoder or load_text_encoder(d.text_encoder, d.text_encoder_path)
     if encoder.name != d.text_encoder:
         raise DexgysError(f"config {config.name!r} trains on {d.text_encoder} features, not {encoder.name}")
-    text = precompute_text_features([r["guidance"] for r in dataset.records], encoder, out / "cache", progress)
-    torch.manual_seed(config.seed)
-    model = IDGC(config.idgc_config(text.dim), hand).to(device)
-    table = ObjectTable(dataset, model.object_tokens.encoder, progress)
+    with main_first():  # under torchrun, rank 0 fills the caches first
+        text = precompute_text_features([r["guidance"] for r in dataset.records], encoder, out / "cache", progress)
+        torch.manual_seed(config.seed)
+        model = IDGC(config.idgc_config(text.dim), hand).to(device)
+        table = ObjectTable(dataset, model.object_tokens.encoder, progress)
     rows = table.rows_of([r["obj_id"] for r in dataset.records])
     grasps = np.asarray([r["dex_grasp"] for r in dataset.records], dtype=np.float32)
     builder = BatchBuilder(table, rows, grasps, sentences=[r["guidance"] for r in dataset.records], text=text,
@@ -148,10 +150,11 @@ def train_qgc(
     if encoder.name != idgc_extra["text_encoder"] or encoder.dim != idgc.config.text_dim:
         raise DexgysError(f"the IDGC {str(idgc_path)!r} reads {idgc_extra['text_encoder']} features "
                           f"({idgc.config.text_dim}-d), not {encoder.name} ({encoder.dim}-d)")
-    text = precompute_text_features([r["guidance"] for r in dataset.records], encoder, out / "cache", progress)
-    idgc_table = ObjectTable(dataset, idgc.object_tokens.encoder, progress)
-    pairs = load_or_build_qgc_pairs(out / "cache", idgc_path, idgc, dataset, idgc_table, text, GraspHand(hand),
-                                    config.qgc.pairs, config.seed, progress)
+    with main_first():  # under torchrun, rank 0 fills the caches first
+        text = precompute_text_features([r["guidance"] for r in dataset.records], encoder, out / "cache", progress)
+        idgc_table = ObjectTable(dataset, idgc.object_tokens.encoder, progress)
+        pairs = load_or_build_qgc_pairs(out / "cache", idgc_path, idgc, dataset, idgc_table, text, GraspHand(hand),
+                                        config.qgc.pairs, config.seed, progress)
     del idgc
     torch.manual_seed(config.seed)
     model = QGC(config.qgc_config(), hand).to(device)

@@ -20,6 +20,12 @@ Files in the output directory, for stage ``S`` (``idgc`` or ``qgc``):
 
 A step whose loss or gradient norm is not finite is skipped (no weight update; counted in
 ``skipped``), so one bad batch cannot poison the weights.
+
+Under ``torchrun`` (:mod:`dexgys.training.distributed`) the model runs inside DistributedDataParallel:
+each process takes its own batch of every ``world_size`` consecutive ones, gradients are averaged,
+rank ``r`` seeds its dropout and diffusion noise with ``seed + r``, the losses in the log are the
+mean over processes, only rank 0 writes files, and the state file keeps every rank's random state,
+so a run resumed with the same number of processes continues exactly.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import torch
 from dexgys.atomic import atomic_write_text
 from dexgys.errors import DexgysError
 from dexgys.models.checkpoint import load_checkpoint, save_checkpoint, save_model
+from dexgys.training import distributed
 from dexgys.training.config import TrainSettings
 from dexgys.training.sampler import ObjectGroupedBatchSampler
 
@@ -92,6 +99,16 @@ class BatchStream:
 
     def next(self) -> tuple[dict, int]:
         """The next batch and its number of examples."""
+        indices = self._advance()
+        return self.build(indices), len(indices)
+
+    def skip(self, n: int) -> None:
+        """Pass over the next ``n`` batches without building them (another process trains on them)."""
+        for _ in range(n):
+            self._advance()
+
+    def _advance(self) -> np.ndarray:
+        """The example indices of the next batch; moves the position past it."""
         while True:
             if self._epoch_batches is None:
                 self._epoch_batches = self.sampler.batches(self.epoch)
@@ -100,7 +117,7 @@ class BatchStream:
             if self.offset < len(self._epoch_batches):
                 indices = self._epoch_batches[self.offset]
                 self.offset += 1
-                return self.build(indices), len(indices)
+                return indices
             self.epoch, self.offset, self._epoch_batches = self.epoch + 1, 0, None
 
     def state_dict(self) -> dict:
@@ -158,10 +175,19 @@ class Trainer:
         self.stage = stage
         self.files = stage_files(out_dir, stage)
         self.seed = int(seed)
+        self.world, self.rank = distributed.world_size(), distributed.rank()
+        if self.world > 1:
+            identity = {**identity, "world_size": self.world}
         self.identity = json.loads(json.dumps({**identity, "total_steps": self.total_steps}))
         self.model_extra = dict(model_extra or {})
-        self.progress = progress
+        self.progress = progress and self.rank == 0
         self.device = next(model.parameters()).device
+        self.engine = None
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [self.device] if self.device.type == "cuda" else None
+            self.engine = DistributedDataParallel(_LossModule(model, loss_fn), device_ids=ids)
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(self.params, lr=settings.lr, betas=settings.betas,
                                            weight_decay=settings.weight_decay)
@@ -185,15 +211,16 @@ class Trainer:
         if resume:
             self._restore()
         else:
-            torch.manual_seed(self.seed)
-            self.generator.manual_seed(self.seed)
+            torch.manual_seed(self.seed + self.rank)
+            self.generator.manual_seed(self.seed + self.rank)
         stop = self.total_steps if max_steps is None else min(self.total_steps, max_steps)
         started = self._clock = time.perf_counter()
         losses = self._loop(stop)
         self._save_state()
-        save_model(self.files["model"], self.model, {
-            **self.model_extra, "steps": self.step, "total_steps": self.total_steps,
-            "completed": self.step >= self.total_steps})
+        if self.rank == 0:
+            save_model(self.files["model"], self.model, {
+                **self.model_extra, "steps": self.step, "total_steps": self.total_steps,
+                "completed": self.step >= self.total_steps})
         return TrainResult(self.step, self.total_steps, self.step >= self.total_steps, losses, self.files["model"],
                            self.files["state"], self.files["log"], time.perf_counter() - started)
 
@@ -205,7 +232,7 @@ class Trainer:
         from tqdm import tqdm
 
         s = self.settings
-        logger = _Logger(self.files["log"], self.files["tensorboard"], self.step)
+        logger = _Logger(self.files["log"], self.files["tensorboard"], self.step) if self.rank == 0 else None
         sums: dict[str, float] = {}
         count = samples = 0
         norm_sum = 0.0
@@ -215,11 +242,14 @@ class Trainer:
         bar = tqdm(total=self.total_steps, initial=self.step, desc=self.stage, unit="step", disable=not self.progress)
         try:
             while self.step < stop:
-                batch, size = self.stream.next()
-                out = self.loss_fn(self.model, batch, self.generator)
+                batch, size = self._next_batch()
+                if self.engine is not None:
+                    out = self.engine(batch, self.generator)
+                else:
+                    out = self.loss_fn(self.model, batch, self.generator)
                 total = out["total"]
                 self.optimizer.zero_grad(set_to_none=True)
-                finite = bool(torch.isfinite(total))
+                finite = self._everywhere(bool(torch.isfinite(total)))
                 if finite:
                     total.backward()
                     norm = float(torch.nn.utils.clip_grad_norm_(self.params, s.grad_clip or math.inf))
@@ -241,25 +271,63 @@ class Trainer:
                 bar.update()
                 if self.step % s.log_every == 0 or self.step == stop:
                     now = time.perf_counter()
+                    sums, count, samples, norm_sum = self._summed(sums, count, samples, norm_sum)
                     last = {k: v / max(count, 1) for k, v in sums.items()}
                     row = {"step": self.step, "epoch": self.stream.epoch, "lr": lr, **last,
                            "grad_norm": norm_sum / max(count, 1), "samples_per_s": samples / max(now - tick, 1e-9),
                            "elapsed_s": self._elapsed(), "skipped": self.skipped}
-                    logger.write(row)
+                    if logger is not None:
+                        logger.write(row)
                     bar.set_postfix(loss=f"{last.get('total', float('nan')):.4g}", lr=f"{lr:.2e}")
                     sums, count, samples, norm_sum, tick = {}, 0, 0, 0.0, now
                 if self.step % s.checkpoint_every == 0 and self.step < stop:
                     self._save_state()
         finally:
             bar.close()
-            logger.close()
+            if logger is not None:
+                logger.close()
         return last
+
+    def _next_batch(self) -> tuple[dict, int]:
+        """This process's batch of the next ``world_size`` of the stream (all of it in one process)."""
+        if self.world == 1:
+            return self.stream.next()
+        self.stream.skip(self.rank)
+        batch, size = self.stream.next()
+        self.stream.skip(self.world - 1 - self.rank)
+        return batch, size
+
+    def _everywhere(self, flag: bool) -> bool:
+        """``flag`` and-ed over the processes, so that every process skips a step or none does."""
+        if self.world == 1:
+            return flag
+        value = torch.tensor([1.0 if flag else 0.0], device=self.device)
+        torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MIN)
+        return bool(value.item() > 0)
+
+    def _summed(self, sums: dict, count: int, samples: int, norm_sum: float) -> tuple[dict, int, int, float]:
+        """Loss sums, step and sample counts and gradient-norm sum added over the processes (the
+        gradient norm is the same everywhere, so its sum is divided back by ``world_size``)."""
+        if self.world == 1:
+            return sums, count, samples, norm_sum
+        keys = list(sums)  # the loss function's order: the same in every process
+        values = torch.tensor([sums[k] for k in keys] + [count, samples, norm_sum], dtype=torch.float64,
+                              device=self.device)
+        torch.distributed.all_reduce(values)
+        out = values.tolist()
+        return (dict(zip(keys, out[:len(keys)])), int(out[-3]), int(out[-2]), out[-1] / self.world)
 
     # ------------------------------------------------------------------------------ state
     def _save_state(self) -> None:
         rng = {"torch": torch.get_rng_state(), "loss_generator": self.generator.get_state()}
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        if self.world > 1:
+            every = distributed.all_gather_objects({k: v.cpu() for k, v in rng.items()})
+            if self.rank != 0:
+                torch.distributed.barrier()
+                return
+            rng = {**rng, "ranks": every}
         state = {
             "identity": self.identity,
             "step": self.step,
@@ -272,6 +340,8 @@ class Trainer:
         }
         save_checkpoint(self.files["state"], self.stage, self.model.config.to_dict(), self.model.state_dict(),
                         self.model.normalizer, {**self.model_extra, "training_state": state})
+        if self.world > 1:
+            torch.distributed.barrier()
 
     def _restore(self) -> None:
         path = self.files["state"]
@@ -289,13 +359,26 @@ class Trainer:
             self.optimizer.load_state_dict(state["optimizer"])
             self.scheduler.load_state_dict(state["scheduler"])
             self.stream.load_state_dict(state["stream"])
-            torch.set_rng_state(state["rng"]["torch"])
-            self.generator.set_state(state["rng"]["loss_generator"])
-            if self.device.type == "cuda" and "cuda" in state["rng"]:
-                torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
+            rng = state["rng"]["ranks"][self.rank] if self.world > 1 else state["rng"]
+            torch.set_rng_state(rng["torch"])
+            self.generator.set_state(rng["loss_generator"])
+            if self.device.type == "cuda" and "cuda" in rng:
+                torch.cuda.set_rng_state(rng["cuda"], self.device)
             self.step, self.elapsed, self.skipped = int(state["step"]), float(state["elapsed_s"]), int(state["skipped"])
         except (KeyError, RuntimeError, ValueError, TypeError) as exc:
             raise DexgysError(f"{str(path)!r}: the training state is damaged ({exc})") from None
+
+
+class _LossModule(torch.nn.Module):
+    """``model`` with ``loss_fn`` as its forward, so DistributedDataParallel sees the loss computation."""
+
+    def __init__(self, model: torch.nn.Module, loss_fn: LossFn) -> None:
+        super().__init__()
+        self.model = model
+        self.loss_fn = loss_fn
+
+    def forward(self, batch: dict, generator: torch.Generator) -> dict:
+        return self.loss_fn(self.model, batch, generator)
 
 
 def _to_cpu(value):
