@@ -13,6 +13,7 @@
   logs, checkpoints, exact resume).
 * :mod:`~dexgys.training.qgc_pairs`: IDGC samples matched to training grasps, cached per IDGC checkpoint.
 * :mod:`~dexgys.training.stages`: :func:`train_idgc`, :func:`train_qgc`.
+* :mod:`~dexgys.training.distributed`: ``torchrun`` process groups (DistributedDataParallel in the trainer).
 """
 
 from dexgys.training.batches import BatchBuilder, ObjectTable, dataset_fingerprint
