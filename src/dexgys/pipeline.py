@@ -84,6 +84,7 @@ __all__ = [
     "GENERATOR_FORMAT_VERSION",
     "GenerationResult",
     "GraspGenerator",
+    "candidate_seed",
     "export_generator",
     "infer_intent",
     "polish_predictions",
