@@ -119,7 +119,7 @@ class HandModel:
     ``mjcf_path``, ``n_dofs``, ``joint_names``, ``joint_lower``/``joint_upper`` ``(n,)``,
     ``link_names`` (L), ``link_fingers`` (L names), ``link_finger_ids`` ``(L,)`` (indices into
     ``finger_names``), ``geom_primitives`` (list of :class:`GeomPrimitive`), and for each point set
-    the link ids (and finger ids) of its points: ``surface_point_links`` ``(N,)``,
+    the link ids (and finger ids) of its points: ``surface_point_links``/``surface_point_fingers`` ``(N,)``,
     ``fingertip_links``/``fingertip_fingers`` ``(F,)``, ``pad_links``/``pad_fingers`` ``(P,)``,
     ``contact_candidate_links``/``contact_candidate_fingers`` ``(C,)``,
     ``penetration_keypoint_links``/``penetration_keypoint_radii`` ``(K,)``.
@@ -212,6 +212,7 @@ class HandModel:
         self._surface_local = torch.tensor(pts)
         self._surface_normal_local = torch.tensor(normals)
         self.surface_point_links = torch.tensor(links, dtype=torch.long)
+        self.surface_point_fingers = self.link_finger_ids[self.surface_point_links]  # finger index of each point
         self._surface_runs = _runs(self.surface_point_links)
         self._fingertip_runs = _runs(self.fingertip_links)
         self._pad_runs = _runs(self.pad_links)

@@ -95,7 +95,6 @@ class QGC(nn.Module):
         if self.normalizer.n_dofs != hand.n_dofs:
             raise DexgysError(f"the grasp normaliser has {self.normalizer.n_dofs} joints; the hand has {hand.n_dofs}")
         self.grasp_hand = GraspHand(hand)
-        self.point_fingers = hand.link_finger_ids.cpu()[hand.surface_point_links.cpu()]  # finger of each surface point
         if self.grasp_hand.n_surface_points < config.hand_encoder.centroids[0]:
             raise DexgysError(
                 f"the hand has {self.grasp_hand.n_surface_points} surface points; the QGC hand encoder "
@@ -171,7 +170,7 @@ class QGC(nn.Module):
             "self_penetration": self.grasp_hand.self_penetration(pred_vec).mean(),
             "contact": torch.nn.functional.mse_loss(contact_map(obj_points, pred_points, obj_to_hand), target_map),
             "named_contact": (pred_points.new_zeros(()) if named is None else
-                              named_contact(pred_points, self.point_fingers.to(pred_points.device), obj_points,
+                              named_contact(pred_points, self.grasp_hand.hand.surface_point_fingers.to(pred_points.device), obj_points,
                                             named.to(obj_points.device))),
         }
         out["total"] = (

@@ -122,7 +122,7 @@ def finger_part_distances(
     order, the palm included) to each object part; ``+inf`` beyond the screen distance."""
     if distances is None:
         distances = exact_hand_distances(hand, obj, pose, field)
-    finger_of_point = hand.link_finger_ids.cpu()[hand.surface_point_links.cpu()]  # (N,)
+    finger_of_point = hand.surface_point_fingers.cpu()  # (N,)
     d = distances.parts  # (B, N, P)
     out = torch.full((d.shape[0], len(hand.finger_names), d.shape[2]), math.inf, dtype=torch.float64)
     index = finger_of_point.view(1, -1, 1).expand_as(d)
