@@ -19,13 +19,14 @@ axis-angle (rad) | 22 joint angles (rad)]``.
     {"format": "dexgys-generator", "format_version": 1,
      "idgc": {model_kind, format_version, config, state_dict, normalizer, extra},   # a checkpoint's
      "qgc":  {...},                                                                 # sections
-     "meta": {"dexgys_version", "idgc_sha256", "qgc_sha256"},
+     "fingers": {...},                              # optional: the finger-contact predictor
+     "meta": {"dexgys_version", "idgc_sha256", "qgc_sha256", "fingers_sha256"},
      "defaults": {"guidance_scale": w}}                                                 # optional
 
-:func:`export_generator` (``dexgys train export``) writes one from the ``idgc.pt`` and ``qgc.pt`` of a
-training run. :meth:`GraspGenerator.from_pretrained` reads a generator file (default
-:data:`DEFAULT_MODEL`, shipped in the package), a training output directory (``idgc.pt`` and, if
-present, ``qgc.pt``) or a single IDGC checkpoint (no refinement). Each stage's ``extra`` must carry
+:func:`export_generator` (``dexgys train export``) writes one from the ``idgc.pt``, ``qgc.pt`` and
+``fingers.pt`` of a training run. :meth:`GraspGenerator.from_pretrained` reads a generator file
+(default :data:`DEFAULT_MODEL`, shipped in the package), a training output directory (``idgc.pt`` and,
+if present, ``qgc.pt`` and ``fingers.pt``) or a single IDGC checkpoint (no refinement). Each stage's ``extra`` must carry
 what :func:`dexgys.training.train_idgc` writes: ``text_encoder``, ``text_encoder_path``,
 ``object_points``, ``hand_surface_points``.
 
@@ -33,14 +34,16 @@ what :func:`dexgys.training.train_idgc` writes: ``text_encoder``, ``text_encoder
 (:mod:`dexgys.synthesis.polish`) then moves each grasp a little so the object does not reach into the
 hand and the fingers that are at the surface rest on it, using only the object's surface: the exact
 field of a catalogue or mesh object, or an approximate one built from a bare point cloud's points and
-normals (:meth:`ObjectField.from_oriented_points`). ``refine=False`` skips QGC, ``polish=False`` the
-polish.
+normals (:meth:`ObjectField.from_oriented_points`). When the model file has a finger-contact predictor
+(:mod:`dexgys.models.finger_contacts`), it reads from the instruction which fingers (and whether the
+palm) should touch, and the polish pulls those harder (``PolishConfig.named_weight``;
+``GenerationResult.touching`` lists them). ``refine=False`` skips QGC, ``polish=False`` the polish.
 
 **Selection.** With the polish on, the generator draws ``oversample`` x ``n`` candidates (default
 :data:`DEFAULT_OVERSAMPLE`), polishes them all and returns the ``n`` whose polish left the least
 residual energy (:func:`~dexgys.synthesis.polish.residual_energy`: penetration, unreached contacts,
-force closure, self-penetration; no instruction, no parts, no simulator), in the order they were
-drawn. Candidate batch 0 uses ``seed`` itself and every stage runs batch by batch, so its grasps
+the named fingers' weighing more, force closure, self-penetration; no parts, no simulator), in the
+order they were drawn. Candidate batch 0 uses ``seed`` itself and every stage runs batch by batch, so its grasps
 are bit for bit those of ``oversample=1``; batch ``j`` uses a seed derived from (``seed``, ``j``).
 
 **Determinism.** The object cloud is sampled with seed 0 and the diffusion noise comes from a CPU
@@ -68,7 +71,14 @@ from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
 from dexgys.hands import HandModel, HandPose, load_hand
 from dexgys.language.brief import INTENTS, action_id_from_intent
-from dexgys.models.checkpoint import CHECKPOINT_FORMAT_VERSION, Checkpoint, load_checkpoint, read_torch_file
+from dexgys.models.checkpoint import (
+    CHECKPOINT_FORMAT_VERSION,
+    Checkpoint,
+    build_model,
+    load_checkpoint,
+    read_torch_file,
+)
+from dexgys.models.finger_contacts import HAND_PARTS, FingerContactPredictor
 from dexgys.models.diffusion import SAMPLERS
 from dexgys.models.grasp_repr import GraspNormalizer
 from dexgys.models.idgc import IDGC, IDGCConfig
@@ -95,7 +105,6 @@ __all__ = [
 DEFAULT_MODEL = Path(__file__).resolve().parent / "pretrained" / "dexgys-cpu.pt"
 GENERATOR_FORMAT_VERSION = 1
 _GENERATOR_FORMAT = "dexgys-generator"
-_STAGES = {"idgc": (IDGC, IDGCConfig), "qgc": (QGC, QGCConfig)}
 _EXTRA_KEYS = ("text_encoder", "text_encoder_path", "object_points", "hand_surface_points")
 MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a typo
 DEFAULT_OVERSAMPLE = 2  # candidates drawn per returned grasp when polishing; chosen in docs/results.md
@@ -153,24 +162,24 @@ def _stage_checkpoint(section, stage: str, path: Path) -> Checkpoint:
                       section["format_version"])
 
 
-def _read_generator(path: Path) -> tuple[Checkpoint, Checkpoint | None, dict]:
-    """IDGC and QGC checkpoints and the generation defaults of a generator file, or of a single IDGC
-    checkpoint file (no defaults)."""
+def _read_generator(path: Path) -> tuple[dict[str, Checkpoint | None], dict]:
+    """The checkpoints of a generator file (``{"idgc", "qgc", "fingers"}``, the last two None when it has
+    none) and its generation defaults; or those of a single IDGC checkpoint file (no defaults)."""
     payload = _read_payload(path)
     if payload.get("format") == "dexgys-checkpoint":
-        return load_checkpoint(path, "idgc"), None, {}
+        return {"idgc": load_checkpoint(path, "idgc"), "qgc": None, "fingers": None}, {}
     if payload.get("format") != _GENERATOR_FORMAT:
         raise DexgysError(f"{str(path)!r} is not a dexgys model file")
     version = payload.get("format_version")
     if version != GENERATOR_FORMAT_VERSION:
         raise DexgysError(f"model file {str(path)!r} has format version {version}; "
                           f"this dexgys reads version {GENERATOR_FORMAT_VERSION}")
-    qgc = payload.get("qgc")
     defaults = payload.get("defaults", {})
     if not isinstance(defaults, dict):
         raise DexgysError(f"model file {str(path)!r}: its 'defaults' section is not a dict")
-    return _stage_checkpoint(payload.get("idgc"), "idgc", path), (
-        None if qgc is None else _stage_checkpoint(qgc, "qgc", path)), defaults
+    stages = {stage: None if payload.get(stage) is None else _stage_checkpoint(payload[stage], stage, path)
+              for stage in ("qgc", "fingers")}
+    return {"idgc": _stage_checkpoint(payload.get("idgc"), "idgc", path), **stages}, defaults
 
 
 def _check_extra(ckpt: Checkpoint, where: str) -> dict:
@@ -182,23 +191,28 @@ def _check_extra(ckpt: Checkpoint, where: str) -> dict:
 
 
 def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike | None,
-                     out_path: str | os.PathLike, guidance_scale: float = 1.0) -> None:
-    """Bundle an IDGC checkpoint and (optionally) a QGC checkpoint into one generator file, atomically;
-    ``guidance_scale``: the classifier-free guidance scale :meth:`GraspGenerator.generate` uses by default."""
+                     out_path: str | os.PathLike, guidance_scale: float = 1.0,
+                     fingers_path: str | os.PathLike | None = None) -> None:
+    """Bundle an IDGC checkpoint and (optionally) a QGC checkpoint and a finger-contact predictor
+    (``dexgys train fingers``) into one generator file, atomically; ``guidance_scale``: the
+    classifier-free guidance scale :meth:`GraspGenerator.generate` uses by default."""
     out_path = Path(out_path)
     if not out_path.resolve().parent.is_dir():
         raise DexgysError(f"output directory of {str(out_path)!r} does not exist")
-    stages = {"idgc": load_checkpoint(idgc_path, "idgc")}
+    paths = {stage: p for stage, p in (("idgc", idgc_path), ("qgc", qgc_path), ("fingers", fingers_path))
+             if p is not None}
+    stages = {stage: load_checkpoint(p, stage) for stage, p in paths.items()}
     guidance_scale = IDGCConfig.from_dict(stages["idgc"].config).check_guidance_scale(guidance_scale)
-    if qgc_path is not None:
-        stages["qgc"] = load_checkpoint(qgc_path, "qgc")
-    extras = {stage: _check_extra(ckpt, str(p)) for (stage, ckpt), p in zip(stages.items(), (idgc_path, qgc_path))}
+    extras = {stage: _check_extra(ckpt, str(paths[stage])) for stage, ckpt in stages.items()}
     if "qgc" in extras and extras["qgc"]["object_points"] != extras["idgc"]["object_points"]:
         raise DexgysError(f"the IDGC reads {extras['idgc']['object_points']}-point clouds, the QGC "
                           f"{extras['qgc']['object_points']}: they were not trained together")
+    if "fingers" in extras and extras["fingers"]["text_encoder"] != extras["idgc"]["text_encoder"]:
+        raise DexgysError(f"the IDGC reads {extras['idgc']['text_encoder']} features, the finger-contact "
+                          f"predictor {extras['fingers']['text_encoder']}: they were not trained together")
     payload = {"format": _GENERATOR_FORMAT, "format_version": GENERATOR_FORMAT_VERSION,
                "meta": {"dexgys_version": __version__}, "defaults": {"guidance_scale": guidance_scale}}
-    for (stage, ckpt), p in zip(stages.items(), (idgc_path, qgc_path)):
+    for (stage, ckpt), p in ((item, paths[item[0]]) for item in stages.items()):
         payload[stage] = {"model_kind": stage, "format_version": ckpt.format_version, "config": ckpt.config,
                           "state_dict": ckpt.state_dict, "normalizer": ckpt.normalizer, "extra": ckpt.extra}
         payload["meta"][f"{stage}_sha256"] = hashlib.sha256(Path(p).read_bytes()).hexdigest()
@@ -207,17 +221,10 @@ def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike |
     atomic_write_bytes(out_path, buffer.getvalue())
 
 
-def _build(ckpt: Checkpoint, where: str, device: torch.device) -> IDGC | QGC:
+def _build(ckpt: Checkpoint, where: str, device: torch.device) -> IDGC | QGC | FingerContactPredictor:
     extra = _check_extra(ckpt, where)
-    model_cls, config_cls = _STAGES[ckpt.model_kind]
-    hand = load_hand(n_surface_points=int(extra["hand_surface_points"]))
-    model = model_cls(config_cls.from_dict(ckpt.config), hand, GraspNormalizer.from_dict(ckpt.normalizer))
-    try:
-        model.load_state_dict(ckpt.state_dict)
-    except RuntimeError as exc:
-        raise DexgysError(f"{where}: the {ckpt.model_kind.upper()} weights do not match its config "
-                          f"({str(exc).splitlines()[0]})") from None
-    return model.to(device).eval()
+    hand = None if ckpt.model_kind == "fingers" else load_hand(n_surface_points=int(extra["hand_surface_points"]))
+    return build_model(ckpt, hand, where).to(device)
 
 
 # --------------------------------------------------------------------------------------------- results
@@ -239,6 +246,10 @@ class GenerationResult:
     ``(n * oversample,)`` (NaN without the polish) and ``"chosen"`` ``(n,)``, the indices of ``records``
     among them. ``records`` are ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the
     same candidates' earlier stages.
+
+    ``touching``: the hand parts (:data:`~dexgys.models.finger_contacts.HAND_PARTS`) that the model's
+    finger-contact predictor read from the instruction, and that the polish pulled onto the object
+    harder; None when the model has no predictor.
     """
 
     object: ObjectInput
@@ -256,6 +267,7 @@ class GenerationResult:
     timings: dict = field(default_factory=dict)
     oversample: int = 1
     candidates: dict = field(default_factory=dict)
+    touching: tuple[str, ...] | None = None
 
     def object_frame_records(self) -> np.ndarray:
         """``records`` in the object frame (bounding-box centre at the origin), as the model made them."""
@@ -320,17 +332,22 @@ def _cloud_items(points: np.ndarray, size: float = 0.002) -> list:
 
 # --------------------------------------------------------------------------------------------- generator
 class GraspGenerator:
-    """IDGC (and QGC) with their text encoder, ready to generate; build it with :meth:`from_pretrained`
-    or :meth:`from_checkpoints`. ``object_points``: the cloud size the models were trained on."""
+    """IDGC (and QGC, and the finger-contact predictor) with their text encoder, ready to generate; build
+    it with :meth:`from_pretrained` or :meth:`from_checkpoints`. ``object_points``: the cloud size the
+    models were trained on."""
 
     def __init__(self, idgc: IDGC, qgc: QGC | None, text_encoder: TextEncoder, object_points: int,
                  source: str = "", polish_config: PolishConfig = PolishConfig(), guidance_scale: float = 1.0,
-                 oversample: int = DEFAULT_OVERSAMPLE) -> None:
+                 oversample: int = DEFAULT_OVERSAMPLE, fingers: FingerContactPredictor | None = None) -> None:
         if text_encoder.dim != idgc.config.text_dim:
             raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the IDGC reads "
                               f"{idgc.config.text_dim}-d")
+        if fingers is not None and fingers.config.text_dim != text_encoder.dim:
+            raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the finger-contact "
+                              f"predictor reads {fingers.config.text_dim}-d")
         self.idgc = idgc.eval()
         self.qgc = qgc.eval() if qgc is not None else None
+        self.fingers = fingers.eval() if fingers is not None else None
         self.text_encoder = text_encoder
         self.object_points = int(object_points)
         self.source = source
@@ -346,7 +363,7 @@ class GraspGenerator:
         cls, path: str | os.PathLike | None = None, device: torch.device | str = "cpu"
     ) -> GraspGenerator:
         """A generator file (default :data:`DEFAULT_MODEL`), a training output directory (``idgc.pt`` and,
-        when present, ``qgc.pt``) or a single IDGC checkpoint; see the module docstring."""
+        when present, ``qgc.pt`` and ``fingers.pt``) or a single IDGC checkpoint; see the module docstring."""
         if path is None:
             if not DEFAULT_MODEL.is_file():
                 raise DexgysError(f"no pretrained model is installed ({DEFAULT_MODEL} is missing): {TRAIN_HINT}")
@@ -356,30 +373,36 @@ class GraspGenerator:
             idgc_path, qgc_path = path / "idgc.pt", path / "qgc.pt"
             if not idgc_path.is_file():
                 raise DexgysError(f"{str(path)!r} holds no idgc.pt: not a training output directory")
-            return cls.from_checkpoints(idgc_path, qgc_path if qgc_path.is_file() else None, device)
-        idgc_ckpt, qgc_ckpt, defaults = _read_generator(path)
-        return cls._assemble(idgc_ckpt, qgc_ckpt, str(path), device, defaults.get("guidance_scale", 1.0))
+            present = {p.stem: p for p in (path / "qgc.pt", path / "fingers.pt") if p.is_file()}
+            return cls.from_checkpoints(idgc_path, present.get("qgc"), device, present.get("fingers"))
+        stages, defaults = _read_generator(path)
+        return cls._assemble(stages, str(path), device, defaults.get("guidance_scale", 1.0))
 
     @classmethod
     def from_checkpoints(cls, idgc_path: str | os.PathLike, qgc_path: str | os.PathLike | None = None,
-                         device: torch.device | str = "cpu") -> GraspGenerator:
-        """From the ``idgc.pt`` (and ``qgc.pt``) of a training run; without QGC, no refinement."""
-        qgc_ckpt = load_checkpoint(qgc_path, "qgc") if qgc_path is not None else None
-        return cls._assemble(load_checkpoint(idgc_path, "idgc"), qgc_ckpt, str(idgc_path), device)
+                         device: torch.device | str = "cpu",
+                         fingers_path: str | os.PathLike | None = None) -> GraspGenerator:
+        """From the ``idgc.pt`` (and ``qgc.pt``, ``fingers.pt``) of a training run; without QGC, no
+        refinement; without the finger-contact predictor, the polish pulls no named fingers."""
+        stages = {stage: None if p is None else load_checkpoint(p, stage)
+                  for stage, p in (("idgc", idgc_path), ("qgc", qgc_path), ("fingers", fingers_path))}
+        return cls._assemble(stages, str(idgc_path), device)
 
     @classmethod
-    def _assemble(cls, idgc_ckpt: Checkpoint, qgc_ckpt: Checkpoint | None, where: str, device,
+    def _assemble(cls, stages: dict[str, Checkpoint | None], where: str, device,
                   guidance_scale: float = 1.0) -> GraspGenerator:
         device = torch.device(device)
         if device.type == "cuda" and not torch.cuda.is_available():
             raise DexgysError("device 'cuda' was asked for, but torch sees no CUDA device")
-        idgc = _build(idgc_ckpt, where, device)
-        qgc = _build(qgc_ckpt, where, device) if qgc_ckpt is not None else None
-        extra = idgc_ckpt.extra
-        if qgc_ckpt is not None and qgc_ckpt.extra["object_points"] != extra["object_points"]:
+        models = {stage: None if ckpt is None else _build(ckpt, where, device) for stage, ckpt in stages.items()}
+        extra = stages["idgc"].extra
+        if stages["qgc"] is not None and stages["qgc"].extra["object_points"] != extra["object_points"]:
             raise DexgysError(f"{where}: the IDGC and QGC were trained on clouds of different sizes")
+        if stages["fingers"] is not None and stages["fingers"].extra["text_encoder"] != extra["text_encoder"]:
+            raise DexgysError(f"{where}: the IDGC and the finger-contact predictor read different text features")
         encoder = load_text_encoder(extra["text_encoder"], extra["text_encoder_path"], device=device)
-        return cls(idgc, qgc, encoder, int(extra["object_points"]), where, guidance_scale=guidance_scale)
+        return cls(models["idgc"], models["qgc"], encoder, int(extra["object_points"]), where,
+                   guidance_scale=guidance_scale, fingers=models["fingers"])
 
     # ------------------------------------------------------------------------------ generation
     def _object(self, obj) -> ObjectInput:
@@ -447,6 +470,9 @@ class GraspGenerator:
         start = time.perf_counter()
         tokens, mask = self.text_encoder.encode([instruction])
         tokens = tokens.to(torch.float16).float()
+        named = None
+        if self.fingers is not None:
+            named = self.fingers.predict(tokens.to(self.device), mask.to(self.device))[0].cpu()
         timings["text"] = time.perf_counter() - start
 
         points = torch.from_numpy(obj_input.points).unsqueeze(0).to(self.device)
@@ -468,7 +494,7 @@ class GraspGenerator:
         start = time.perf_counter()
         if polish:
             polished, residual = (np.concatenate(x) for x in
-                                  zip(*(self._polish(obj_input, part) for part in final[0].split(n))))
+                                  zip(*(self._polish(obj_input, part, named) for part in final[0].split(n))))
             chosen = np.sort(np.argsort(residual, kind="stable")[:n])
         else:
             polished, residual, chosen = unpolished, np.full(len(unpolished), np.nan), np.arange(n)
@@ -488,9 +514,10 @@ class GraspGenerator:
             head["action_id"] = action_id_from_intent(intent)
         grasps = [{**head, "guidance": instruction, "dex_grasp": [float(x) for x in r]} for r in records]
         timings["total"] = time.perf_counter() - total_start
+        touching = None if named is None else tuple(p for p, on in zip(HAND_PARTS, named.tolist()) if on)
         return GenerationResult(obj_input, instruction, records, coarse_records, grasps, refined, bool(polish),
                                 candidates["unpolished"][chosen], int(seed), sampler, steps, guidance_scale,
-                                timings, oversample, candidates)
+                                timings, oversample, candidates, touching)
 
     def _surface_field(self, obj_input: ObjectInput) -> ObjectField:
         """The object's surface field for the polish: exact for a catalogue or mesh object, from the
@@ -506,21 +533,25 @@ class GraspGenerator:
         self._field = (weakref.ref(key), field)
         return field
 
-    def _polish(self, obj_input: ObjectInput, records: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    def _polish(self, obj_input: ObjectInput, records: torch.Tensor,
+                named: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The physics polish of object-frame ``records`` ``(n, 28)`` -> ``(n, 28)`` float64 and their
-        residual energies ``(n,)``."""
+        residual energies ``(n,)``; ``named`` ``(6,)`` bool: the hand parts the instruction asks to touch."""
         if self._hand is None:
             self._hand = load_hand().to(self.device, torch.float32)
-        return polish_records(self._hand, self._surface_field(obj_input), records, self.polish_config)
+        return polish_records(self._hand, self._surface_field(obj_input), records, self.polish_config, named)
 
 
-def polish_records(hand: HandModel, field: ObjectField, records,
-                   config: PolishConfig = PolishConfig()) -> tuple[np.ndarray, np.ndarray]:
+def polish_records(hand: HandModel, field: ObjectField, records, config: PolishConfig = PolishConfig(),
+                   named_fingers: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`~dexgys.synthesis.polish.polish_grasps` of object-frame grasp records ``(n, 28)`` (array or
     tensor) on ``field`` -> polished records ``(n, 28)`` float64 and their
-    :func:`~dexgys.synthesis.polish.residual_energy` ``(n,)``."""
+    :func:`~dexgys.synthesis.polish.residual_energy` ``(n,)``. ``named_fingers`` ``(6,)`` bool (the
+    hand's ``finger_names`` order): the parts the polish pulls harder, the same for every grasp."""
     pose = HandPose.from_record(torch.as_tensor(records, dtype=torch.float32), hand.n_dofs, hand.name)
-    result = polish_grasps(hand, field, pose, config)
+    if named_fingers is not None:
+        named_fingers = torch.as_tensor(named_fingers, dtype=torch.bool).reshape(1, -1).expand(pose.batch_size, -1)
+    result = polish_grasps(hand, field, pose, config, named_fingers)
     return (result.pose.to_record().double().cpu().numpy(),
             residual_energy(result, config).double().cpu().numpy())
 

@@ -4,7 +4,9 @@ A checkpoint is a dict ``{"format": "dexgys-checkpoint", "format_version", "mode
 "state_dict", "normalizer", "extra"}`` holding only tensors and plain Python values, so
 ``torch.load(..., weights_only=True)`` reads it. :func:`load_checkpoint` gives one
 :class:`DexgysError` line for a missing, corrupt, foreign, wrong-version or wrong-kind file;
-:func:`save_model` / :func:`load_model` do the same for IDGC and QGC instances.
+:func:`save_model` / :func:`load_model` do the same for model instances: IDGC, QGC and the
+:class:`~dexgys.models.finger_contacts.FingerContactPredictor` (``"fingers"``, which reads no grasps:
+its normaliser section is empty). :func:`build_model` rebuilds any of them from a checked checkpoint.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import torch
 from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
 from dexgys.hands import HandModel
+from dexgys.models.finger_contacts import FingerContactConfig, FingerContactPredictor
 from dexgys.models.grasp_repr import GraspNormalizer
 from dexgys.models.idgc import IDGC, IDGCConfig
 from dexgys.models.qgc import QGC, QGCConfig
@@ -29,6 +32,7 @@ __all__ = [
     "CHECKPOINT_FORMAT_VERSION",
     "MODEL_KINDS",
     "Checkpoint",
+    "build_model",
     "load_checkpoint",
     "load_model",
     "read_torch_file",
@@ -38,7 +42,7 @@ __all__ = [
 
 CHECKPOINT_FORMAT_VERSION = 1
 _FORMAT = "dexgys-checkpoint"
-_MODELS = {"idgc": (IDGC, IDGCConfig), "qgc": (QGC, QGCConfig)}
+_MODELS = {"idgc": (IDGC, IDGCConfig), "qgc": (QGC, QGCConfig), "fingers": (FingerContactPredictor, FingerContactConfig)}
 MODEL_KINDS = tuple(_MODELS)
 
 
@@ -64,7 +68,7 @@ def save_checkpoint(
     model_kind: str,
     config: dict,
     state_dict: dict,
-    normalizer: GraspNormalizer | dict,
+    normalizer: GraspNormalizer | dict | None,
     extra: dict | None = None,
 ) -> None:
     """Write a checkpoint to ``path`` atomically (a temporary file, then a rename); tensors are saved
@@ -77,7 +81,7 @@ def save_checkpoint(
         "model_kind": model_kind,
         "config": config,
         "state_dict": {k: v.detach().cpu() for k, v in state_dict.items()},
-        "normalizer": normalizer.to_dict() if isinstance(normalizer, GraspNormalizer) else dict(normalizer),
+        "normalizer": normalizer.to_dict() if isinstance(normalizer, GraspNormalizer) else dict(normalizer or {}),
         "extra": dict(extra or {}),
     }
     buffer = io.BytesIO()
@@ -137,22 +141,34 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpo
     )
 
 
-def save_model(path: str | os.PathLike, model: IDGC | QGC, extra: dict | None = None) -> None:
-    """:func:`save_checkpoint` of an IDGC or QGC (its kind, config, weights and normaliser)."""
-    save_checkpoint(path, model.kind, model.config.to_dict(), model.state_dict(), model.normalizer, extra)
+def save_model(path: str | os.PathLike, model: IDGC | QGC | FingerContactPredictor, extra: dict | None = None) -> None:
+    """:func:`save_checkpoint` of a model (its kind, config, weights and normaliser, if it has one)."""
+    save_checkpoint(path, model.kind, model.config.to_dict(), model.state_dict(), getattr(model, "normalizer", None),
+                    extra)
 
 
-def load_model(
-    path: str | os.PathLike, hand: HandModel, kind: str | None = None, device: torch.device | str = "cpu"
-) -> tuple[IDGC | QGC, Checkpoint]:
-    """Rebuild the IDGC or QGC stored at ``path`` for ``hand``, on ``device``, in eval mode.
-    -> the model and its :class:`Checkpoint` (for ``extra``)."""
-    ckpt = load_checkpoint(path, kind)
+def build_model(ckpt: Checkpoint, hand: HandModel | None, where: str) -> IDGC | QGC | FingerContactPredictor:
+    """The model of a checked checkpoint, on the CPU in eval mode (``hand``: the hand IDGC and QGC work
+    on; unused for ``"fingers"``); ``where`` names the source in the one-line error when the weights
+    do not fit the config."""
     model_cls, config_cls = _MODELS[ckpt.model_kind]
-    model = model_cls(config_cls.from_dict(ckpt.config), hand, GraspNormalizer.from_dict(ckpt.normalizer))
+    config = config_cls.from_dict(ckpt.config)
+    if ckpt.model_kind == "fingers":
+        model = model_cls(config)
+    else:
+        model = model_cls(config, hand, GraspNormalizer.from_dict(ckpt.normalizer))
     try:
         model.load_state_dict(ckpt.state_dict)
     except RuntimeError as exc:
-        reason = str(exc).splitlines()[0]
-        raise DexgysError(f"checkpoint {str(path)!r}: its weights do not match its config ({reason})") from None
-    return model.to(device).eval(), ckpt
+        raise DexgysError(f"{where}: the {ckpt.model_kind.upper()} weights do not match its config "
+                          f"({str(exc).splitlines()[0]})") from None
+    return model.eval()
+
+
+def load_model(
+    path: str | os.PathLike, hand: HandModel | None, kind: str | None = None, device: torch.device | str = "cpu"
+) -> tuple[IDGC | QGC | FingerContactPredictor, Checkpoint]:
+    """Rebuild the model stored at ``path`` (for ``hand``; None for ``"fingers"``), on ``device``, in
+    eval mode. -> the model and its :class:`Checkpoint` (for ``extra``)."""
+    ckpt = load_checkpoint(path, kind)
+    return build_model(ckpt, hand, f"checkpoint {str(path)!r}").to(device), ckpt

@@ -12,7 +12,9 @@ is fixed for the descent. The energy of :class:`PolishEnergy` is then, per grasp
 ``penetration``       the swept-sphere penetration of :class:`~dexgys.synthesis.energy.GraspEnergy`
                       (the object reaching into the hand, with the same 1 mm margin);
 ``contact``           each engaged phalanx's closest candidate onto the surface (``|sdf|``; distal
-                      phalanges weigh 1, the others and the palm :attr:`PolishConfig.inner_weight`);
+                      phalanges weigh 1, the others and the palm :attr:`PolishConfig.inner_weight`;
+                      the phalanges of the *named fingers* weigh :attr:`PolishConfig.named_weight`
+                      times more);
 ``force_closure``     :func:`~dexgys.synthesis.energy.force_closure` of the engaged distal phalanges
                       and the palm, normals fixed within a step;
 ``self_penetration``, ``joint_limits`` as in synthesis;
@@ -21,8 +23,12 @@ is fixed for the descent. The energy of :class:`PolishEnergy` is then, per grasp
                       :attr:`PolishConfig.anchor_joints`, so the grasp keeps its place, its approach
                       and its finger roles.
 
-It never sees the instruction, the object's parts or a physics simulator: only the object's surface
-(an :class:`~dexgys.synthesis.energy.ObjectField`).
+It never sees the object's parts or a physics simulator: only the object's surface (an
+:class:`~dexgys.synthesis.energy.ObjectField`). Nor does it read the instruction: the caller may pass
+``named_fingers``, the hand parts the instruction puts on the object (in the generator, what the
+model's :class:`~dexgys.models.finger_contacts.FingerContactPredictor` reads from the words). Their
+engaged phalanges are then pulled harder, because a named finger that stops a few millimetres short
+of the surface breaks the instruction. Which phalanges are engaged does not change.
 
 **Defaults** (150 steps, engage 5 cm, contact weight 5) come from a sweep on 40 test conditions x 8
 grasps of the previous shipped model (``docs/results.md``, "Tuning the polish"): more steps, a wider
@@ -46,6 +52,7 @@ from dataclasses import dataclass
 
 import torch
 
+from dexgys.errors import DexgysError
 from dexgys.hands import HandModel, HandPose
 from dexgys.synthesis.energy import PENETRATION_MARGIN, LinkPoints, ObjectField, force_closure
 from dexgys.synthesis.optimize import OptimizerConfig, OptimizeResult, optimize_grasps
@@ -60,6 +67,7 @@ class PolishConfig:
     steps: int = 150
     engage_distance: float = 0.05
     inner_weight: float = 0.5
+    named_weight: float = 1.0
     penetration: float = 5.0
     contact: float = 5.0
     force_closure: float = 0.02
@@ -82,7 +90,7 @@ class PolishEnergy:
     """The polish energy (module docstring) of a batch of generated grasps ``start`` on ``field``."""
 
     def __init__(self, hand: HandModel, field: ObjectField, start: HandPose, config: PolishConfig = PolishConfig(),
-                 sphere_spacing: float = 0.004) -> None:
+                 sphere_spacing: float = 0.004, named_fingers: torch.Tensor | None = None) -> None:
         self.hand, self.config = hand, config
         device, dtype = hand.device, hand.dtype
         self.field = field.with_channels(field.values[:1])
@@ -95,7 +103,7 @@ class PolishEnergy:
         links = hand.contact_candidate_links.tolist()
         fingers = [hand.finger_names[f] for f in hand.contact_candidate_fingers.tolist()]
         stored = torch.argsort(self.candidates.order)
-        groups, weights, distal = [], [], []
+        groups, weights, distal, owner = [], [], [], []
         for finger in dict.fromkeys(fingers):
             idx = [k for k in range(len(links)) if fingers[k] == finger]
             per_link = sorted({links[k] for k in idx})
@@ -106,6 +114,7 @@ class PolishEnergy:
                 is_tip = finger != "palm" and rank == 0
                 weights.append(1.0 if is_tip else config.inner_weight)
                 distal.append(is_tip or finger == "palm")
+                owner.append(hand.finger_names.index(finger))
         width = max(len(g) for g in groups)
         padded = torch.tensor([g + g[-1:] * (width - len(g)) for g in groups])
         self.group_index = stored[padded].to(device)
@@ -116,6 +125,14 @@ class PolishEnergy:
         with torch.no_grad():
             best, _ = self._closest(hand.forward_kinematics(self.start))
         self.engaged = (best < config.engage_distance).to(dtype)  # (B, G), fixed for the descent
+        self.group_scale = torch.ones_like(best)  # (B, G): named_weight for the named fingers' groups
+        if named_fingers is not None:
+            named = torch.as_tensor(named_fingers, device=device).bool()
+            if named.shape != (best.shape[0], len(hand.finger_names)):
+                raise DexgysError(f"named_fingers must have shape ({best.shape[0]}, {len(hand.finger_names)}), "
+                                  f"got {tuple(named.shape)}")
+            self.group_scale = torch.where(named[:, torch.tensor(owner, device=device)],
+                                           config.named_weight, 1.0).to(dtype)
 
     def _closest(self, T: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per group, the smallest ``|sdf|`` of its candidates ``(B, G)`` and the candidate points ``(B, G, 3)``."""
@@ -134,7 +151,7 @@ class PolishEnergy:
         terms["penetration"] = torch.relu(PENETRATION_MARGIN - gap).sum(-1)
 
         best, pts = self._closest(T)
-        terms["contact"] = (best * self.group_weight * self.engaged).sum(-1)
+        terms["contact"] = (best * self.group_weight * self.group_scale * self.engaged).sum(-1)
         fc = self.group_fc
         with torch.no_grad():
             normals = self.field.normals(pts[:, fc])
@@ -151,9 +168,9 @@ class PolishEnergy:
 
 
 def polish_grasps(hand: HandModel, field: ObjectField, poses: HandPose,
-                  config: PolishConfig = PolishConfig()) -> OptimizeResult:
+                  config: PolishConfig = PolishConfig(), named_fingers: torch.Tensor | None = None) -> OptimizeResult:
     """Polish ``poses`` (B generated grasps, object frame) on ``field``: see the module docstring."""
-    energy = PolishEnergy(hand, field.to(hand.device), poses, config)
+    energy = PolishEnergy(hand, field.to(hand.device), poses, config, named_fingers=named_fingers)
     return optimize_grasps(energy, poses, config.optimizer())
 
 

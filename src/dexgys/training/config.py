@@ -1,4 +1,4 @@
-"""Training configurations: one JSON file names every setting of both stages, checked on load.
+"""Training configurations: one JSON file names every setting of the three stages, checked on load.
 
 Shipped configs (``dexgys/training/configs/<name>.json``): ``paper`` (the paper's schedule and the
 official network sizes, for a GPU) and ``cpu`` (sized so each stage trains in under an hour on one
@@ -11,11 +11,15 @@ Layout (every key optional except ``idgc.train`` / ``qgc.train``'s ``steps`` or 
     {"name": str, "notes": str | [str], "seed": int,
      "data": {"object_points", "hand_surface_points", "text_encoder", "text_encoder_path"},
      "idgc": {"model": {IDGCConfig fields but text_dim}, "train": {TrainSettings}},
-     "qgc":  {"model": {QGCConfig fields}, "train": {TrainSettings}, "pairs": {PairSettings}}}
+     "qgc":  {"model": {QGCConfig fields}, "train": {TrainSettings}, "pairs": {PairSettings}},
+     "fingers": {"model": {FingerContactConfig fields but text_dim}, "train": {TrainSettings}}}
+
+The ``fingers`` section (the finger-contact predictor, :mod:`dexgys.models.finger_contacts`) may be
+left out: it then takes :data:`DEFAULT_FINGERS`.
 
 ``text_dim`` is not a setting: it comes from the text encoder (384 for MiniLM). Model dicts are
-stored as given and turned into :class:`IDGCConfig` / :class:`QGCConfig` by
-:meth:`TrainConfig.idgc_config` / :meth:`TrainConfig.qgc_config`.
+stored as given and turned into :class:`IDGCConfig` / :class:`QGCConfig` / :class:`FingerContactConfig`
+by :meth:`TrainConfig.idgc_config` / :meth:`TrainConfig.qgc_config` / :meth:`TrainConfig.fingers_config`.
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ from pathlib import Path
 
 from dexgys.errors import DexgysError
 from dexgys.models.diffusion import SAMPLERS, SCHEDULES
+from dexgys.models.finger_contacts import FingerContactConfig
 from dexgys.models.idgc import IDGCConfig
 from dexgys.models.qgc import QGCConfig
 from dexgys.models.text_encoder import TEXT_ENCODERS
 
 __all__ = [
+    "DEFAULT_FINGERS",
     "STAGES",
     "DataSettings",
     "PairSettings",
@@ -44,7 +50,10 @@ __all__ = [
     "load_train_config",
 ]
 
-STAGES = ("idgc", "qgc")
+STAGES = ("idgc", "qgc", "fingers")
+DEFAULT_FINGERS = {"model": {}, "train": {"steps": 3000, "objects_per_batch": 32, "grasps_per_object": 4, "lr": 1e-3,
+                                          "min_lr": 1e-5, "warmup_steps": 100, "log_every": 100}}
+"""The ``fingers`` section of a configuration that has none: a minute of training on one CPU thread."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,7 @@ class TrainConfig:
     data: DataSettings
     idgc: StageConfig
     qgc: StageConfig
+    fingers: StageConfig
 
     def idgc_config(self, text_dim: int) -> IDGCConfig:
         """The IDGC settings for a text encoder of width ``text_dim``."""
@@ -132,10 +142,14 @@ class TrainConfig:
     def qgc_config(self) -> QGCConfig:
         return QGCConfig.from_dict(self.qgc.model)
 
+    def fingers_config(self, text_dim: int) -> FingerContactConfig:
+        """The finger-contact predictor's settings for a text encoder of width ``text_dim``."""
+        return FingerContactConfig.from_dict({**self.fingers.model, "text_dim": int(text_dim)})
+
     def to_dict(self) -> dict:
         """Plain JSON-ready values (tuples as lists); :meth:`from_dict` reads it back."""
         out = json.loads(json.dumps(asdict(self)))
-        del out["idgc"]["pairs"]  # IDGC has no pairs
+        del out["idgc"]["pairs"], out["fingers"]["pairs"]  # only QGC has pairs
         return out
 
     def replace_seed(self, seed: int) -> TrainConfig:
@@ -145,7 +159,7 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, raw: dict, where: str = "config") -> TrainConfig:
         """Check ``raw`` (the JSON layout of the module docstring); ``where`` names it in errors."""
-        top = _section(raw, where, "", {"name", "notes", "seed", "data", "idgc", "qgc"})
+        top = _section(raw, where, "", {"name", "notes", "seed", "data", *STAGES})
         name = top.get("name", where)
         if not isinstance(name, str) or not name:
             raise _err(where, "name", "must be a non-empty string")
@@ -161,7 +175,8 @@ class TrainConfig:
         _check_data(data, where)
         stages = {}
         for stage in STAGES:
-            section = _section(top.get(stage, {}), where, stage,
+            default = DEFAULT_FINGERS if stage == "fingers" else {}
+            section = _section(top.get(stage, default), where, stage,
                                {"model", "train", "pairs"} if stage == "qgc" else {"model", "train"})
             train = _dataclass(TrainSettings, section.get("train", {}), where, f"{stage}.train")
             _check_train(train, where, f"{stage}.train")
@@ -171,7 +186,7 @@ class TrainConfig:
                 _check_pairs(pairs, where)
             model = _model(stage, section.get("model", {}), data, where)
             stages[stage] = StageConfig(model, train, pairs)
-        return cls(name, notes, seed, data, stages["idgc"], stages["qgc"])
+        return cls(name, notes, seed, data, stages["idgc"], stages["qgc"], stages["fingers"])
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -290,14 +305,18 @@ def _check_pairs(p: PairSettings, where: str) -> None:
 
 def _model(stage: str, raw, data: DataSettings, where: str) -> dict:
     """The model dict, checked by building its config (keys, types, cross-checks with ``data``)."""
-    cls = IDGCConfig if stage == "idgc" else QGCConfig
+    cls = {"idgc": IDGCConfig, "qgc": QGCConfig, "fingers": FingerContactConfig}[stage]
     known = {f.name for f in fields(cls)} - {"text_dim"}
     model = dict(_section(raw, where, f"{stage}.model", known))
     try:
-        config = cls.from_dict({**model, "text_dim": 384} if stage == "idgc" else model)
+        config = cls.from_dict({**model, "text_dim": 384} if stage != "qgc" else model)
     except DexgysError as exc:
         raise _err(where, f"{stage}.model", f"is invalid: {exc}") from None
     prefix = f"{stage}.model"
+    if not isinstance(config.dropout, (int, float)) or isinstance(config.dropout, bool) or not 0 <= config.dropout < 1:
+        raise _err(where, f"{prefix}.dropout", f"must lie in [0, 1), got {config.dropout}")
+    if stage == "fingers":  # FingerContactConfig.from_dict checked the widths and the threshold
+        return json.loads(json.dumps({k: v for k, v in asdict(config).items() if k in model}))
     for key in ("d_model", "n_layers", "n_heads", "ff_mult"):
         value = getattr(config, key)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
@@ -306,8 +325,6 @@ def _model(stage: str, raw, data: DataSettings, where: str) -> dict:
         raise _err(where, f"{prefix}.translation_scale", f"must be positive, got {config.translation_scale!r}")
     if config.d_model % config.n_heads:
         raise _err(where, f"{prefix}.d_model", f"({config.d_model}) must be a multiple of n_heads ({config.n_heads})")
-    if not isinstance(config.dropout, (int, float)) or isinstance(config.dropout, bool) or not 0 <= config.dropout < 1:
-        raise _err(where, f"{prefix}.dropout", f"must lie in [0, 1), got {config.dropout}")
     weights = [f.name for f in fields(cls) if f.name.endswith("_weight")]
     for key in weights:
         value = getattr(config, key)

@@ -1,12 +1,14 @@
-"""The two training runs: IDGC on the training records, then QGC on pairs made with the trained IDGC.
+"""The training runs: IDGC on the training records, then QGC on pairs made with the trained IDGC; and
+the finger-contact predictor, on the records' sentences and contacts alone.
 
 >>> config = load_train_config("cpu")
 >>> data = GraspDataset.from_dir("data/dexgys-v1", "train", n_points=config.data.object_points,
 ...                              cache_dir="runs/cpu/cache")
 >>> train_idgc(config, data, "runs/cpu")                        # -> runs/cpu/idgc.pt
 >>> train_qgc(config, data, "runs/cpu", "runs/cpu/idgc.pt")     # -> runs/cpu/qgc.pt
+>>> train_finger_contacts(config, data, "runs/cpu")              # -> runs/cpu/fingers.pt
 
-Both stages share the output directory (file names in :mod:`dexgys.training.trainer`) and its
+The stages share the output directory (file names in :mod:`dexgys.training.trainer`) and its
 ``cache/`` (object clouds when the dataset was opened with it, text features, QGC pairs). The model
 files' ``extra`` holds :data:`MODEL_EXTRA_KEYS`, which is what :mod:`dexgys.pipeline` needs to run
 them: the text encoder, the object point count, the hand point count.
@@ -29,6 +31,7 @@ from dexgys.data.grasp_dataset import GraspDataset
 from dexgys.errors import DexgysError
 from dexgys.hands import HandModel, load_hand
 from dexgys.models.checkpoint import load_checkpoint, load_model
+from dexgys.models.finger_contacts import HAND_PARTS, FingerContactPredictor
 from dexgys.models.grasp_repr import GraspHand
 from dexgys.models.idgc import IDGC
 from dexgys.models.qgc import QGC
@@ -41,7 +44,7 @@ from dexgys.training.sampler import ObjectGroupedBatchSampler
 from dexgys.training.text_features import precompute_text_features
 from dexgys.training.trainer import BatchStream, Trainer, TrainResult, check_run_files
 
-__all__ = ["MODEL_EXTRA_KEYS", "total_steps", "train_idgc", "train_qgc"]
+__all__ = ["MODEL_EXTRA_KEYS", "finger_labels", "total_steps", "train_finger_contacts", "train_idgc", "train_qgc"]
 
 MODEL_EXTRA_KEYS = ("stage", "text_encoder", "text_encoder_path", "object_points", "hand_surface_points")
 """Keys of a trained model file's ``extra`` that inference reads."""
@@ -173,5 +176,71 @@ def train_qgc(
     trainer = Trainer(model, lambda m, b, g: m.loss(b), BatchStream(sampler, builder), t,
                       total_steps(config.qgc, sampler), out, "qgc", seed=config.seed,
                       identity={"config": config.to_dict(), "data": extra["data_fingerprint"], "pairs": pairs.key},
+                      model_extra=extra, progress=progress)
+    return trainer.run(resume=resume, max_steps=max_steps)
+
+
+def finger_labels(records: list[dict]) -> np.ndarray:
+    """``(R, 6)`` float32: 1 where a record's ``contacts`` name a part for that hand part
+    (:data:`~dexgys.models.finger_contacts.HAND_PARTS`); a record without contacts is refused."""
+    out = np.zeros((len(records), len(HAND_PARTS)), dtype=np.float32)
+    for i, r in enumerate(records):
+        contacts = r.get("contacts")
+        if not isinstance(contacts, dict):
+            raise DexgysError(f"training record {i} ({r.get('obj_id')!r}) has no contacts: the finger-contact "
+                              "predictor learns from them (datasets made by 'dexgys data build' have them)")
+        out[i] = [bool(contacts.get(p)) for p in HAND_PARTS]
+    return out
+
+
+class _SentenceBatches:
+    """Example indices -> ``{"text_tokens", "text_mask", "labels"}`` on ``device``."""
+
+    def __init__(self, sentences: list[str], labels: np.ndarray, text, device: torch.device) -> None:
+        self.sentences, self.labels, self.text, self.device = sentences, torch.from_numpy(labels), text, device
+
+    def __call__(self, indices: np.ndarray) -> dict:
+        tokens, mask = self.text.batch([self.sentences[i] for i in indices])
+        return {"text_tokens": tokens.to(self.device), "text_mask": mask.to(self.device),
+                "labels": self.labels[torch.as_tensor(np.asarray(indices, dtype=np.int64))].to(self.device)}
+
+
+def train_finger_contacts(
+    config: TrainConfig,
+    dataset: GraspDataset,
+    out_dir: str | os.PathLike,
+    *,
+    resume: bool = False,
+    max_steps: int | None = None,
+    device: torch.device | str = "cpu",
+    text_encoder: TextEncoder | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train the finger-contact predictor (:mod:`dexgys.models.finger_contacts`) into
+    ``out_dir/fingers.pt`` on ``dataset``'s sentences, labelled by their records' ``contacts``
+    (:func:`finger_labels`). Batches group sentences by object like the other stages; it reads no clouds."""
+    out, device, _ = _prepare(config, dataset, out_dir, device, "fingers", resume)
+    d = config.data
+    labels = finger_labels(dataset.records)
+    encoder = text_encoder or load_text_encoder(d.text_encoder, d.text_encoder_path)
+    if encoder.name != d.text_encoder:
+        raise DexgysError(f"config {config.name!r} trains on {d.text_encoder} features, not {encoder.name}")
+    sentences = [r["guidance"] for r in dataset.records]
+    with main_first():  # under torchrun, rank 0 fills the cache first
+        text = precompute_text_features(sentences, encoder, out / "cache", progress)
+    torch.manual_seed(config.seed)
+    model = FingerContactPredictor(config.fingers_config(text.dim)).to(device)
+    _, rows = np.unique(np.asarray([r["obj_id"] for r in dataset.records]), return_inverse=True)
+    t = config.fingers.train
+    sampler = ObjectGroupedBatchSampler(rows, t.objects_per_batch, t.grasps_per_object, config.seed)
+
+    def loss(m, batch, _generator):
+        total = m.loss(batch["text_tokens"], batch["text_mask"], batch["labels"])
+        return {"total": total, "bce": total.detach()}
+
+    extra = _extra("fingers", config, d.text_encoder, d.text_encoder_path, dataset)
+    trainer = Trainer(model, loss, BatchStream(sampler, _SentenceBatches(sentences, labels, text, device)), t,
+                      total_steps(config.fingers, sampler), out, "fingers", seed=config.seed,
+                      identity={"config": config.to_dict(), "data": extra["data_fingerprint"]},
                       model_extra=extra, progress=progress)
     return trainer.run(resume=resume, max_steps=max_steps)

@@ -339,7 +339,7 @@ class Trainer:
             "rng": rng,
         }
         save_checkpoint(self.files["state"], self.stage, self.model.config.to_dict(), self.model.state_dict(),
-                        self.model.normalizer, {**self.model_extra, "training_state": state})
+                        getattr(self.model, "normalizer", None), {**self.model_extra, "training_state": state})
         if self.world > 1:
             torch.distributed.barrier()
 
