@@ -1,6 +1,7 @@
-"""Training throughput of both stages (samples per second) with a shipped config, on a built dataset.
+"""Training throughput of each stage (samples per second) with a shipped config, on a built dataset.
 
-Runs ``--steps`` steps of IDGC, then of QGC (its training pairs made by that short IDGC run), into a
+Runs ``--steps`` steps of IDGC, then of QGC (its training pairs made by that short IDGC run), then of
+the finger-contact predictor, into a
 temporary directory, with one torch thread (the layout the ``cpu`` config is sized for), and reads the
 samples/s the trainer logs (``<stage>-log.csv``; the first logged row, which includes warm-up, is
 dropped when there are more). Set-up time (object clouds, text features, QGC pairs) is reported apart.
@@ -44,7 +45,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     from dexgys.data.grasp_dataset import GraspDataset
-    from dexgys.training import load_train_config, train_idgc, train_qgc
+    from dexgys.training import load_train_config, train_finger_contacts, train_idgc, train_qgc
 
     config = load_train_config(args.config)
     rows = []
@@ -54,20 +55,23 @@ def main() -> None:
         dataset = GraspDataset.from_dir(args.data, "train", n_points=config.data.object_points, cache_dir=out / "cache")
         dataset.preload(progress=False)
         clouds_s = time.perf_counter() - t
-        for stage in ("idgc", "qgc"):
+        idgc_path = out / "idgc.pt"
+        for stage in ("idgc", "qgc", "fingers"):
             t = time.perf_counter()
+            kw = dict(max_steps=args.steps, device=args.device, progress=False)
             if stage == "idgc":
-                result = train_idgc(config, dataset, out, max_steps=args.steps, device=args.device, progress=False)
+                result = train_idgc(config, dataset, out, **kw)
+            elif stage == "qgc":
+                result = train_qgc(config, dataset, out, idgc_path, **kw)
             else:
-                result = train_qgc(config, dataset, out, result.model_path, max_steps=args.steps, device=args.device,
-                                   progress=False)
+                result = train_finger_contacts(config, dataset, out, **kw)
             wall = time.perf_counter() - t
             rate, logged = logged_rate(result.log_path)
             batch = getattr(config, stage).train.objects_per_batch * getattr(config, stage).train.grasps_per_object
             rows.append({"stage": stage, "steps": result.step, "batch": batch, "samples_per_s": rate,
                          "s_per_step": batch / rate, "wall_s": wall, "log_rows": logged})
             r = rows[-1]
-            print(f"{stage:5s} {r['steps']} steps of {batch}: {rate:7.1f} samples/s ({r['s_per_step']:.3f} s/step); "
+            print(f"{stage:7s} {r['steps']} steps of {batch}: {rate:7.1f} samples/s ({r['s_per_step']:.3f} s/step); "
                   f"wall incl. set-up {wall:.0f} s", flush=True)
     payload = {
         "benchmark": "training",

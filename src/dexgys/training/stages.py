@@ -88,6 +88,15 @@ def _extra(stage: str, config: TrainConfig, encoder_name: str, encoder_path, dat
     }
 
 
+def _config_encoder(config: TrainConfig, text_encoder: TextEncoder | None) -> TextEncoder:
+    """``text_encoder``, checked to be the config's kind, or the config's encoder, loaded."""
+    d = config.data
+    encoder = text_encoder or load_text_encoder(d.text_encoder, d.text_encoder_path)
+    if encoder.name != d.text_encoder:
+        raise DexgysError(f"config {config.name!r} trains on {d.text_encoder} features, not {encoder.name}")
+    return encoder
+
+
 def train_idgc(
     config: TrainConfig,
     dataset: GraspDataset,
@@ -103,9 +112,7 @@ def train_idgc(
     ``text_encoder``: an already loaded encoder of the config's kind (else it is loaded)."""
     out, device, hand = _prepare(config, dataset, out_dir, device, "idgc", resume)
     d = config.data
-    encoder = text_encoder or load_text_encoder(d.text_encoder, d.text_encoder_path)
-    if encoder.name != d.text_encoder:
-        raise DexgysError(f"config {config.name!r} trains on {d.text_encoder} features, not {encoder.name}")
+    encoder = _config_encoder(config, text_encoder)
     with main_first():  # under torchrun, rank 0 fills the caches first
         text = precompute_text_features([r["guidance"] for r in dataset.records], encoder, out / "cache", progress)
         torch.manual_seed(config.seed)
@@ -222,9 +229,7 @@ def train_finger_contacts(
     out, device, _ = _prepare(config, dataset, out_dir, device, "fingers", resume)
     d = config.data
     labels = finger_labels(dataset.records)
-    encoder = text_encoder or load_text_encoder(d.text_encoder, d.text_encoder_path)
-    if encoder.name != d.text_encoder:
-        raise DexgysError(f"config {config.name!r} trains on {d.text_encoder} features, not {encoder.name}")
+    encoder = _config_encoder(config, text_encoder)
     sentences = [r["guidance"] for r in dataset.records]
     with main_first():  # under torchrun, rank 0 fills the cache first
         text = precompute_text_features(sentences, encoder, out / "cache", progress)
