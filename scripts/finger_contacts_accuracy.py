@@ -48,7 +48,8 @@ def stated_parts(sentence: str, category: str) -> np.ndarray:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="model file (default: the shipped model)")
-    parser.add_argument("--data", required=True, metavar="DIR|FILE", help="dataset directory (its test split) or a split file")
+    parser.add_argument("--data", required=True, metavar="DIR|FILE",
+                        help="dataset directory (its test split) or a split file")
     parser.add_argument("--out", metavar="JSON", help="write the numbers here")
     args = parser.parse_args()
     try:

@@ -19,8 +19,19 @@ def shipped() -> GraspGenerator:
 
 
 def test_shipped_model_is_a_complete_two_stage_generator(shipped):
-    assert shipped.qgc is not None
+    assert shipped.qgc is not None and shipped.fingers is not None
     assert shipped.object_points > 0 and shipped.text_encoder.dim == shipped.idgc.config.text_dim
+
+
+def test_shipped_finger_contact_predictor_reads_the_named_fingers(shipped):
+    tokens, mask = shipped.text_encoder.encode([
+        "press the trigger with your forefinger and wrap the other fingers around the body",
+        "pinch the cap between your thumb and forefinger",
+        "cup the bowl with all five fingers and your palm",
+    ])
+    named = shipped.fingers.predict(tokens.to(torch.float16).float(), mask)
+    assert named[0, 1] and named[1, :2].all() and named[2].all()
+    assert not named[1, 3:5].any()  # a pinch leaves the ring and little fingers off
 
 
 def test_shipped_model_grasps_are_deterministic_and_near_the_object(shipped):

@@ -26,9 +26,9 @@ axis-angle (rad) | 22 joint angles (rad)]``.
 :func:`export_generator` (``dexgys train export``) writes one from the ``idgc.pt``, ``qgc.pt`` and
 ``fingers.pt`` of a training run. :meth:`GraspGenerator.from_pretrained` reads a generator file
 (default :data:`DEFAULT_MODEL`, shipped in the package), a training output directory (``idgc.pt`` and,
-if present, ``qgc.pt`` and ``fingers.pt``) or a single IDGC checkpoint (no refinement). Each stage's ``extra`` must carry
-what :func:`dexgys.training.train_idgc` writes: ``text_encoder``, ``text_encoder_path``,
-``object_points``, ``hand_surface_points``.
+if present, ``qgc.pt`` and ``fingers.pt``) or a single IDGC checkpoint (no refinement). Each stage's
+``extra`` must carry what :func:`dexgys.training.train_idgc` writes: ``text_encoder``,
+``text_encoder_path``, ``object_points``, ``hand_surface_points``.
 
 **Stages.** IDGC draws grasps for the words; QGC refines them in one learned pass; the physics polish
 (:mod:`dexgys.synthesis.polish`) then moves each grasp a little so the object does not reach into the
@@ -43,8 +43,9 @@ palm) should touch, and the polish pulls those harder (``PolishConfig.named_weig
 :data:`DEFAULT_OVERSAMPLE`), polishes them all and returns the ``n`` whose polish left the least
 residual energy (:func:`~dexgys.synthesis.polish.residual_energy`: penetration, unreached contacts,
 the named fingers' weighing more, force closure, self-penetration; no parts, no simulator), in the
-order they were drawn. Candidate batch 0 uses ``seed`` itself and every stage runs batch by batch, so its grasps
-are bit for bit those of ``oversample=1``; batch ``j`` uses a seed derived from (``seed``, ``j``).
+order they were drawn. Candidate batch 0 uses ``seed`` itself and every stage runs batch by batch, so
+its grasps are bit for bit those of ``oversample=1``; batch ``j`` uses a seed derived from (``seed``,
+``j``).
 
 **Determinism.** The object cloud is sampled with seed 0 and the diffusion noise comes from a CPU
 ``torch.Generator`` seeded with ``seed``, so a seed gives the same grasps on every run (and, up to
@@ -80,9 +81,8 @@ from dexgys.models.checkpoint import (
 )
 from dexgys.models.finger_contacts import HAND_PARTS, FingerContactPredictor
 from dexgys.models.diffusion import SAMPLERS
-from dexgys.models.grasp_repr import GraspNormalizer
 from dexgys.models.idgc import IDGC, IDGCConfig
-from dexgys.models.qgc import QGC, QGCConfig
+from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
 from dexgys.synthesis.energy import ObjectField
@@ -212,10 +212,10 @@ def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike |
                           f"predictor {extras['fingers']['text_encoder']}: they were not trained together")
     payload = {"format": _GENERATOR_FORMAT, "format_version": GENERATOR_FORMAT_VERSION,
                "meta": {"dexgys_version": __version__}, "defaults": {"guidance_scale": guidance_scale}}
-    for (stage, ckpt), p in ((item, paths[item[0]]) for item in stages.items()):
+    for stage, ckpt in stages.items():
         payload[stage] = {"model_kind": stage, "format_version": ckpt.format_version, "config": ckpt.config,
                           "state_dict": ckpt.state_dict, "normalizer": ckpt.normalizer, "extra": ckpt.extra}
-        payload["meta"][f"{stage}_sha256"] = hashlib.sha256(Path(p).read_bytes()).hexdigest()
+        payload["meta"][f"{stage}_sha256"] = hashlib.sha256(Path(paths[stage]).read_bytes()).hexdigest()
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     atomic_write_bytes(out_path, buffer.getvalue())

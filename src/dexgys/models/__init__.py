@@ -11,18 +11,22 @@ Data flow (DexGYS §4): object points + instruction tokens -> :class:`IDGC` (a D
 * :mod:`~dexgys.models.diffusion`: the DDPM schedule, DDPM/DDIM samplers.
 * :mod:`~dexgys.models.decoder`: cloud tokens and the single-query cross-attention decoder.
 * :mod:`~dexgys.models.losses`: hand Chamfer, contact map, object penetration.
+* :mod:`~dexgys.models.finger_contacts`: :class:`FingerContactPredictor`, which hand parts an
+  instruction puts on the object (read by the physics polish).
 * :mod:`~dexgys.models.checkpoint`: versioned, atomically written, code-free checkpoints.
 """
 
 from dexgys.models.checkpoint import (
     CHECKPOINT_FORMAT_VERSION,
     Checkpoint,
+    build_model,
     load_checkpoint,
     load_model,
     save_checkpoint,
     save_model,
 )
 from dexgys.models.diffusion import Diffusion
+from dexgys.models.finger_contacts import HAND_PARTS, FingerContactConfig, FingerContactPredictor
 from dexgys.models.grasp_repr import GraspHand, GraspNormalizer, record_to_vector, vector_to_record
 from dexgys.models.idgc import IDGC, IDGCConfig
 from dexgys.models.point_encoder import LIGHT_POINT_ENCODER, Groups, PointEncoder, PointEncoderConfig
@@ -37,8 +41,9 @@ from dexgys.models.text_encoder import (
 )
 
 __all__ = [
-    "CHECKPOINT_FORMAT_VERSION", "IDGC", "LIGHT_POINT_ENCODER", "QGC", "Checkpoint", "ClipTextEncoder", "Diffusion",
-    "GraspHand", "GraspNormalizer", "Groups", "IDGCConfig", "MiniLMTextEncoder", "PointEncoder", "PointEncoderConfig",
-    "QGCConfig", "TextEncoder", "check_instruction", "load_checkpoint", "load_model", "load_text_encoder",
-    "pad_token_features", "record_to_vector", "save_checkpoint", "save_model", "vector_to_record",
+    "CHECKPOINT_FORMAT_VERSION", "HAND_PARTS", "IDGC", "LIGHT_POINT_ENCODER", "QGC", "Checkpoint",
+    "ClipTextEncoder", "Diffusion", "FingerContactConfig", "FingerContactPredictor", "GraspHand", "GraspNormalizer",
+    "Groups", "IDGCConfig", "MiniLMTextEncoder", "PointEncoder", "PointEncoderConfig", "QGCConfig", "TextEncoder",
+    "build_model", "check_instruction", "load_checkpoint", "load_model", "load_text_encoder", "pad_token_features",
+    "record_to_vector", "save_checkpoint", "save_model", "vector_to_record",
 ]

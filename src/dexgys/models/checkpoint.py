@@ -42,7 +42,8 @@ __all__ = [
 
 CHECKPOINT_FORMAT_VERSION = 1
 _FORMAT = "dexgys-checkpoint"
-_MODELS = {"idgc": (IDGC, IDGCConfig), "qgc": (QGC, QGCConfig), "fingers": (FingerContactPredictor, FingerContactConfig)}
+_MODELS = {"idgc": (IDGC, IDGCConfig), "qgc": (QGC, QGCConfig),
+           "fingers": (FingerContactPredictor, FingerContactConfig)}
 MODEL_KINDS = tuple(_MODELS)
 
 

@@ -35,7 +35,8 @@ from dexgys.training.trainer import BatchStream, Trainer, TrainResult, lr_factor
 
 __all__ = [
     "MODEL_EXTRA_KEYS", "STAGES", "BatchBuilder", "BatchStream", "DataSettings", "ObjectGroupedBatchSampler",
-    "ObjectTable", "PairSettings", "finger_labels", "train_finger_contacts", "QGCPairs", "StageConfig", "TextFeatures", "TrainConfig", "TrainResult",
-    "TrainSettings", "Trainer", "build_qgc_pairs", "config_names", "dataset_fingerprint", "load_or_build_qgc_pairs",
-    "load_train_config", "lr_factor", "precompute_text_features", "stage_files", "train_idgc", "train_qgc",
+    "ObjectTable", "PairSettings", "QGCPairs", "StageConfig", "TextFeatures", "TrainConfig", "TrainResult",
+    "TrainSettings", "Trainer", "build_qgc_pairs", "config_names", "dataset_fingerprint", "finger_labels",
+    "load_or_build_qgc_pairs", "load_train_config", "lr_factor", "precompute_text_features", "stage_files",
+    "train_finger_contacts", "train_idgc", "train_qgc",
 ]
