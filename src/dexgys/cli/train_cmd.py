@@ -13,13 +13,14 @@ def add_parser(sub) -> None:
                        description="Train the two-stage generator: first IDGC (the diffusion model), then QGC (the "
                                    "refiner, on pairs made by the trained IDGC); 'fingers' trains the small text model "
                                    "that tells the polish which fingers the instruction puts on the object; 'export' "
-                                   "bundles them into one file for 'dexgys generate --model'. Several processes or GPUs: "
+                                   "bundles them into one file for 'dexgys generate --model'. "
+                                   "Several processes or GPUs: "
                                    "'torchrun --nproc_per_node N -m dexgys train ...' (DistributedDataParallel; "
                                    "each step then takes N batches).")
     tsub = p.add_subparsers(dest="train_command", metavar="STAGE", required=True)
     for stage, text in (("idgc", "train IDGC, the language-conditioned diffusion model"),
                         ("qgc", "train QGC, the refiner, on IDGC samples of the training set"),
-                        ("fingers", "train the finger-contact predictor on the training sentences (about a minute)")):
+                        ("fingers", "train the finger-contact predictor on the training sentences (under two minutes)")):
         s = tsub.add_parser(stage, help=text, description=f"{text[0].upper()}{text[1:]}. Writes OUT/{stage}.pt, "
                             f"OUT/{stage}-state.pt (to resume), OUT/{stage}-log.csv and OUT/cache/.")
         s.add_argument("--config", default="cpu",

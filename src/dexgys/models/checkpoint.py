@@ -142,7 +142,8 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpo
     )
 
 
-def save_model(path: str | os.PathLike, model: IDGC | QGC | FingerContactPredictor, extra: dict | None = None) -> None:
+def save_model(path: str | os.PathLike, model: IDGC | QGC | FingerContactPredictor,
+               extra: dict | None = None) -> None:
     """:func:`save_checkpoint` of a model (its kind, config, weights and normaliser, if it has one)."""
     save_checkpoint(path, model.kind, model.config.to_dict(), model.state_dict(), getattr(model, "normalizer", None),
                     extra)
