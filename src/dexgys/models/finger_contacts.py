@@ -15,8 +15,8 @@ the probability that a grasp following it touches the object with that part.
 * It reads no object and no parts, and it is not the parser of :mod:`dexgys.language.verify`.
 
 :class:`~dexgys.pipeline.GraspGenerator` hands the predicted parts to the physics polish
-(:mod:`dexgys.synthesis.polish`), which then pulls each of them onto the object even when it starts
-farther than the polish's engage distance.
+(:mod:`dexgys.synthesis.polish`), which pulls their engaged phalanges onto the object
+``named_weight`` times harder.
 """
 
 from __future__ import annotations
@@ -27,12 +27,14 @@ import torch
 from torch import nn
 
 from dexgys.errors import DexgysError
+from dexgys.language.words import FINGERS
 from dexgys.models._common import config_from_dict
 
 __all__ = ["HAND_PARTS", "FingerContactConfig", "FingerContactPredictor"]
 
-HAND_PARTS = ("thumb", "forefinger", "middle", "ring", "little", "palm")
-"""The hand parts the predictor scores, in the order of :attr:`dexgys.hands.HandModel.finger_names`."""
+HAND_PARTS = FINGERS
+"""The hand parts the predictor scores: the dataset's finger names (:data:`dexgys.language.words.FINGERS`),
+in the order of :attr:`dexgys.hands.HandModel.finger_names`."""
 
 
 @dataclass(frozen=True)
