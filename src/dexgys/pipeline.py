@@ -20,13 +20,14 @@ axis-angle (rad) | 22 joint angles (rad)]``.
      "idgc": {model_kind, format_version, config, state_dict, normalizer, extra},   # a checkpoint's
      "qgc":  {...},                                                                 # sections
      "fingers": {...},                              # optional: the finger-contact predictor
-     "meta": {"dexgys_version", "idgc_sha256", "qgc_sha256", "fingers_sha256"},
+     "regions": {...},                              # optional: the contact-region predictor
+     "meta": {"dexgys_version", "idgc_sha256", "qgc_sha256", "fingers_sha256", "regions_sha256"},
      "defaults": {"guidance_scale": w}}                                                 # optional
 
-:func:`export_generator` (``dexgys train export``) writes one from the ``idgc.pt``, ``qgc.pt`` and
-``fingers.pt`` of a training run. :meth:`GraspGenerator.from_pretrained` reads a generator file
-(default :data:`DEFAULT_MODEL`, shipped in the package), a training output directory (``idgc.pt`` and,
-if present, ``qgc.pt`` and ``fingers.pt``) or a single IDGC checkpoint (no refinement). Each stage's
+:func:`export_generator` (``dexgys train export``) writes one from the ``idgc.pt``, ``qgc.pt``,
+``fingers.pt`` and ``regions.pt`` of a training run. :meth:`GraspGenerator.from_pretrained` reads a
+generator file (default :data:`DEFAULT_MODEL`, shipped in the package), a training output directory
+(``idgc.pt`` and, if present, ``qgc.pt``, ``fingers.pt`` and ``regions.pt``) or a single IDGC checkpoint (no refinement). Each stage's
 ``extra`` must carry what :func:`dexgys.training.train_idgc` writes: ``text_encoder``,
 ``text_encoder_path``, ``object_points``, ``hand_surface_points``.
 
@@ -37,12 +38,17 @@ field of a catalogue or mesh object, or an approximate one built from a bare poi
 normals (:meth:`ObjectField.from_oriented_points`). When the model file has a finger-contact predictor
 (:mod:`dexgys.models.finger_contacts`), it reads from the instruction which fingers (and whether the
 palm) should touch, and the polish pulls those harder (``PolishConfig.named_weight``;
-``GenerationResult.touching`` lists them). ``refine=False`` skips QGC, ``polish=False`` the polish.
+``GenerationResult.touching`` lists them). When it also has a contact-region predictor
+(:mod:`dexgys.models.contact_regions`), it reads from the cloud and the instruction which points each
+of them should touch, and the polish pulls each named finger toward its own region
+(``PolishConfig.region``; ``GenerationResult.regions`` holds them). ``refine=False`` skips QGC,
+``polish=False`` the polish.
 
 **Selection.** With the polish on, the generator draws ``oversample`` x ``n`` candidates (default
 :data:`DEFAULT_OVERSAMPLE`), polishes them all and returns the ``n`` whose polish left the least
 residual energy (:func:`~dexgys.synthesis.polish.residual_energy`: penetration, unreached contacts,
-the named fingers' weighing more, force closure, self-penetration; no parts, no simulator), in the
+the named fingers' weighing more, named fingers away from their regions, force closure,
+self-penetration; no part labels, no simulator), in the
 order they were drawn. Candidate batch 0 uses ``seed`` itself and every stage runs batch by batch, so
 its grasps are bit for bit those of ``oversample=1``; batch ``j`` uses a seed derived from (``seed``,
 ``j``).
@@ -74,11 +80,14 @@ from dexgys.hands import HandModel, HandPose, load_hand
 from dexgys.language.brief import INTENTS, action_id_from_intent
 from dexgys.models.checkpoint import (
     CHECKPOINT_FORMAT_VERSION,
+    TEXT_ONLY_KINDS,
     Checkpoint,
+    Model,
     build_model,
     load_checkpoint,
     read_torch_file,
 )
+from dexgys.models.contact_regions import ContactRegionPredictor
 from dexgys.models.finger_contacts import HAND_PARTS, FingerContactPredictor
 from dexgys.models.diffusion import SAMPLERS
 from dexgys.models.idgc import IDGC, IDGCConfig
@@ -106,6 +115,9 @@ DEFAULT_MODEL = Path(__file__).resolve().parent / "pretrained" / "dexgys-cpu.pt"
 GENERATOR_FORMAT_VERSION = 1
 _GENERATOR_FORMAT = "dexgys-generator"
 _EXTRA_KEYS = ("text_encoder", "text_encoder_path", "object_points", "hand_surface_points")
+_OPTIONAL_STAGES = ("qgc", "fingers", "regions")
+_STAGE_NAMES = {"idgc": "IDGC", "qgc": "QGC", "fingers": "finger-contact predictor",
+                "regions": "contact-region predictor"}
 MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a typo
 DEFAULT_OVERSAMPLE = 2  # candidates drawn per returned grasp when polishing; chosen in docs/results.md
 TRAIN_HINT = (
@@ -163,11 +175,11 @@ def _stage_checkpoint(section, stage: str, path: Path) -> Checkpoint:
 
 
 def _read_generator(path: Path) -> tuple[dict[str, Checkpoint | None], dict]:
-    """The checkpoints of a generator file (``{"idgc", "qgc", "fingers"}``, the last two None when it has
-    none) and its generation defaults; or those of a single IDGC checkpoint file (no defaults)."""
+    """The checkpoints of a generator file (``{"idgc", "qgc", "fingers", "regions"}``, the last three None
+    when it has none) and its generation defaults; or those of a single IDGC checkpoint file (no defaults)."""
     payload = _read_payload(path)
     if payload.get("format") == "dexgys-checkpoint":
-        return {"idgc": load_checkpoint(path, "idgc"), "qgc": None, "fingers": None}, {}
+        return {"idgc": load_checkpoint(path, "idgc"), **dict.fromkeys(_OPTIONAL_STAGES)}, {}
     if payload.get("format") != _GENERATOR_FORMAT:
         raise DexgysError(f"{str(path)!r} is not a dexgys model file")
     version = payload.get("format_version")
@@ -178,7 +190,7 @@ def _read_generator(path: Path) -> tuple[dict[str, Checkpoint | None], dict]:
     if not isinstance(defaults, dict):
         raise DexgysError(f"model file {str(path)!r}: its 'defaults' section is not a dict")
     stages = {stage: None if payload.get(stage) is None else _stage_checkpoint(payload[stage], stage, path)
-              for stage in ("qgc", "fingers")}
+              for stage in _OPTIONAL_STAGES}
     return {"idgc": _stage_checkpoint(payload.get("idgc"), "idgc", path), **stages}, defaults
 
 
@@ -192,24 +204,30 @@ def _check_extra(ckpt: Checkpoint, where: str) -> dict:
 
 def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike | None,
                      out_path: str | os.PathLike, guidance_scale: float = 1.0,
-                     fingers_path: str | os.PathLike | None = None) -> None:
-    """Bundle an IDGC checkpoint and (optionally) a QGC checkpoint and a finger-contact predictor
-    (``dexgys train fingers``) into one generator file, atomically; ``guidance_scale``: the
+                     fingers_path: str | os.PathLike | None = None,
+                     regions_path: str | os.PathLike | None = None) -> None:
+    """Bundle an IDGC checkpoint and (optionally) a QGC checkpoint, a finger-contact predictor
+    (``dexgys train fingers``) and a contact-region predictor (``dexgys train regions``) into one
+    generator file, atomically; ``guidance_scale``: the
     classifier-free guidance scale :meth:`GraspGenerator.generate` uses by default."""
     out_path = Path(out_path)
     if not out_path.resolve().parent.is_dir():
         raise DexgysError(f"output directory of {str(out_path)!r} does not exist")
-    paths = {stage: p for stage, p in (("idgc", idgc_path), ("qgc", qgc_path), ("fingers", fingers_path))
-             if p is not None}
+    paths = {stage: p for stage, p in (("idgc", idgc_path), ("qgc", qgc_path), ("fingers", fingers_path),
+                                        ("regions", regions_path)) if p is not None}
     stages = {stage: load_checkpoint(p, stage) for stage, p in paths.items()}
     guidance_scale = IDGCConfig.from_dict(stages["idgc"].config).check_guidance_scale(guidance_scale)
     extras = {stage: _check_extra(ckpt, str(paths[stage])) for stage, ckpt in stages.items()}
     if "qgc" in extras and extras["qgc"]["object_points"] != extras["idgc"]["object_points"]:
         raise DexgysError(f"the IDGC reads {extras['idgc']['object_points']}-point clouds, the QGC "
                           f"{extras['qgc']['object_points']}: they were not trained together")
-    if "fingers" in extras and extras["fingers"]["text_encoder"] != extras["idgc"]["text_encoder"]:
-        raise DexgysError(f"the IDGC reads {extras['idgc']['text_encoder']} features, the finger-contact "
-                          f"predictor {extras['fingers']['text_encoder']}: they were not trained together")
+    for stage in TEXT_ONLY_KINDS:
+        if stage in extras and extras[stage]["text_encoder"] != extras["idgc"]["text_encoder"]:
+            raise DexgysError(f"the IDGC reads {extras['idgc']['text_encoder']} features, the {_STAGE_NAMES[stage]} "
+                              f"{extras[stage]['text_encoder']}: they were not trained together")
+    if "regions" in extras and extras["regions"]["object_points"] != extras["idgc"]["object_points"]:
+        raise DexgysError(f"the IDGC reads {extras['idgc']['object_points']}-point clouds, the contact-region "
+                          f"predictor {extras['regions']['object_points']}: they were not trained together")
     payload = {"format": _GENERATOR_FORMAT, "format_version": GENERATOR_FORMAT_VERSION,
                "meta": {"dexgys_version": __version__}, "defaults": {"guidance_scale": guidance_scale}}
     for stage, ckpt in stages.items():
@@ -221,9 +239,9 @@ def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike |
     atomic_write_bytes(out_path, buffer.getvalue())
 
 
-def _build(ckpt: Checkpoint, where: str, device: torch.device) -> IDGC | QGC | FingerContactPredictor:
+def _build(ckpt: Checkpoint, where: str, device: torch.device) -> Model:
     extra = _check_extra(ckpt, where)
-    hand = None if ckpt.model_kind == "fingers" else load_hand(n_surface_points=int(extra["hand_surface_points"]))
+    hand = None if ckpt.model_kind in TEXT_ONLY_KINDS else load_hand(n_surface_points=int(extra["hand_surface_points"]))
     return build_model(ckpt, hand, where).to(device)
 
 
@@ -249,7 +267,9 @@ class GenerationResult:
 
     ``touching``: the hand parts (:data:`~dexgys.models.finger_contacts.HAND_PARTS`) that the model's
     finger-contact predictor read from the instruction, and that the polish pulled onto the object
-    harder; None when the model has no predictor.
+    harder; None when the model has no predictor. ``regions`` ``(N, 6)`` bool: for each point of
+    ``object.points`` and hand part, whether the model's contact-region predictor puts that part
+    there; None when the model has none.
     """
 
     object: ObjectInput
@@ -268,6 +288,7 @@ class GenerationResult:
     oversample: int = 1
     candidates: dict = field(default_factory=dict)
     touching: tuple[str, ...] | None = None
+    regions: np.ndarray | None = None
 
     def object_frame_records(self) -> np.ndarray:
         """``records`` in the object frame (bounding-box centre at the origin), as the model made them."""
@@ -332,22 +353,26 @@ def _cloud_items(points: np.ndarray, size: float = 0.002) -> list:
 
 # --------------------------------------------------------------------------------------------- generator
 class GraspGenerator:
-    """IDGC (and QGC, and the finger-contact predictor) with their text encoder, ready to generate; build
+    """IDGC (and QGC, and the finger-contact and contact-region predictors) with their text encoder, ready
+    to generate; build
     it with :meth:`from_pretrained` or :meth:`from_checkpoints`. ``object_points``: the cloud size the
     models were trained on."""
 
     def __init__(self, idgc: IDGC, qgc: QGC | None, text_encoder: TextEncoder, object_points: int,
                  source: str = "", polish_config: PolishConfig = PolishConfig(), guidance_scale: float = 1.0,
-                 oversample: int = DEFAULT_OVERSAMPLE, fingers: FingerContactPredictor | None = None) -> None:
+                 oversample: int = DEFAULT_OVERSAMPLE, fingers: FingerContactPredictor | None = None,
+                 regions: ContactRegionPredictor | None = None) -> None:
         if text_encoder.dim != idgc.config.text_dim:
             raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the IDGC reads "
                               f"{idgc.config.text_dim}-d")
-        if fingers is not None and fingers.config.text_dim != text_encoder.dim:
-            raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the finger-contact "
-                              f"predictor reads {fingers.config.text_dim}-d")
+        for name, model in (("finger-contact", fingers), ("contact-region", regions)):
+            if model is not None and model.config.text_dim != text_encoder.dim:
+                raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the {name} predictor "
+                                  f"reads {model.config.text_dim}-d")
         self.idgc = idgc.eval()
         self.qgc = qgc.eval() if qgc is not None else None
         self.fingers = fingers.eval() if fingers is not None else None
+        self.regions = regions.eval() if regions is not None else None
         self.text_encoder = text_encoder
         self.object_points = int(object_points)
         self.source = source
@@ -363,7 +388,8 @@ class GraspGenerator:
         cls, path: str | os.PathLike | None = None, device: torch.device | str = "cpu"
     ) -> GraspGenerator:
         """A generator file (default :data:`DEFAULT_MODEL`), a training output directory (``idgc.pt`` and,
-        when present, ``qgc.pt`` and ``fingers.pt``) or a single IDGC checkpoint; see the module docstring."""
+        when present, ``qgc.pt``, ``fingers.pt`` and ``regions.pt``) or a single IDGC checkpoint; see the
+        module docstring."""
         if path is None:
             if not DEFAULT_MODEL.is_file():
                 raise DexgysError(f"no pretrained model is installed ({DEFAULT_MODEL} is missing): {TRAIN_HINT}")
@@ -373,19 +399,23 @@ class GraspGenerator:
             idgc_path, qgc_path = path / "idgc.pt", path / "qgc.pt"
             if not idgc_path.is_file():
                 raise DexgysError(f"{str(path)!r} holds no idgc.pt: not a training output directory")
-            present = {p.stem: p for p in (path / "qgc.pt", path / "fingers.pt") if p.is_file()}
-            return cls.from_checkpoints(idgc_path, present.get("qgc"), device, present.get("fingers"))
+            present = {stage: path / f"{stage}.pt" for stage in _OPTIONAL_STAGES if (path / f"{stage}.pt").is_file()}
+            return cls.from_checkpoints(idgc_path, present.get("qgc"), device, present.get("fingers"),
+                                        present.get("regions"))
         stages, defaults = _read_generator(path)
         return cls._assemble(stages, str(path), device, defaults.get("guidance_scale", 1.0))
 
     @classmethod
     def from_checkpoints(cls, idgc_path: str | os.PathLike, qgc_path: str | os.PathLike | None = None,
                          device: torch.device | str = "cpu",
-                         fingers_path: str | os.PathLike | None = None) -> GraspGenerator:
-        """From the ``idgc.pt`` (and ``qgc.pt``, ``fingers.pt``) of a training run; without QGC, no
-        refinement; without the finger-contact predictor, the polish pulls no named fingers."""
+                         fingers_path: str | os.PathLike | None = None,
+                         regions_path: str | os.PathLike | None = None) -> GraspGenerator:
+        """From the ``idgc.pt`` (and ``qgc.pt``, ``fingers.pt``, ``regions.pt``) of a training run; without
+        QGC, no refinement; without the finger-contact predictor, the polish pulls no named fingers
+        harder; without the contact-region predictor, it pulls no finger toward a part."""
         stages = {stage: None if p is None else load_checkpoint(p, stage)
-                  for stage, p in (("idgc", idgc_path), ("qgc", qgc_path), ("fingers", fingers_path))}
+                  for stage, p in (("idgc", idgc_path), ("qgc", qgc_path), ("fingers", fingers_path),
+                                   ("regions", regions_path))}
         return cls._assemble(stages, str(idgc_path), device)
 
     @classmethod
@@ -398,11 +428,15 @@ class GraspGenerator:
         extra = stages["idgc"].extra
         if stages["qgc"] is not None and stages["qgc"].extra["object_points"] != extra["object_points"]:
             raise DexgysError(f"{where}: the IDGC and QGC were trained on clouds of different sizes")
-        if stages["fingers"] is not None and stages["fingers"].extra["text_encoder"] != extra["text_encoder"]:
-            raise DexgysError(f"{where}: the IDGC and the finger-contact predictor read different text features")
+        for stage in TEXT_ONLY_KINDS:
+            if stages[stage] is not None and stages[stage].extra["text_encoder"] != extra["text_encoder"]:
+                raise DexgysError(f"{where}: the IDGC and the {_STAGE_NAMES[stage]} read different text features")
+        if stages["regions"] is not None and stages["regions"].extra["object_points"] != extra["object_points"]:
+            raise DexgysError(f"{where}: the IDGC and the contact-region predictor were trained on clouds of "
+                              "different sizes")
         encoder = load_text_encoder(extra["text_encoder"], extra["text_encoder_path"], device=device)
         return cls(models["idgc"], models["qgc"], encoder, int(extra["object_points"]), where,
-                   guidance_scale=guidance_scale, fingers=models["fingers"])
+                   guidance_scale=guidance_scale, fingers=models["fingers"], regions=models["regions"])
 
     # ------------------------------------------------------------------------------ generation
     def _object(self, obj) -> ObjectInput:
@@ -473,9 +507,12 @@ class GraspGenerator:
         named = None
         if self.fingers is not None:
             named = self.fingers.predict(tokens.to(self.device), mask.to(self.device))[0].cpu()
+        points = torch.from_numpy(obj_input.points).unsqueeze(0).to(self.device)
+        regions = None
+        if self.regions is not None:
+            regions = self.regions.regions(points, tokens.to(self.device), mask.to(self.device))[0].cpu()
         timings["text"] = time.perf_counter() - start
 
-        points = torch.from_numpy(obj_input.points).unsqueeze(0).to(self.device)
         start = time.perf_counter()
         coarse = torch.cat([
             self.idgc.sample(points, tokens.to(self.device), mask.to(self.device), n=int(n),
@@ -494,7 +531,7 @@ class GraspGenerator:
         start = time.perf_counter()
         if polish:
             polished, residual = (np.concatenate(x) for x in
-                                  zip(*(self._polish(obj_input, part, named) for part in final[0].split(n))))
+                                  zip(*(self._polish(obj_input, part, named, regions) for part in final[0].split(n))))
             chosen = np.sort(np.argsort(residual, kind="stable")[:n])
         else:
             polished, residual, chosen = unpolished, np.full(len(unpolished), np.nan), np.arange(n)
@@ -517,7 +554,8 @@ class GraspGenerator:
         touching = None if named is None else tuple(p for p, on in zip(HAND_PARTS, named.tolist()) if on)
         return GenerationResult(obj_input, instruction, records, coarse_records, grasps, refined, bool(polish),
                                 candidates["unpolished"][chosen], int(seed), sampler, steps, guidance_scale,
-                                timings, oversample, candidates, touching)
+                                timings, oversample, candidates, touching,
+                                None if regions is None else regions.numpy())
 
     def _surface_field(self, obj_input: ObjectInput) -> ObjectField:
         """The object's surface field for the polish: exact for a catalogue or mesh object, from the
@@ -533,25 +571,35 @@ class GraspGenerator:
         self._field = (weakref.ref(key), field)
         return field
 
-    def _polish(self, obj_input: ObjectInput, records: torch.Tensor,
-                named: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _polish(self, obj_input: ObjectInput, records: torch.Tensor, named: torch.Tensor | None = None,
+                regions: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The physics polish of object-frame ``records`` ``(n, 28)`` -> ``(n, 28)`` float64 and their
-        residual energies ``(n,)``; ``named`` ``(6,)`` bool: the hand parts the instruction asks to touch."""
+        residual energies ``(n,)``; ``named`` ``(6,)`` bool: the hand parts the instruction asks to touch;
+        ``regions`` ``(N, 6)`` bool: which of the object's points each should touch."""
         if self._hand is None:
             self._hand = load_hand().to(self.device, torch.float32)
-        return polish_records(self._hand, self._surface_field(obj_input), records, self.polish_config, named)
+        region_points = None if regions is None else (torch.from_numpy(obj_input.points), regions)
+        return polish_records(self._hand, self._surface_field(obj_input), records, self.polish_config, named,
+                              region_points)
 
 
 def polish_records(hand: HandModel, field: ObjectField, records, config: PolishConfig = PolishConfig(),
-                   named_fingers: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   named_fingers: torch.Tensor | None = None,
+                   regions: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`~dexgys.synthesis.polish.polish_grasps` of object-frame grasp records ``(n, 28)`` (array or
     tensor) on ``field`` -> polished records ``(n, 28)`` float64 and their
     :func:`~dexgys.synthesis.polish.residual_energy` ``(n,)``. ``named_fingers`` ``(6,)`` bool (the
-    hand's ``finger_names`` order): the parts the polish pulls harder, the same for every grasp."""
+    hand's ``finger_names`` order): the parts the polish pulls harder, the same for every grasp;
+    ``regions``: object points ``(P, 3)`` and which of them each hand part should touch ``(P, 6)``
+    bool, the same for every grasp."""
     pose = HandPose.from_record(torch.as_tensor(records, dtype=torch.float32), hand.n_dofs, hand.name)
     if named_fingers is not None:
         named_fingers = torch.as_tensor(named_fingers, dtype=torch.bool).reshape(1, -1).expand(pose.batch_size, -1)
-    result = polish_grasps(hand, field, pose, config, named_fingers)
+    if regions is not None:
+        points, mask = regions
+        mask = torch.as_tensor(mask, dtype=torch.bool).T.unsqueeze(0).expand(pose.batch_size, -1, -1)
+        regions = (torch.as_tensor(points, dtype=torch.float32), mask)
+    result = polish_grasps(hand, field, pose, config, named_fingers, regions)
     return (result.pose.to_record().double().cpu().numpy(),
             residual_energy(result, config).double().cpu().numpy())
 

@@ -1,4 +1,4 @@
-"""``dexgys train idgc|qgc|fingers|export``: train the stages, bundle them into one model file."""
+"""``dexgys train idgc|qgc|fingers|regions|export``: train the stages, bundle them into one model file."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train IDGC and QGC, bundle them into a model file",
                        description="Train the two-stage generator: first IDGC (the diffusion model), then QGC (the "
                                    "refiner, on pairs made by the trained IDGC); 'fingers' trains the small text model "
-                                   "that tells the polish which fingers the instruction puts on the object; 'export' "
+                                   "that tells the polish which fingers the instruction puts on the object, 'regions' the "
+                                   "model that tells it where on the object each of them goes; 'export' "
                                    "bundles them into one file for 'dexgys generate --model'. "
                                    "Several processes or GPUs: "
                                    "'torchrun --nproc_per_node N -m dexgys train ...' (DistributedDataParallel; "
@@ -20,7 +21,8 @@ def add_parser(sub) -> None:
     tsub = p.add_subparsers(dest="train_command", metavar="STAGE", required=True)
     for stage, text in (("idgc", "train IDGC, the language-conditioned diffusion model"),
                         ("qgc", "train QGC, the refiner, on IDGC samples of the training set"),
-                        ("fingers", "train the finger-contact predictor on the training sentences (under two minutes)")):
+                        ("fingers", "train the finger-contact predictor on the training sentences (under two minutes)"),
+                        ("regions", "train the contact-region predictor on the training clouds and sentences")):
         s = tsub.add_parser(stage, help=text, description=f"{text[0].upper()}{text[1:]}. Writes OUT/{stage}.pt, "
                             f"OUT/{stage}-state.pt (to resume), OUT/{stage}-log.csv and OUT/cache/.")
         s.add_argument("--config", default="cpu",
@@ -46,6 +48,9 @@ def add_parser(sub) -> None:
     e.add_argument("--qgc", metavar="CKPT", help="QGC checkpoint (OUT/qgc.pt; without it no refinement)")
     e.add_argument("--fingers", metavar="CKPT",
                    help="finger-contact predictor (OUT/fingers.pt; without it the polish pulls no named fingers)")
+    e.add_argument("--regions", metavar="CKPT",
+                   help="contact-region predictor (OUT/regions.pt; without it the polish pulls no finger toward a "
+                        "part)")
     e.add_argument("--out", required=True, metavar="FILE", help="the model file to write")
     e.add_argument("--guidance-scale", type=float, default=1.0, metavar="W",
                    help="the classifier-free guidance scale the model generates with by default (default: 1, "
@@ -68,7 +73,8 @@ def _dataset(args: argparse.Namespace, n_points: int, cache: Path):
 def run_stage(args: argparse.Namespace) -> int:
     import torch
 
-    from dexgys.training import distributed, load_train_config, train_finger_contacts, train_idgc, train_qgc
+    from dexgys.training import (distributed, load_train_config, train_contact_regions, train_finger_contacts,
+                                 train_idgc, train_qgc)
 
     if args.threads < 1:
         raise DexgysError(f"--threads must be at least 1, got {args.threads}")
@@ -99,8 +105,10 @@ def run_stage(args: argparse.Namespace) -> int:
             result = train_idgc(config, dataset, out, **kw)
         elif args.stage == "qgc":
             result = train_qgc(config, dataset, out, idgc_path, **kw)
-        else:
+        elif args.stage == "fingers":
             result = train_finger_contacts(config, dataset, out, **kw)
+        else:
+            result = train_contact_regions(config, dataset, out, **kw)
     finally:
         distributed.shutdown()
     if not main:
@@ -116,7 +124,9 @@ def run_stage(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from dexgys.pipeline import export_generator
 
-    export_generator(args.idgc, args.qgc, args.out, guidance_scale=args.guidance_scale, fingers_path=args.fingers)
-    parts = ["IDGC"] + (["QGC"] if args.qgc else []) + (["finger-contact predictor"] if args.fingers else [])
+    export_generator(args.idgc, args.qgc, args.out, guidance_scale=args.guidance_scale, fingers_path=args.fingers,
+                     regions_path=args.regions)
+    parts = (["IDGC"] + (["QGC"] if args.qgc else []) + (["finger-contact predictor"] if args.fingers else [])
+             + (["contact-region predictor"] if args.regions else []))
     print(f"wrote {args.out} ({' + '.join(parts)})")
     return 0

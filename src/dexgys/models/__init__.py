@@ -13,6 +13,8 @@ Data flow (DexGYS §4): object points + instruction tokens -> :class:`IDGC` (a D
 * :mod:`~dexgys.models.losses`: hand Chamfer, contact map, object penetration.
 * :mod:`~dexgys.models.finger_contacts`: :class:`FingerContactPredictor`, which hand parts an
   instruction puts on the object (read by the physics polish).
+* :mod:`~dexgys.models.contact_regions`: :class:`ContactRegionPredictor`, where on the object each hand
+  part should touch (read by the physics polish).
 * :mod:`~dexgys.models.checkpoint`: versioned, atomically written, code-free checkpoints.
 """
 
@@ -25,6 +27,7 @@ from dexgys.models.checkpoint import (
     save_checkpoint,
     save_model,
 )
+from dexgys.models.contact_regions import ContactRegionConfig, ContactRegionPredictor
 from dexgys.models.diffusion import Diffusion
 from dexgys.models.finger_contacts import HAND_PARTS, FingerContactConfig, FingerContactPredictor
 from dexgys.models.grasp_repr import GraspHand, GraspNormalizer, record_to_vector, vector_to_record
@@ -42,7 +45,7 @@ from dexgys.models.text_encoder import (
 
 __all__ = [
     "CHECKPOINT_FORMAT_VERSION", "HAND_PARTS", "IDGC", "LIGHT_POINT_ENCODER", "QGC", "Checkpoint",
-    "ClipTextEncoder", "Diffusion", "FingerContactConfig", "FingerContactPredictor", "GraspHand", "GraspNormalizer",
+    "ClipTextEncoder", "ContactRegionConfig", "ContactRegionPredictor", "Diffusion", "FingerContactConfig", "FingerContactPredictor", "GraspHand", "GraspNormalizer",
     "Groups", "IDGCConfig", "MiniLMTextEncoder", "PointEncoder", "PointEncoderConfig", "QGCConfig", "TextEncoder",
     "build_model", "check_instruction", "load_checkpoint", "load_model", "load_text_encoder", "pad_token_features",
     "record_to_vector", "save_checkpoint", "save_model", "vector_to_record",

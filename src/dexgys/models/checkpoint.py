@@ -5,8 +5,9 @@ A checkpoint is a dict ``{"format": "dexgys-checkpoint", "format_version", "mode
 ``torch.load(..., weights_only=True)`` reads it. :func:`load_checkpoint` gives one
 :class:`DexgysError` line for a missing, corrupt, foreign, wrong-version or wrong-kind file;
 :func:`save_model` / :func:`load_model` do the same for model instances: IDGC, QGC and the
-:class:`~dexgys.models.finger_contacts.FingerContactPredictor` (``"fingers"``, which reads no grasps:
-its normaliser section is empty). :func:`build_model` rebuilds any of them from a checked checkpoint.
+:class:`~dexgys.models.finger_contacts.FingerContactPredictor` (``"fingers"``) and the
+:class:`~dexgys.models.contact_regions.ContactRegionPredictor` (``"regions"``), which read no grasps:
+their normaliser sections are empty. :func:`build_model` rebuilds any of them from a checked checkpoint.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import torch
 from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
 from dexgys.hands import HandModel
+from dexgys.models.contact_regions import ContactRegionConfig, ContactRegionPredictor
 from dexgys.models.finger_contacts import FingerContactConfig, FingerContactPredictor
 from dexgys.models.grasp_repr import GraspNormalizer
 from dexgys.models.idgc import IDGC, IDGCConfig
@@ -31,6 +33,7 @@ from dexgys.models.qgc import QGC, QGCConfig
 __all__ = [
     "CHECKPOINT_FORMAT_VERSION",
     "MODEL_KINDS",
+    "TEXT_ONLY_KINDS",
     "Checkpoint",
     "build_model",
     "load_checkpoint",
@@ -43,8 +46,12 @@ __all__ = [
 CHECKPOINT_FORMAT_VERSION = 1
 _FORMAT = "dexgys-checkpoint"
 _MODELS = {"idgc": (IDGC, IDGCConfig), "qgc": (QGC, QGCConfig),
-           "fingers": (FingerContactPredictor, FingerContactConfig)}
+           "fingers": (FingerContactPredictor, FingerContactConfig),
+           "regions": (ContactRegionPredictor, ContactRegionConfig)}
 MODEL_KINDS = tuple(_MODELS)
+TEXT_ONLY_KINDS = ("fingers", "regions")
+"""Model kinds that read no grasps: they need no hand and have no normaliser."""
+Model = IDGC | QGC | FingerContactPredictor | ContactRegionPredictor
 
 
 @dataclass
@@ -142,20 +149,20 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpo
     )
 
 
-def save_model(path: str | os.PathLike, model: IDGC | QGC | FingerContactPredictor,
+def save_model(path: str | os.PathLike, model: Model,
                extra: dict | None = None) -> None:
     """:func:`save_checkpoint` of a model (its kind, config, weights and normaliser, if it has one)."""
     save_checkpoint(path, model.kind, model.config.to_dict(), model.state_dict(), getattr(model, "normalizer", None),
                     extra)
 
 
-def build_model(ckpt: Checkpoint, hand: HandModel | None, where: str) -> IDGC | QGC | FingerContactPredictor:
+def build_model(ckpt: Checkpoint, hand: HandModel | None, where: str) -> Model:
     """The model of a checked checkpoint, on the CPU in eval mode (``hand``: the hand IDGC and QGC work
-    on; unused for ``"fingers"``); ``where`` names the source in the one-line error when the weights
+    on; unused for :data:`TEXT_ONLY_KINDS`); ``where`` names the source in the one-line error when the weights
     do not fit the config."""
     model_cls, config_cls = _MODELS[ckpt.model_kind]
     config = config_cls.from_dict(ckpt.config)
-    if ckpt.model_kind == "fingers":
+    if ckpt.model_kind in TEXT_ONLY_KINDS:
         model = model_cls(config)
     else:
         model = model_cls(config, hand, GraspNormalizer.from_dict(ckpt.normalizer))
@@ -169,8 +176,8 @@ def build_model(ckpt: Checkpoint, hand: HandModel | None, where: str) -> IDGC | 
 
 def load_model(
     path: str | os.PathLike, hand: HandModel | None, kind: str | None = None, device: torch.device | str = "cpu"
-) -> tuple[IDGC | QGC | FingerContactPredictor, Checkpoint]:
-    """Rebuild the model stored at ``path`` (for ``hand``; None for ``"fingers"``), on ``device``, in
+) -> tuple[Model, Checkpoint]:
+    """Rebuild the model stored at ``path`` (for ``hand``; None for :data:`TEXT_ONLY_KINDS`), on ``device``, in
     eval mode. -> the model and its :class:`Checkpoint` (for ``extra``)."""
     ckpt = load_checkpoint(path, kind)
     return build_model(ckpt, hand, f"checkpoint {str(path)!r}").to(device), ckpt

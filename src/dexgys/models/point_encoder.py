@@ -207,7 +207,16 @@ class PointEncoder(nn.Module):
             self.config.centroids
         ):
             raise DexgysError("precomputed groups do not match this batch of clouds or this encoder's centroid counts")
-        xyz, feats = points, features
+        xyz, feats = self.levels(points, features, groups)[-1]
+        return feats, xyz
+
+    def levels(
+        self, points: torch.Tensor, features: torch.Tensor | None, groups: Groups
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Every set-abstraction level's centroid xyz ``(B, S_l, 3)`` and tokens ``(B, S_l, D_l)``, first
+        to last, for clouds already checked against ``groups`` (what a segmentation head propagates back)."""
+        out, xyz, feats = [], points, features
         for layer, centroids, neighbours in zip(self.layers, groups.centroids, groups.neighbours):
             xyz, feats = layer(xyz, feats, centroids, neighbours)
-        return feats, xyz
+            out.append((xyz, feats))
+        return out

@@ -15,6 +15,9 @@ is fixed for the descent. The energy of :class:`PolishEnergy` is then, per grasp
                       phalanges weigh 1, the others and the palm :attr:`PolishConfig.inner_weight`;
                       the phalanges of the *named fingers* weigh :attr:`PolishConfig.named_weight`
                       times more);
+``region``            for each named finger given a *region* (the object points it should touch), how far
+                      its closest contact candidate is from the closest region point, less
+                      :attr:`PolishConfig.region_margin`;
 ``force_closure``     :func:`~dexgys.synthesis.energy.force_closure` of the engaged distal phalanges
                       and the palm, normals fixed within a step;
 ``self_penetration``, ``joint_limits`` as in synthesis;
@@ -28,7 +31,11 @@ It never sees the object's parts or a physics simulator: only the object's surfa
 ``named_fingers``, the hand parts the instruction puts on the object (in the generator, what the
 model's :class:`~dexgys.models.finger_contacts.FingerContactPredictor` reads from the words). Their
 engaged phalanges are then pulled harder, because a named finger that stops a few millimetres short
-of the surface breaks the instruction. Which phalanges are engaged does not change.
+of the surface breaks the instruction. Which phalanges are engaged does not change. The caller may
+also pass ``regions``, the object points each hand part should touch (in the generator, what the
+model's :class:`~dexgys.models.contact_regions.ContactRegionPredictor` reads from the cloud and the
+words): a named finger that touches the wrong part is then pulled toward its own, and a candidate
+that stays far from it keeps a high residual energy, so the selection drops it.
 
 **Defaults** (150 steps, engage 5 cm, contact weight 5) come from a sweep on 40 test conditions x 8
 grasps of an earlier shipped model (``docs/results.md``, "Tuning the polish"): more steps, a wider
@@ -72,6 +79,8 @@ class PolishConfig:
     engage_distance: float = 0.05
     inner_weight: float = 0.5
     named_weight: float = 8.0
+    region: float = 0.0
+    region_margin: float = 0.005
     penetration: float = 20.0
     contact: float = 5.0
     force_closure: float = 0.02
@@ -94,7 +103,8 @@ class PolishEnergy:
     """The polish energy (module docstring) of a batch of generated grasps ``start`` on ``field``."""
 
     def __init__(self, hand: HandModel, field: ObjectField, start: HandPose, config: PolishConfig = PolishConfig(),
-                 sphere_spacing: float = 0.004, named_fingers: torch.Tensor | None = None) -> None:
+                 sphere_spacing: float = 0.004, named_fingers: torch.Tensor | None = None,
+                 regions: tuple[torch.Tensor, torch.Tensor] | None = None) -> None:
         self.hand, self.config = hand, config
         device, dtype = hand.device, hand.dtype
         self.field = field.with_channels(field.values[:1])
@@ -137,6 +147,41 @@ class PolishEnergy:
                                   f"got {tuple(named.shape)}")
             self.group_scale = torch.where(named[:, torch.tensor(owner, device=device)],
                                            config.named_weight, 1.0).to(dtype)
+        self.regions = None
+        if regions is not None and config.region > 0:
+            self.regions = self._check_regions(regions, named_fingers, best.shape[0], stored, fingers)
+
+    def _check_regions(self, regions, named_fingers, batch: int, stored: torch.Tensor,
+                       fingers: list[str]) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Per hand part with a region: candidate positions ``(C_f,)``, region points ``(P, 3)`` and the
+        grasps ``(B,)`` that pull it (named, when ``named_fingers`` is given, and the region not empty)."""
+        hand, device, dtype = self.hand, self.hand.device, self.hand.dtype
+        points, mask = (torch.as_tensor(x, device=device) for x in regions)
+        n_parts = len(hand.finger_names)
+        if points.ndim != 2 or points.shape[1] != 3 or mask.shape != (batch, n_parts, points.shape[0]):
+            raise DexgysError(f"regions must be points (P, 3) and a mask ({batch}, {n_parts}, P), got "
+                              f"{tuple(points.shape)} and {tuple(mask.shape)}")
+        mask = mask.bool()
+        pull = mask.any(-1)
+        if named_fingers is not None:
+            pull = pull & torch.as_tensor(named_fingers, device=device).bool()
+        out = []
+        for f, finger in enumerate(hand.finger_names):
+            if pull[:, f].any():
+                positions = stored[[k for k, name in enumerate(fingers) if name == finger]].to(device)
+                out.append((positions, points.to(dtype), mask[:, f], pull[:, f].to(dtype)))
+        return out
+
+    def _region_distance(self, T: torch.Tensor) -> torch.Tensor:
+        """``(B,)``: the summed region term (module docstring) of the grasps at link transforms ``T``."""
+        cands = self.candidates(T)
+        total = torch.zeros(cands.shape[0], dtype=cands.dtype, device=cands.device)
+        for positions, points, mask, pull in self.regions:
+            d = torch.cdist(cands[:, positions], points.expand(cands.shape[0], -1, -1))  # (B, C_f, P)
+            d = d.masked_fill(~mask[:, None, :], float("inf")).amin((1, 2))
+            gap = torch.relu(torch.where(pull > 0, d, torch.zeros_like(d)) - self.config.region_margin)
+            total = total + gap * pull
+        return total
 
     def _closest(self, T: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per group, the smallest ``|sdf|`` of its candidates ``(B, G)`` and the candidate points ``(B, G, 3)``."""
@@ -156,6 +201,8 @@ class PolishEnergy:
 
         best, pts = self._closest(T)
         terms["contact"] = (best * self.group_weight * self.group_scale * self.engaged).sum(-1)
+        if self.regions:
+            terms["region"] = self._region_distance(T)
         fc = self.group_fc
         with torch.no_grad():
             normals = self.field.normals(pts[:, fc])
@@ -171,10 +218,13 @@ class PolishEnergy:
         return total, terms
 
 
-def polish_grasps(hand: HandModel, field: ObjectField, poses: HandPose,
-                  config: PolishConfig = PolishConfig(), named_fingers: torch.Tensor | None = None) -> OptimizeResult:
-    """Polish ``poses`` (B generated grasps, object frame) on ``field``: see the module docstring."""
-    energy = PolishEnergy(hand, field.to(hand.device), poses, config, named_fingers=named_fingers)
+def polish_grasps(hand: HandModel, field: ObjectField, poses: HandPose, config: PolishConfig = PolishConfig(),
+                  named_fingers: torch.Tensor | None = None,
+                  regions: tuple[torch.Tensor, torch.Tensor] | None = None) -> OptimizeResult:
+    """Polish ``poses`` (B generated grasps, object frame) on ``field``: see the module docstring.
+    ``named_fingers`` ``(B, 6)`` bool; ``regions``: object points ``(P, 3)`` and, per grasp and hand
+    part, which of them it should touch ``(B, 6, P)`` bool."""
+    energy = PolishEnergy(hand, field.to(hand.device), poses, config, named_fingers=named_fingers, regions=regions)
     return optimize_grasps(energy, poses, config.optimizer())
 
 

@@ -12,7 +12,8 @@
 * :mod:`~dexgys.training.trainer`: :class:`Trainer` (AdamW, warm-up + cosine, clipping, CSV/TensorBoard
   logs, checkpoints, exact resume).
 * :mod:`~dexgys.training.qgc_pairs`: IDGC samples matched to training grasps, cached per IDGC checkpoint.
-* :mod:`~dexgys.training.stages`: :func:`train_idgc`, :func:`train_qgc`, :func:`train_finger_contacts`.
+* :mod:`~dexgys.training.stages`: :func:`train_idgc`, :func:`train_qgc`, :func:`train_finger_contacts`,
+  :func:`train_contact_regions`.
 * :mod:`~dexgys.training.distributed`: ``torchrun`` process groups (DistributedDataParallel in the trainer).
 """
 
@@ -29,7 +30,8 @@ from dexgys.training.config import (
 )
 from dexgys.training.qgc_pairs import QGCPairs, build_qgc_pairs, load_or_build_qgc_pairs
 from dexgys.training.sampler import ObjectGroupedBatchSampler
-from dexgys.training.stages import MODEL_EXTRA_KEYS, finger_labels, train_finger_contacts, train_idgc, train_qgc
+from dexgys.training.stages import (MODEL_EXTRA_KEYS, finger_labels, train_contact_regions, train_finger_contacts,
+                                   train_idgc, train_qgc)
 from dexgys.training.text_features import TextFeatures, precompute_text_features
 from dexgys.training.trainer import BatchStream, Trainer, TrainResult, lr_factor, stage_files
 
@@ -38,5 +40,5 @@ __all__ = [
     "ObjectTable", "PairSettings", "QGCPairs", "StageConfig", "TextFeatures", "TrainConfig", "TrainResult",
     "TrainSettings", "Trainer", "build_qgc_pairs", "config_names", "dataset_fingerprint", "finger_labels",
     "load_or_build_qgc_pairs", "load_train_config", "lr_factor", "precompute_text_features", "stage_files",
-    "train_finger_contacts", "train_idgc", "train_qgc",
+    "train_contact_regions", "train_finger_contacts", "train_idgc", "train_qgc",
 ]

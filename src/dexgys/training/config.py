@@ -1,4 +1,4 @@
-"""Training configurations: one JSON file names every setting of the three stages, checked on load.
+"""Training configurations: one JSON file names every setting of every stage, checked on load.
 
 Shipped configs (``dexgys/training/configs/<name>.json``): ``paper`` (the paper's schedule and the
 official network sizes, for a GPU) and ``cpu`` (sized so each stage trains in under an hour on one
@@ -12,14 +12,17 @@ Layout (every key optional except ``idgc.train`` / ``qgc.train``'s ``steps`` or 
      "data": {"object_points", "hand_surface_points", "text_encoder", "text_encoder_path"},
      "idgc": {"model": {IDGCConfig fields but text_dim}, "train": {TrainSettings}},
      "qgc":  {"model": {QGCConfig fields}, "train": {TrainSettings}, "pairs": {PairSettings}},
-     "fingers": {"model": {FingerContactConfig fields but text_dim}, "train": {TrainSettings}}}
+     "fingers": {"model": {FingerContactConfig fields but text_dim}, "train": {TrainSettings}},
+     "regions": {"model": {ContactRegionConfig fields but text_dim}, "train": {TrainSettings}}}
 
-The ``fingers`` section (the finger-contact predictor, :mod:`dexgys.models.finger_contacts`) may be
-left out: it then takes :data:`DEFAULT_FINGERS`.
+The ``fingers`` section (the finger-contact predictor, :mod:`dexgys.models.finger_contacts`) and the
+``regions`` section (the contact-region predictor, :mod:`dexgys.models.contact_regions`) may be
+left out: they then take :data:`DEFAULT_FINGERS` and :data:`DEFAULT_REGIONS`.
 
 ``text_dim`` is not a setting: it comes from the text encoder (384 for MiniLM). Model dicts are
-stored as given and turned into :class:`IDGCConfig` / :class:`QGCConfig` / :class:`FingerContactConfig`
-by :meth:`TrainConfig.idgc_config` / :meth:`TrainConfig.qgc_config` / :meth:`TrainConfig.fingers_config`.
+stored as given and turned into :class:`IDGCConfig` / :class:`QGCConfig` / :class:`FingerContactConfig` /
+:class:`ContactRegionConfig` by :meth:`TrainConfig.idgc_config` / :meth:`TrainConfig.qgc_config` /
+:meth:`TrainConfig.fingers_config` / :meth:`TrainConfig.regions_config`.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from importlib import resources
 from pathlib import Path
 
 from dexgys.errors import DexgysError
+from dexgys.models.contact_regions import ContactRegionConfig
 from dexgys.models.diffusion import SAMPLERS, SCHEDULES
 from dexgys.models.finger_contacts import FingerContactConfig
 from dexgys.models.idgc import IDGCConfig
@@ -40,6 +44,7 @@ from dexgys.models.text_encoder import TEXT_ENCODERS
 
 __all__ = [
     "DEFAULT_FINGERS",
+    "DEFAULT_REGIONS",
     "STAGES",
     "DataSettings",
     "PairSettings",
@@ -50,10 +55,13 @@ __all__ = [
     "load_train_config",
 ]
 
-STAGES = ("idgc", "qgc", "fingers")
+STAGES = ("idgc", "qgc", "fingers", "regions")
 DEFAULT_FINGERS = {"model": {}, "train": {"steps": 3000, "objects_per_batch": 32, "grasps_per_object": 4, "lr": 1e-3,
                                           "min_lr": 1e-5, "warmup_steps": 100, "log_every": 100}}
 """The ``fingers`` section of a configuration that has none: a minute of training on one CPU thread."""
+DEFAULT_REGIONS = {"model": {}, "train": {"steps": 3000, "objects_per_batch": 8, "grasps_per_object": 4, "lr": 1e-3,
+                                          "min_lr": 1e-5, "warmup_steps": 200, "grad_clip": 1.0, "log_every": 100}}
+"""The ``regions`` section of a configuration that has none (the contact-region predictor)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,7 @@ class TrainConfig:
     idgc: StageConfig
     qgc: StageConfig
     fingers: StageConfig
+    regions: StageConfig
 
     def idgc_config(self, text_dim: int) -> IDGCConfig:
         """The IDGC settings for a text encoder of width ``text_dim``."""
@@ -146,10 +155,15 @@ class TrainConfig:
         """The finger-contact predictor's settings for a text encoder of width ``text_dim``."""
         return FingerContactConfig.from_dict({**self.fingers.model, "text_dim": int(text_dim)})
 
+    def regions_config(self, text_dim: int) -> ContactRegionConfig:
+        """The contact-region predictor's settings for a text encoder of width ``text_dim``."""
+        return ContactRegionConfig.from_dict({**self.regions.model, "text_dim": int(text_dim)})
+
     def to_dict(self) -> dict:
         """Plain JSON-ready values (tuples as lists); :meth:`from_dict` reads it back."""
         out = json.loads(json.dumps(asdict(self)))
-        del out["idgc"]["pairs"], out["fingers"]["pairs"]  # only QGC has pairs
+        for stage in ("idgc", "fingers", "regions"):  # only QGC has pairs
+            del out[stage]["pairs"]
         return out
 
     def replace_seed(self, seed: int) -> TrainConfig:
@@ -175,7 +189,7 @@ class TrainConfig:
         _check_data(data, where)
         stages = {}
         for stage in STAGES:
-            default = DEFAULT_FINGERS if stage == "fingers" else {}
+            default = {"fingers": DEFAULT_FINGERS, "regions": DEFAULT_REGIONS}.get(stage, {})
             section = _section(top.get(stage, default), where, stage,
                                {"model", "train", "pairs"} if stage == "qgc" else {"model", "train"})
             train = _dataclass(TrainSettings, section.get("train", {}), where, f"{stage}.train")
@@ -186,7 +200,7 @@ class TrainConfig:
                 _check_pairs(pairs, where)
             model = _model(stage, section.get("model", {}), data, where)
             stages[stage] = StageConfig(model, train, pairs)
-        return cls(name, notes, seed, data, stages["idgc"], stages["qgc"], stages["fingers"])
+        return cls(name, notes, seed, data, stages["idgc"], stages["qgc"], stages["fingers"], stages["regions"])
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -305,7 +319,7 @@ def _check_pairs(p: PairSettings, where: str) -> None:
 
 def _model(stage: str, raw, data: DataSettings, where: str) -> dict:
     """The model dict, checked by building its config (keys, types, cross-checks with ``data``)."""
-    cls = {"idgc": IDGCConfig, "qgc": QGCConfig, "fingers": FingerContactConfig}[stage]
+    cls = {"idgc": IDGCConfig, "qgc": QGCConfig, "fingers": FingerContactConfig, "regions": ContactRegionConfig}[stage]
     known = {f.name for f in fields(cls)} - {"text_dim"}
     model = dict(_section(raw, where, f"{stage}.model", known))
     try:
@@ -315,7 +329,7 @@ def _model(stage: str, raw, data: DataSettings, where: str) -> dict:
     prefix = f"{stage}.model"
     if not isinstance(config.dropout, (int, float)) or isinstance(config.dropout, bool) or not 0 <= config.dropout < 1:
         raise _err(where, f"{prefix}.dropout", f"must lie in [0, 1), got {config.dropout}")
-    if stage == "fingers":  # FingerContactConfig.from_dict checked the widths and the threshold
+    if stage in ("fingers", "regions"):  # their from_dict checked the widths and the threshold
         return json.loads(json.dumps({k: v for k, v in asdict(config).items() if k in model}))
     for key in ("d_model", "n_layers", "n_heads", "ff_mult"):
         value = getattr(config, key)

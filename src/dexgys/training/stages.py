@@ -1,5 +1,6 @@
-"""The training runs: IDGC on the training records, then QGC on pairs made with the trained IDGC; and
-the finger-contact predictor, on the records' sentences and contacts alone.
+"""The training runs: IDGC on the training records, then QGC on pairs made with the trained IDGC; the
+finger-contact predictor, on the records' sentences and contacts alone; and the contact-region
+predictor, on the records' clouds, sentences and contacts.
 
 >>> config = load_train_config("cpu")
 >>> data = GraspDataset.from_dir("data/dexgys-v1", "train", n_points=config.data.object_points,
@@ -7,6 +8,7 @@ the finger-contact predictor, on the records' sentences and contacts alone.
 >>> train_idgc(config, data, "runs/cpu")                        # -> runs/cpu/idgc.pt
 >>> train_qgc(config, data, "runs/cpu", "runs/cpu/idgc.pt")     # -> runs/cpu/qgc.pt
 >>> train_finger_contacts(config, data, "runs/cpu")              # -> runs/cpu/fingers.pt
+>>> train_contact_regions(config, data, "runs/cpu")              # -> runs/cpu/regions.pt
 
 The stages share the output directory (file names in :mod:`dexgys.training.trainer`) and its
 ``cache/`` (object clouds when the dataset was opened with it, text features, QGC pairs). The model
@@ -31,6 +33,7 @@ from dexgys.data.grasp_dataset import GraspDataset
 from dexgys.errors import DexgysError
 from dexgys.hands import HandModel, load_hand
 from dexgys.models.checkpoint import load_checkpoint, load_model
+from dexgys.models.contact_regions import ContactRegionPredictor
 from dexgys.models.finger_contacts import HAND_PARTS, FingerContactPredictor
 from dexgys.models.grasp_repr import GraspHand
 from dexgys.models.idgc import IDGC
@@ -44,7 +47,8 @@ from dexgys.training.sampler import ObjectGroupedBatchSampler
 from dexgys.training.text_features import precompute_text_features
 from dexgys.training.trainer import BatchStream, Trainer, TrainResult, check_run_files
 
-__all__ = ["MODEL_EXTRA_KEYS", "finger_labels", "total_steps", "train_finger_contacts", "train_idgc", "train_qgc"]
+__all__ = ["MODEL_EXTRA_KEYS", "finger_labels", "total_steps", "train_contact_regions", "train_finger_contacts",
+           "train_idgc", "train_qgc"]
 
 MODEL_EXTRA_KEYS = ("stage", "text_encoder", "text_encoder_path", "object_points", "hand_surface_points")
 """Keys of a trained model file's ``extra`` that inference reads."""
@@ -246,6 +250,44 @@ def train_finger_contacts(
     extra = _extra("fingers", config, d.text_encoder, d.text_encoder_path, dataset)
     trainer = Trainer(model, loss, BatchStream(sampler, _SentenceBatches(sentences, labels, text, device)), t,
                       total_steps(config.fingers, sampler), out, "fingers", seed=config.seed,
+                      identity={"config": config.to_dict(), "data": extra["data_fingerprint"]},
+                      model_extra=extra, progress=progress)
+    return trainer.run(resume=resume, max_steps=max_steps)
+
+
+def train_contact_regions(
+    config: TrainConfig,
+    dataset: GraspDataset,
+    out_dir: str | os.PathLike,
+    *,
+    resume: bool = False,
+    max_steps: int | None = None,
+    device: torch.device | str = "cpu",
+    text_encoder: TextEncoder | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train the contact-region predictor (:mod:`dexgys.models.contact_regions`) into
+    ``out_dir/regions.pt`` on ``dataset``'s clouds and sentences, labelled point by point by their
+    records' ``contacts`` and the clouds' part labels (:meth:`ObjectTable.named_points`)."""
+    out, device, _ = _prepare(config, dataset, out_dir, device, "regions", resume)
+    d = config.data
+    finger_labels(dataset.records)  # refuses records without contacts
+    encoder = _config_encoder(config, text_encoder)
+    sentences = [r["guidance"] for r in dataset.records]
+    with main_first():  # under torchrun, rank 0 fills the caches first
+        text = precompute_text_features(sentences, encoder, out / "cache", progress)
+        torch.manual_seed(config.seed)
+        model = ContactRegionPredictor(config.regions_config(text.dim)).to(device)
+        table = ObjectTable(dataset, model.encoder, progress)
+    rows = table.rows_of([r["obj_id"] for r in dataset.records])
+    grasps = np.asarray([r["dex_grasp"] for r in dataset.records], dtype=np.float32)
+    builder = BatchBuilder(table, rows, grasps, sentences=sentences, text=text,
+                           contacts=[r["contacts"] for r in dataset.records], fingers=HAND_PARTS, device=device)
+    t = config.regions.train
+    sampler = ObjectGroupedBatchSampler(rows, t.objects_per_batch, t.grasps_per_object, config.seed)
+    extra = _extra("regions", config, d.text_encoder, d.text_encoder_path, dataset)
+    trainer = Trainer(model, lambda m, b, g: m.loss(b), BatchStream(sampler, builder), t,
+                      total_steps(config.regions, sampler), out, "regions", seed=config.seed,
                       identity={"config": config.to_dict(), "data": extra["data_fingerprint"]},
                       model_extra=extra, progress=progress)
     return trainer.run(resume=resume, max_steps=max_steps)

@@ -1,0 +1,215 @@
+"""The contact-region predictor: the model, its training stage, its place in the model file and the polish."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import dexgys.cli.main as cli_main
+from dexgys.data.grasp_dataset import GraspDataset
+from dexgys.errors import DexgysError
+from dexgys.hands import HandPose, load_hand
+from dexgys.models import MiniLMTextEncoder, PointEncoderConfig, load_checkpoint, load_model
+from dexgys.models.contact_regions import ContactRegionConfig, ContactRegionPredictor
+from dexgys.models.finger_contacts import HAND_PARTS
+from dexgys.objects.resolve import resolve_object
+from dexgys.pipeline import GraspGenerator, polish_records
+from dexgys.synthesis.polish import PolishConfig, PolishEnergy
+from dexgys.synthesis.synthesize import object_field
+from dexgys.training import BatchBuilder, ObjectTable, TrainConfig, train_contact_regions
+
+TINY_DATA = Path(__file__).parent / "fixtures" / "dexgys_tiny"
+TINY_CONFIG = TINY_DATA / "tiny_config.json"
+SMALL_ENCODER = PointEncoderConfig(centroids=(32, 8, 2), radii=(0.03, 0.06, 0.12), neighbours=(8, 8, 2),
+                                   mlps=((8,), (16,), (16,)))
+
+
+@pytest.fixture(scope="module")
+def minilm() -> MiniLMTextEncoder:
+    return MiniLMTextEncoder()
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> GraspDataset:
+    return GraspDataset.from_dir(TINY_DATA, "train", n_points=256, cache_dir=tmp_path_factory.mktemp("clouds"))
+
+
+@pytest.fixture(scope="module")
+def config() -> TrainConfig:
+    return TrainConfig.from_dict(json.loads(TINY_CONFIG.read_text()), "tiny")
+
+
+def _test_records() -> list[dict]:
+    return json.loads(gzip.decompress((TINY_DATA / "test.json.gz").read_bytes()))
+
+
+# ---------------------------------------------------------------------- the model
+def test_one_logit_per_point_and_hand_part_each_instruction_alone():
+    torch.manual_seed(0)
+    model = ContactRegionPredictor(ContactRegionConfig(text_dim=8, d_model=16, n_heads=2, dropout=0.0,
+                                                       point_encoder=SMALL_ENCODER)).eval()
+    clouds = torch.rand(2, 64, 3) * 0.1
+    tokens = torch.randn(3, 5, 8)
+    mask = torch.tensor([[True] * 5, [True, True, False, False, False], [True] * 5])
+    index = torch.tensor([0, 1, 1])
+    logits = model(clouds, tokens, mask, index=index)
+    assert logits.shape == (3, 64, len(HAND_PARTS)) and torch.isfinite(logits).all()
+    junk = tokens.clone()
+    junk[1, 2:] = 100.0  # padded tokens change nothing
+    torch.testing.assert_close(model(clouds, junk, mask, index=index), logits)
+    # one cloud per instruction without an index gives the same as sharing clouds through it
+    torch.testing.assert_close(model(clouds[index], tokens, mask), logits)
+    torch.testing.assert_close(model(clouds[1:], tokens[1:2, :2], mask[1:2, :2]), logits[1:2])
+    regions = model.regions(clouds[index], tokens, mask)
+    assert regions.dtype == torch.bool and torch.equal(regions, torch.sigmoid(logits) > 0.5)
+    with pytest.raises(DexgysError, match=r"tokens \(B, L, 8\)"):
+        model(clouds, torch.randn(3, 5, 7), mask, index=index)
+    with pytest.raises(DexgysError, match="2 clouds for 3 instructions and no index"):
+        model(clouds, tokens, mask)
+    with pytest.raises(DexgysError, match="needs at least 32 points"):
+        model(clouds[:, :16], tokens, mask, index=index)
+    with pytest.raises(DexgysError, match="threshold must lie in"):
+        ContactRegionConfig.from_dict({"threshold": 0.0})
+    with pytest.raises(DexgysError, match="divisible by n_heads"):
+        ContactRegionConfig.from_dict({"d_model": 30, "n_heads": 4})
+
+
+def test_labels_are_the_points_on_the_parts_each_hand_part_touches(dataset, config, minilm):
+    table = ObjectTable(dataset, ContactRegionPredictor(config.regions_config(minilm.dim)).encoder)
+    records = dataset.records
+    builder = BatchBuilder(table, table.rows_of([r["obj_id"] for r in records]),
+                           np.asarray([r["dex_grasp"] for r in records], dtype=np.float32),
+                           contacts=[r["contacts"] for r in records], fingers=HAND_PARTS)
+    labels = builder(np.arange(len(records)))["named_points"]  # (R, 6, N)
+    for i, r in enumerate(records):
+        row = table.row[r["obj_id"]]
+        for f, part in enumerate(HAND_PARTS):
+            names = r["contacts"].get(part, [])
+            expected = np.isin([table.part_names[row][k] if k >= 0 else "" for k in table.parts[row].tolist()], names)
+            assert labels[i, f].numpy().tolist() == expected.tolist()
+    assert labels.any() and not labels.all()
+
+
+# ---------------------------------------------------------------------- training
+def test_training_learns_the_tiny_sets_regions_and_resumes_exactly(config, dataset, minilm, tmp_path):
+    straight = train_contact_regions(config, dataset, tmp_path / "a", text_encoder=minilm, progress=False)
+    assert straight.completed and straight.step == 30
+    model, ckpt = load_model(tmp_path / "a" / "regions.pt", None, "regions")
+    assert ckpt.extra["object_points"] == 256 and ckpt.normalizer == {} and not model.training
+    table = ObjectTable(dataset, model.encoder)
+    records = dataset.records
+    rows = table.rows_of([r["obj_id"] for r in records])
+    from dexgys.training.text_features import precompute_text_features
+
+    text = precompute_text_features([r["guidance"] for r in records], minilm, tmp_path / "text", False)
+    batch = BatchBuilder(table, rows, np.zeros((len(records), 28), dtype=np.float32),
+                         sentences=[r["guidance"] for r in records], text=text,
+                         contacts=[r["contacts"] for r in records], fingers=HAND_PARTS)(np.arange(len(records)))
+    torch.manual_seed(0)
+    before = ContactRegionPredictor(config.regions_config(minilm.dim)).eval()
+    with torch.no_grad():
+        assert float(model.loss(batch)["total"]) < 0.7 * float(before.loss(batch)["total"])
+
+    part = train_contact_regions(config, dataset, tmp_path / "b", text_encoder=minilm, max_steps=12, progress=False)
+    assert part.step == 12 and not part.completed
+    train_contact_regions(config, dataset, tmp_path / "b", text_encoder=minilm, resume=True, progress=False)
+    a = load_checkpoint(tmp_path / "a" / "regions.pt").state_dict
+    b = load_checkpoint(tmp_path / "b" / "regions.pt").state_dict
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_config_section(config):
+    raw = json.loads(TINY_CONFIG.read_text())
+    del raw["regions"]
+    default = TrainConfig.from_dict(raw, "no-regions")
+    assert default.regions.train.steps == 3000 and default.regions_config(384) == ContactRegionConfig()
+    assert TrainConfig.from_dict(config.to_dict(), "again") == config
+    assert config.regions_config(384).point_encoder.centroids == (64, 16, 4)
+    for key, value, message in [("threshold", 1.0, "threshold must lie in"), ("dropout", -0.1, "dropout must lie in"),
+                                ("text_dim", 384, "regions.model.text_dim is not a setting")]:
+        bad = json.loads(TINY_CONFIG.read_text())
+        bad["regions"]["model"][key] = value
+        with pytest.raises(DexgysError, match=message):
+            TrainConfig.from_dict(bad, "bad.json")
+
+
+# ---------------------------------------------------------------------- the polish
+def test_polish_pulls_a_named_finger_toward_its_region():
+    hand = load_hand()
+    apple = resolve_object("apple:0")
+    pose = HandPose.from_record(torch.tensor([r["dex_grasp"] for r in _test_records()[:2]], dtype=torch.float32),
+                                hand.n_dofs, hand.name)
+    field = object_field(apple)
+    points = torch.from_numpy(apple.sample_surface(512, seed=0).points).float()
+    config = PolishConfig(region=10.0)
+    named = torch.tensor([[False, True, False, False, False, False]] * 2)  # the forefinger
+    far = points[:, 2] < points[:, 2].min() + 0.01   # a strip at the bottom of the apple
+    everywhere = torch.ones(len(points), dtype=torch.bool)
+    mask = torch.zeros(2, 6, len(points), dtype=torch.bool)
+    mask[0, 1], mask[1, 1] = far, everywhere
+    energy = PolishEnergy(hand, field, pose, config, named_fingers=named, regions=(points, mask))
+    _, terms = energy(pose)
+    assert terms["region"][0] > 0.01 and terms["region"][1] < 0.005
+    # no region term for a hand part that is not named, or without regions
+    unnamed = PolishEnergy(hand, field, pose, config, named_fingers=torch.zeros(2, 6, dtype=torch.bool),
+                           regions=(points, mask))
+    assert "region" not in unnamed(pose)[1] and "region" not in PolishEnergy(hand, field, pose, config)(pose)[1]
+    # the descent brings the forefinger closer to the far strip than the polish without regions does
+    records = pose.to_record()[:1]
+    polished, _ = polish_records(hand, field, records, config, named[0], (points, mask[0].T))
+    plain, _ = polish_records(hand, field, records, config, named[0])
+    first = PolishEnergy(hand, field, HandPose.from_record(records, hand.n_dofs, hand.name), config,
+                         named_fingers=named[:1], regions=(points, mask[:1]))
+
+    def gap(record: np.ndarray) -> float:
+        pose = HandPose.from_record(torch.tensor(record, dtype=torch.float32), hand.n_dofs, hand.name)
+        return float(first._region_distance(hand.forward_kinematics(pose)))
+
+    assert gap(polished) < gap(plain)
+    with pytest.raises(DexgysError, match=r"regions must be points \(P, 3\) and a mask \(2, 6, P\)"):
+        PolishEnergy(hand, field, pose, config, named_fingers=named, regions=(points, mask[:, :5]))
+
+
+# ---------------------------------------------------------------------- the model file
+def test_train_export_and_generate_with_the_regions(tmp_path, capsys):
+    common = ["--config", str(TINY_CONFIG), "--data", str(TINY_DATA), "--out", str(tmp_path)]
+    assert cli_main.main(["train", "idgc", *common, "--max-steps", "2"]) == 0
+    assert cli_main.main(["train", "fingers", *common, "--max-steps", "5"]) == 0
+    assert cli_main.main(["train", "regions", *common, "--max-steps", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "regions: stopped at step 5" in out and "regions.pt" in out
+    model = tmp_path / "model.pt"
+    assert cli_main.main(["train", "export", "--idgc", str(tmp_path / "idgc.pt"), "--fingers",
+                          str(tmp_path / "fingers.pt"), "--regions", str(tmp_path / "regions.pt"),
+                          "--out", str(model)]) == 0
+    assert "IDGC + finger-contact predictor + contact-region predictor" in capsys.readouterr().out
+    assert cli_main.main(["train", "export", "--idgc", str(tmp_path / "idgc.pt"), "--regions",
+                          str(tmp_path / "fingers.pt"), "--out", str(tmp_path / "bad.pt")]) == 2
+    assert "holds a FINGERS model, not REGIONS" in capsys.readouterr().err and not (tmp_path / "bad.pt").exists()
+
+    text = "hold the mug by its handle with all five fingers"
+    kw = dict(n=2, seed=0, sampler="ddim", steps=2, oversample=1)
+    gen = GraspGenerator.from_pretrained(model)
+    assert gen.regions is not None and not gen.regions.training
+    gen.polish_config = dataclasses.replace(gen.polish_config, region=30.0)
+    result = gen.generate("mug:3", text, **kw)
+    points = torch.from_numpy(result.object.points)[None]
+    expected = gen.regions.regions(points, *gen.text_encoder.encode([text]))[0].numpy()
+    assert result.regions.shape == (256, 6) and np.array_equal(result.regions, expected)
+    from_dir = GraspGenerator.from_pretrained(tmp_path)
+    assert from_dir.regions is not None
+    from_dir.polish_config = gen.polish_config
+    np.testing.assert_array_equal(from_dir.generate("mug:3", text, **kw).records, result.records)
+
+    without = GraspGenerator.from_checkpoints(tmp_path / "idgc.pt", fingers_path=tmp_path / "fingers.pt")
+    assert without.regions is None and without.generate("mug:3", text, **kw).regions is None
+    # weight 0: the regions change nothing
+    gen.polish_config = without.polish_config = dataclasses.replace(gen.polish_config, region=0.0)
+    np.testing.assert_array_equal(gen.generate("mug:3", text, **kw).records,
+                                  without.generate("mug:3", text, **kw).records)
