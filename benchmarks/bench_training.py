@@ -1,9 +1,8 @@
 """Training throughput of each stage (samples per second) with a shipped config, on a built dataset.
 
 Runs ``--steps`` steps of IDGC, then of QGC (its training pairs made by that short IDGC run), then of
-the finger-contact predictor, into a
-temporary directory, with one torch thread (the layout the ``cpu`` config is sized for), and reads the
-samples/s the trainer logs (``<stage>-log.csv``; the first logged row, which includes warm-up, is
+the finger-contact predictor and of the contact-region predictor, into a temporary directory, with one
+torch thread (the layout the ``cpu`` config is sized for), and reads the samples/s the trainer logs (``<stage>-log.csv``; the first logged row, which includes warm-up, is
 dropped when there are more). Set-up time (object clouds, text features, QGC pairs) is reported apart.
 Prints a table and writes ``benchmarks/results/training.json``. Run:
 ``python benchmarks/bench_training.py data/dexgys-v1 [--config cpu] [--steps 200]``.
@@ -45,7 +44,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     from dexgys.data.grasp_dataset import GraspDataset
-    from dexgys.training import load_train_config, train_finger_contacts, train_idgc, train_qgc
+    from dexgys.training import (load_train_config, train_contact_regions, train_finger_contacts, train_idgc,
+                                 train_qgc)
 
     config = load_train_config(args.config)
     rows = []
@@ -56,15 +56,17 @@ def main() -> None:
         dataset.preload(progress=False)
         clouds_s = time.perf_counter() - t
         idgc_path = out / "idgc.pt"
-        for stage in ("idgc", "qgc", "fingers"):
+        for stage in ("idgc", "qgc", "fingers", "regions"):
             t = time.perf_counter()
             kw = dict(max_steps=args.steps, device=args.device, progress=False)
             if stage == "idgc":
                 result = train_idgc(config, dataset, out, **kw)
             elif stage == "qgc":
                 result = train_qgc(config, dataset, out, idgc_path, **kw)
-            else:
+            elif stage == "fingers":
                 result = train_finger_contacts(config, dataset, out, **kw)
+            else:
+                result = train_contact_regions(config, dataset, out, **kw)
             wall = time.perf_counter() - t
             rate, logged = logged_rate(result.log_path)
             batch = getattr(config, stage).train.objects_per_batch * getattr(config, stage).train.grasps_per_object

@@ -327,9 +327,9 @@ class GenerationResult:
             return
         from dexgys.viz.html import build_figure, write_html
         from dexgys.viz.render import contact_sheet, render_images, save_png
-        from dexgys.viz.scene import hand_scene
+        from dexgys.viz.scene import hand_scene, point_cubes
 
-        cloud = _cloud_items(self.object.points)
+        cloud = [point_cubes(self.object.points)]
         grasp_items = [hand_scene(m, f"hand ({label})") for m, label in zip(meshes, labels)]
         if html is not None:
             write_html(build_figure(cloud, grasp_items, labels, title), html)
@@ -338,25 +338,11 @@ class GenerationResult:
             save_png(contact_sheet(tiles, labels[:4], columns=min(len(tiles), 2)), png)
 
 
-def _cloud_items(points: np.ndarray, size: float = 0.002) -> list:
-    """A point cloud ``(N, 3)`` as one mesh of small cubes (edge ``size`` m), for the viewers."""
-    import trimesh
-
-    from dexgys.viz.scene import PART_COLORS, ColoredMesh
-
-    cube = trimesh.creation.box(extents=(size, size, size))
-    n, v = len(points), len(cube.vertices)
-    vertices = (cube.vertices[None] + np.asarray(points, dtype=np.float64)[:, None]).reshape(-1, 3)
-    faces = (cube.faces[None] + v * np.arange(n)[:, None, None]).reshape(-1, 3)
-    return [ColoredMesh("object points", trimesh.Trimesh(vertices, faces, process=False), PART_COLORS[0])]
-
-
 # --------------------------------------------------------------------------------------------- generator
 class GraspGenerator:
     """IDGC (and QGC, and the finger-contact and contact-region predictors) with their text encoder, ready
-    to generate; build
-    it with :meth:`from_pretrained` or :meth:`from_checkpoints`. ``object_points``: the cloud size the
-    models were trained on."""
+    to generate; build it with :meth:`from_pretrained` or :meth:`from_checkpoints`. ``object_points``:
+    the cloud size the models were trained on."""
 
     def __init__(self, idgc: IDGC, qgc: QGC | None, text_encoder: TextEncoder, object_points: int,
                  source: str = "", polish_config: PolishConfig = PolishConfig(), guidance_scale: float = 1.0,

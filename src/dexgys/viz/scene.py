@@ -55,3 +55,13 @@ def hand_scene(hand_meshes: list[trimesh.Trimesh], label: str = "hand") -> list[
     """Posed hand meshes (one or more per grasp) as one skin-coloured item."""
     mesh = trimesh.util.concatenate(hand_meshes) if len(hand_meshes) > 1 else hand_meshes[0]
     return [ColoredMesh(label, mesh, HAND_COLOR)]
+
+
+def point_cubes(points: np.ndarray, color: tuple[float, float, float] = PART_COLORS[0], name: str = "object points",
+                size: float = 0.002) -> ColoredMesh:
+    """A point cloud ``(N, 3)`` as one mesh of small cubes (edge ``size`` m) in one colour, for the viewers."""
+    cube = trimesh.creation.box(extents=(size, size, size))
+    n, v = len(points), len(cube.vertices)
+    vertices = (cube.vertices[None] + np.asarray(points, dtype=np.float64)[:, None]).reshape(-1, 3)
+    faces = (cube.faces[None] + v * np.arange(n)[:, None, None]).reshape(-1, 3)
+    return ColoredMesh(name, trimesh.Trimesh(vertices, faces, process=False), color)
