@@ -130,7 +130,7 @@ def main() -> int:
         f"Format version {info['format_version']}. Build settings: `{json.dumps(info['config'])}`.",
         "",
         "## Quality (every grasp passed all of these when it was built)",
-        f"* physics: held in all six gravity directions (MuJoCo, protocol in `docs/` and `spec/evaluation.md`);",
+        "* physics: held in all six gravity directions (MuJoCo, protocol in `docs/` and `spec/evaluation.md`);",
         f"* Q1 ≥ 0.005: mean {q1.mean():.3f}, median {np.median(q1):.3f}, 10th–90th percentile {np.percentile(q1, 10):.3f}–{np.percentile(q1, 90):.3f};",
         f"* max penetration ≤ 0.5 cm: mean {pen.mean():.3f} cm, max {pen.max():.3f} cm.",
         f"* **Re-validation**: {passed}/{tested} random grasps ({100 * passed / max(tested, 1):.1f} %) pass the physics test again "

@@ -12,10 +12,9 @@ import pytest
 import torch
 
 import dexgys.cli.main as cli_main
-from dexgys.data.grasp_dataset import GraspDataset
 from dexgys.errors import DexgysError
 from dexgys.hands import HandPose, load_hand
-from dexgys.models import MiniLMTextEncoder, PointEncoderConfig, load_checkpoint, load_model
+from dexgys.models import PointEncoderConfig, load_checkpoint, load_model
 from dexgys.models.contact_regions import ContactRegionConfig, ContactRegionPredictor
 from dexgys.models.finger_contacts import HAND_PARTS
 from dexgys.objects.resolve import resolve_object
@@ -28,21 +27,6 @@ TINY_DATA = Path(__file__).parent / "fixtures" / "dexgys_tiny"
 TINY_CONFIG = TINY_DATA / "tiny_config.json"
 SMALL_ENCODER = PointEncoderConfig(centroids=(32, 8, 2), radii=(0.03, 0.06, 0.12), neighbours=(8, 8, 2),
                                    mlps=((8,), (16,), (16,)))
-
-
-@pytest.fixture(scope="module")
-def minilm() -> MiniLMTextEncoder:
-    return MiniLMTextEncoder()
-
-
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory) -> GraspDataset:
-    return GraspDataset.from_dir(TINY_DATA, "train", n_points=256, cache_dir=tmp_path_factory.mktemp("clouds"))
-
-
-@pytest.fixture(scope="module")
-def config() -> TrainConfig:
-    return TrainConfig.from_dict(json.loads(TINY_CONFIG.read_text()), "tiny")
 
 
 def _test_records() -> list[dict]:

@@ -12,10 +12,9 @@ import pytest
 import torch
 
 import dexgys.cli.main as cli_main
-from dexgys.data.grasp_dataset import GraspDataset
 from dexgys.errors import DexgysError
 from dexgys.hands import HandPose, load_hand
-from dexgys.models import MiniLMTextEncoder, load_checkpoint, load_model
+from dexgys.models import load_checkpoint, load_model
 from dexgys.models.finger_contacts import HAND_PARTS, FingerContactConfig, FingerContactPredictor
 from dexgys.objects.resolve import resolve_object
 from dexgys.pipeline import GraspGenerator
@@ -25,21 +24,6 @@ from dexgys.training import TrainConfig, finger_labels, train_finger_contacts
 
 TINY_DATA = Path(__file__).parent / "fixtures" / "dexgys_tiny"
 TINY_CONFIG = TINY_DATA / "tiny_config.json"
-
-
-@pytest.fixture(scope="module")
-def minilm() -> MiniLMTextEncoder:
-    return MiniLMTextEncoder()
-
-
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory) -> GraspDataset:
-    return GraspDataset.from_dir(TINY_DATA, "train", n_points=256, cache_dir=tmp_path_factory.mktemp("clouds"))
-
-
-@pytest.fixture(scope="module")
-def config() -> TrainConfig:
-    return TrainConfig.from_dict(json.loads(TINY_CONFIG.read_text()), "tiny")
 
 
 # ---------------------------------------------------------------------- the model

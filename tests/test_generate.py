@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 from pathlib import Path
@@ -13,7 +12,6 @@ import torch
 
 import dexgys.cli.main as cli_main
 import dexgys.pipeline as pipeline
-from dexgys.cli import generate_cmd, train_cmd
 from dexgys.data.grasp_dataset import check_records
 from dexgys.data.grasp_file import read_grasp_file
 from dexgys.evaluation.predictions import read_predictions

@@ -17,7 +17,6 @@ from dexgys.models import (
     GraspNormalizer,
     Groups,
     IDGCConfig,
-    MiniLMTextEncoder,
     PointEncoder,
     PointEncoderConfig,
     QGCConfig,
@@ -49,11 +48,6 @@ TEXT_DIM = 16
 
 
 # ---------------------------------------------------------------------- fixtures and helpers
-@pytest.fixture(scope="module")
-def minilm() -> MiniLMTextEncoder:
-    return MiniLMTextEncoder()
-
-
 @pytest.fixture(scope="module")
 def hand():
     return load_hand(n_surface_points=128)

@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from dexgys.hands import HandPose, load_hand
+from dexgys.models.finger_contacts import HAND_PARTS
 from dexgys.objects.catalogue import make_object
+from dexgys.objects.inputs import load_object_input
 from dexgys.pipeline import DEFAULT_MODEL, GraspGenerator
 
 
@@ -19,7 +21,7 @@ def shipped() -> GraspGenerator:
 
 
 def test_shipped_model_is_a_complete_two_stage_generator(shipped):
-    assert shipped.qgc is not None and shipped.fingers is not None
+    assert shipped.qgc is not None and shipped.fingers is not None and shipped.regions is not None
     assert shipped.object_points > 0 and shipped.text_encoder.dim == shipped.idgc.config.text_dim
 
 
@@ -32,6 +34,21 @@ def test_shipped_finger_contact_predictor_reads_the_named_fingers(shipped):
     named = shipped.fingers.predict(tokens.to(torch.float16).float(), mask)
     assert named[0, 1] and named[1, :2].all() and named[2].all()
     assert not named[1, 3:5].any()  # a pinch leaves the ring and little fingers off
+
+
+def test_shipped_contact_region_predictor_finds_the_named_parts(shipped):
+    """On an unseen mug, the handle sentence puts the forefinger on the handle, the body sentence on the body."""
+    obj = load_object_input("mug:9", n_points=shipped.object_points, seed=0)
+    names = np.asarray(obj.object.part_names)[obj.parts]
+    tokens, mask = shipped.text_encoder.encode(["To use the mug, hook your thumb, index, middle and ring fingers "
+                                                "through the handle.",
+                                                "Wrap all five fingers and your palm around the body of the mug."])
+    clouds = torch.from_numpy(obj.points)[None].expand(2, -1, -1)
+    with torch.no_grad():
+        p = torch.sigmoid(shipped.regions(clouds, tokens.to(torch.float16).float(), mask)).numpy()
+    forefinger = p[..., HAND_PARTS.index("forefinger")]
+    handle, body = forefinger[:, names == "handle"].mean(1), forefinger[:, names == "body"].mean(1)
+    assert handle[0] > 0.8 > body[0] and body[1] > 0.8 > handle[1], (handle, body)
 
 
 def test_shipped_model_grasps_are_deterministic_and_near_the_object(shipped):

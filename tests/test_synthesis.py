@@ -1,14 +1,12 @@
 """Grasp synthesis: object field, energies, optimisation, contacts, acceptance rule, end to end."""
 
-import math
-
 import numpy as np
 import pytest
 import torch
 
 from dexgys.errors import DexgysError
-from dexgys.geometry.primitives import Capsule, Sphere
-from dexgys.hands import HandPose, load_hand
+from dexgys.geometry.primitives import Sphere
+from dexgys.hands import load_hand
 from dexgys.language.contacts import ContactFacts
 from dexgys.objects.catalogue import make_object
 from dexgys.objects.primitive_object import Part, PrimitiveObject

@@ -12,10 +12,9 @@ import numpy as np
 import pytest
 import torch
 
-from dexgys.data.grasp_dataset import GraspDataset
 from dexgys.errors import DexgysError
 from dexgys.hands import load_hand
-from dexgys.models import IDGC, MiniLMTextEncoder, load_checkpoint, load_model
+from dexgys.models import IDGC, load_checkpoint, load_model
 from dexgys.models.grasp_repr import GraspHand, record_to_vector
 from dexgys.models.losses import hand_chamfer
 from dexgys.models.text_encoder import TextEncoder
@@ -47,18 +46,6 @@ def tiny_config(**train) -> dict:
     for stage in ("idgc", "qgc"):
         raw[stage]["train"].update(train)
     return raw
-
-
-@pytest.fixture(scope="module")
-def minilm() -> MiniLMTextEncoder:
-    return MiniLMTextEncoder()
-
-
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory) -> GraspDataset:
-    data = GraspDataset.from_dir(TINY_DATA, "train", n_points=256, cache_dir=tmp_path_factory.mktemp("clouds"))
-    data.preload()
-    return data
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,4 @@
 import numpy as np
-import torch
 
 from dexgys.hands import HandPose, load_hand
 from dexgys.objects.catalogue import make_object

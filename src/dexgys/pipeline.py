@@ -382,7 +382,7 @@ class GraspGenerator:
             path = DEFAULT_MODEL
         path = Path(path)
         if path.is_dir():
-            idgc_path, qgc_path = path / "idgc.pt", path / "qgc.pt"
+            idgc_path = path / "idgc.pt"
             if not idgc_path.is_file():
                 raise DexgysError(f"{str(path)!r} holds no idgc.pt: not a training output directory")
             present = {stage: path / f"{stage}.pt" for stage in _OPTIONAL_STAGES if (path / f"{stage}.pt").is_file()}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from dexgys.cli.common import check_output_dirs
 from dexgys.errors import DexgysError

@@ -79,7 +79,7 @@ class PolishConfig:
     engage_distance: float = 0.05
     inner_weight: float = 0.5
     named_weight: float = 8.0
-    region: float = 0.0
+    region: float = 100.0
     region_margin: float = 0.005
     penetration: float = 20.0
     contact: float = 5.0
