@@ -46,7 +46,10 @@ Contact weight 8 gained little more and pushed the mean penetration from 0.14 to
 The named fingers' weight (8) and the penetration weight (20, up from 5) were chosen together on 40
 held-out test conditions ("The finger-contact predictor"): pulling the named fingers harder raised
 part contact and success but pushed other links into the object; the stronger penetration term
-took that back.
+took that back. The region weight (100; margin 5 mm) was chosen on the same held-out conditions from
+40, 100, 150 and 400: part contact rose from 69 to 74-75 % at every weight, success in all six
+directions held at 100 (70.6 %, against 70.0 % without regions) and fell at 150 and 400 (67.8 and
+60.9 %), as the mean penetration rose from 0.06 to 0.07 and 0.10 cm.
 
 :func:`residual_energy` is what is left of the energy after the descent, less the anchor: how far a
 polished grasp still is from a clean, closed grasp. :class:`~dexgys.pipeline.GraspGenerator` draws
@@ -169,18 +172,22 @@ class PolishEnergy:
         for f, finger in enumerate(hand.finger_names):
             if pull[:, f].any():
                 positions = stored[[k for k, name in enumerate(fingers) if name == finger]].to(device)
-                out.append((positions, points.to(dtype), mask[:, f], pull[:, f].to(dtype)))
+                used = mask[:, f].any(0)  # only the points some grasp's region holds
+                out.append((positions, points[used].to(dtype), mask[:, f][:, used], pull[:, f].to(dtype)))
         return out
 
     def _region_distance(self, T: torch.Tensor) -> torch.Tensor:
         """``(B,)``: the summed region term (module docstring) of the grasps at link transforms ``T``."""
         cands = self.candidates(T)
+        batch = torch.arange(cands.shape[0], device=cands.device)
         total = torch.zeros(cands.shape[0], dtype=cands.dtype, device=cands.device)
         for positions, points, mask, pull in self.regions:
-            d = torch.cdist(cands[:, positions], points.expand(cands.shape[0], -1, -1))  # (B, C_f, P)
-            d = d.masked_fill(~mask[:, None, :], float("inf")).amin((1, 2))
-            gap = torch.relu(torch.where(pull > 0, d, torch.zeros_like(d)) - self.config.region_margin)
-            total = total + gap * pull
+            finger = cands[:, positions]  # (B, C_f, 3)
+            with torch.no_grad():  # which candidate-point pair is closest; the gradient needs only that pair
+                d = torch.cdist(finger, points.expand(cands.shape[0], -1, -1))  # (B, C_f, P)
+                pair = d.masked_fill(~mask[:, None, :], float("inf")).flatten(1).argmin(1)
+            gap = (finger[batch, pair // points.shape[0]] - points[pair % points.shape[0]]).norm(dim=-1)
+            total = total + torch.relu(gap - self.config.region_margin) * pull
         return total
 
     def _closest(self, T: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
