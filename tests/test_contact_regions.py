@@ -6,12 +6,14 @@ import dataclasses
 import gzip
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
 import dexgys.cli.main as cli_main
+from dexgys.cli.generate_cmd import describe_touching
 from dexgys.errors import DexgysError
 from dexgys.hands import HandPose, load_hand
 from dexgys.models import PointEncoderConfig, load_checkpoint, load_model
@@ -191,9 +193,27 @@ def test_train_export_and_generate_with_the_regions(tmp_path, capsys):
     from_dir.polish_config = gen.polish_config
     np.testing.assert_array_equal(from_dir.generate("mug:3", text, **kw).records, result.records)
 
+    assert cli_main.main(["generate", "mug:3", text, "-n", "2", "--model", str(model), "--sampler", "ddim",
+                          "--steps", "2", "--oversample", "1", "--out", str(tmp_path / "g.json")]) == 0
+    touching = [line for line in capsys.readouterr().out.splitlines() if line.startswith("touching: ")]
+    assert touching == [f"touching: {describe_touching(result)}"]
+
     without = GraspGenerator.from_checkpoints(tmp_path / "idgc.pt", fingers_path=tmp_path / "fingers.pt")
     assert without.regions is None and without.generate("mug:3", text, **kw).regions is None
     # weight 0: the regions change nothing
     gen.polish_config = without.polish_config = dataclasses.replace(gen.polish_config, region=0.0)
     np.testing.assert_array_equal(gen.generate("mug:3", text, **kw).records,
                                   without.generate("mug:3", text, **kw).records)
+
+
+def test_describe_touching_names_the_parts_of_each_region():
+    parts = np.array([0, 0, 1, 1, 1, -1])
+    regions = np.zeros((6, 6), dtype=bool)
+    regions[[0, 2, 3], 1] = True   # forefinger: one point on the body, two on the trigger
+    regions[[0, 1], 0] = True      # thumb: the body
+    obj = SimpleNamespace(parts=parts, object=SimpleNamespace(part_names=["body", "trigger"]))
+    result = SimpleNamespace(object=obj, regions=regions, touching=("thumb", "forefinger", "palm"))
+    assert describe_touching(result) == "thumb -> body; forefinger -> trigger, body; palm"
+    cloud = SimpleNamespace(object=SimpleNamespace(parts=None, object=None), regions=regions, touching=("forefinger",))
+    assert describe_touching(cloud) == "forefinger (3 points)"
+    assert describe_touching(SimpleNamespace(object=obj, regions=None, touching=())) == "nothing"

@@ -73,7 +73,36 @@ def run(args: argparse.Namespace) -> int:
           f"{f' {args.steps} steps' if args.steps else ''}, seed {args.seed}; intent {intent})")
     print(f"time: object {t['object']:.2f} s, text {t['text']:.2f} s, IDGC {t['idgc']:.2f} s, QGC {t['qgc']:.2f} s, "
           f"polish {t['polish']:.2f} s, total {t['total']:.2f} s")
+    if result.touching is not None:
+        print(f"touching: {describe_touching(result)}")
     for path in (args.out, args.html, args.png):
         if path:
             print(f"wrote {path}")
     return 0
+
+
+def describe_touching(result) -> str:
+    """The hand parts the model put on the object and, with its contact-region predictor, where: the
+    object's parts by how many predicted points they hold (``forefinger -> trigger, head``), or the
+    number of points for an object without part labels."""
+    import numpy as np
+
+    from dexgys.models.finger_contacts import HAND_PARTS
+
+    obj = result.object
+    names = None
+    if obj.parts is not None and obj.object is not None:
+        names = np.where(obj.parts >= 0, np.asarray(obj.object.part_names + [""])[obj.parts], "")
+    items = []
+    for f, hand_part in enumerate(HAND_PARTS):
+        if hand_part not in result.touching:
+            continue
+        where = None if result.regions is None else result.regions[:, f]
+        if where is None or not where.any():
+            items.append(hand_part)
+        elif names is None:
+            items.append(f"{hand_part} ({int(where.sum())} points)")
+        else:
+            labels, counts = np.unique(names[where & (names != "")], return_counts=True)
+            items.append(f"{hand_part} -> {', '.join(labels[np.argsort(-counts, kind='stable')])}")
+    return "; ".join(items) or "nothing"
