@@ -21,6 +21,7 @@ from dexgys.models.contact_regions import ContactRegionConfig, ContactRegionPred
 from dexgys.models.finger_contacts import HAND_PARTS
 from dexgys.objects.resolve import resolve_object
 from dexgys.pipeline import GraspGenerator, polish_records
+from dexgys.synthesis.energy import LinkPoints
 from dexgys.synthesis.polish import PolishConfig, PolishEnergy
 from dexgys.synthesis.synthesize import object_field
 from dexgys.training import BatchBuilder, ObjectTable, TrainConfig, train_contact_regions
@@ -160,6 +161,29 @@ def test_polish_pulls_a_named_finger_toward_its_region():
     assert gap(polished) < gap(plain)
     with pytest.raises(DexgysError, match=r"regions must be points \(P, 3\) and a mask \(2, 6, P\)"):
         PolishEnergy(hand, field, pose, config, named_fingers=named, regions=(points, mask[:, :5]))
+
+
+def test_keep_off_pushes_the_hand_off_free_points():
+    hand = load_hand()
+    apple = resolve_object("apple:0")
+    pose = HandPose.from_record(torch.tensor([r["dex_grasp"] for r in _test_records()[:1]], dtype=torch.float32),
+                                hand.n_dofs, hand.name)
+    field = object_field(apple)
+    config = PolishConfig(keep_off=10.0)
+    centres = LinkPoints.swept_spheres(hand)(hand.forward_kinematics(pose))[0]
+    touched = centres[::7] + 0.002      # points right at the hand
+    far = torch.tensor([[1.0, 1.0, 1.0]])
+    near_terms = PolishEnergy(hand, field, pose, config, free=touched)(pose)[1]
+    assert near_terms["keep_off"] > 0
+    assert float(PolishEnergy(hand, field, pose, config, free=far)(pose)[1]["keep_off"]) == 0.0
+    assert "keep_off" not in PolishEnergy(hand, field, pose, PolishConfig(keep_off=0.0), free=touched)(pose)[1]
+    assert "keep_off" not in PolishEnergy(hand, field, pose, config, free=far[:0])(pose)[1]
+    # the descent moves the hand away from the free points
+    polished, _ = polish_records(hand, field, pose.to_record(), config, free=touched)
+    moved = HandPose.from_record(torch.tensor(polished, dtype=torch.float32), hand.n_dofs, hand.name)
+    assert PolishEnergy(hand, field, pose, config, free=touched)(moved)[1]["keep_off"] < near_terms["keep_off"]
+    with pytest.raises(DexgysError, match=r"free points must have shape \(K, 3\)"):
+        PolishEnergy(hand, field, pose, config, free=touched[:, :2])
 
 
 # ---------------------------------------------------------------------- the model file

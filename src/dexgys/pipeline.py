@@ -494,9 +494,11 @@ class GraspGenerator:
         if self.fingers is not None:
             named = self.fingers.predict(tokens.to(self.device), mask.to(self.device))[0].cpu()
         points = torch.from_numpy(obj_input.points).unsqueeze(0).to(self.device)
-        regions = None
+        regions = free = None
         if self.regions is not None:
-            regions = self.regions.regions(points, tokens.to(self.device), mask.to(self.device))[0].cpu()
+            probability = self.regions.probabilities(points, tokens.to(self.device), mask.to(self.device))[0].cpu()
+            regions = probability > self.regions.config.threshold
+            free = probability.amax(-1) < self.polish_config.free_below
         timings["text"] = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -517,7 +519,8 @@ class GraspGenerator:
         start = time.perf_counter()
         if polish:
             polished, residual = (np.concatenate(x) for x in
-                                  zip(*(self._polish(obj_input, part, named, regions) for part in final[0].split(n))))
+                                  zip(*(self._polish(obj_input, part, named, regions, free)
+                                         for part in final[0].split(n))))
             chosen = np.sort(np.argsort(residual, kind="stable")[:n])
         else:
             polished, residual, chosen = unpolished, np.full(len(unpolished), np.nan), np.arange(n)
@@ -558,26 +561,29 @@ class GraspGenerator:
         return field
 
     def _polish(self, obj_input: ObjectInput, records: torch.Tensor, named: torch.Tensor | None = None,
-                regions: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
+                regions: torch.Tensor | None = None, free: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The physics polish of object-frame ``records`` ``(n, 28)`` -> ``(n, 28)`` float64 and their
         residual energies ``(n,)``; ``named`` ``(6,)`` bool: the hand parts the instruction asks to touch;
-        ``regions`` ``(N, 6)`` bool: which of the object's points each should touch."""
+        ``regions`` ``(N, 6)`` bool: which of the object's points each should touch; ``free`` ``(N,)``
+        bool: which no hand part should touch."""
         if self._hand is None:
             self._hand = load_hand().to(self.device, torch.float32)
-        region_points = None if regions is None else (torch.from_numpy(obj_input.points), regions)
+        points = torch.from_numpy(obj_input.points)
+        region_points = None if regions is None else (points, regions)
         return polish_records(self._hand, self._surface_field(obj_input), records, self.polish_config, named,
-                              region_points)
+                              region_points, None if free is None else points[free])
 
 
 def polish_records(hand: HandModel, field: ObjectField, records, config: PolishConfig = PolishConfig(),
                    named_fingers: torch.Tensor | None = None,
-                   regions: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   regions: tuple[torch.Tensor, torch.Tensor] | None = None,
+                   free: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`~dexgys.synthesis.polish.polish_grasps` of object-frame grasp records ``(n, 28)`` (array or
     tensor) on ``field`` -> polished records ``(n, 28)`` float64 and their
     :func:`~dexgys.synthesis.polish.residual_energy` ``(n,)``. ``named_fingers`` ``(6,)`` bool (the
     hand's ``finger_names`` order): the parts the polish pulls harder, the same for every grasp;
     ``regions``: object points ``(P, 3)`` and which of them each hand part should touch ``(P, 6)``
-    bool, the same for every grasp."""
+    bool, the same for every grasp; ``free``: object points ``(K, 3)`` no hand part should touch."""
     pose = HandPose.from_record(torch.as_tensor(records, dtype=torch.float32), hand.n_dofs, hand.name)
     if named_fingers is not None:
         named_fingers = torch.as_tensor(named_fingers, dtype=torch.bool).reshape(1, -1).expand(pose.batch_size, -1)
@@ -585,7 +591,7 @@ def polish_records(hand: HandModel, field: ObjectField, records, config: PolishC
         points, mask = regions
         mask = torch.as_tensor(mask, dtype=torch.bool).T.unsqueeze(0).expand(pose.batch_size, -1, -1)
         regions = (torch.as_tensor(points, dtype=torch.float32), mask)
-    result = polish_grasps(hand, field, pose, config, named_fingers, regions)
+    result = polish_grasps(hand, field, pose, config, named_fingers, regions, free)
     return (result.pose.to_record().double().cpu().numpy(),
             residual_energy(result, config).double().cpu().numpy())
 

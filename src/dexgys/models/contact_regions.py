@@ -152,7 +152,11 @@ class ContactRegionPredictor(nn.Module):
         return {"total": total, "bce": total.detach()}
 
     @torch.no_grad()
+    def probabilities(self, points: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``(B, N, 6)``: the probability that each hand part touches each point, for clouds
+        ``(B, N, 3)`` and one instruction each."""
+        return torch.sigmoid(self(points, tokens, mask))
+
     def regions(self, points: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """``(B, N, 6)`` bool: the points each hand part should touch (probability above the threshold)
-        for clouds ``(B, N, 3)`` and one instruction each."""
-        return torch.sigmoid(self(points, tokens, mask)) > self.config.threshold
+        """``(B, N, 6)`` bool: the points each hand part should touch (probability above the threshold)."""
+        return self.probabilities(points, tokens, mask) > self.config.threshold

@@ -18,6 +18,9 @@ is fixed for the descent. The energy of :class:`PolishEnergy` is then, per grasp
 ``region``            for each named finger given a *region* (the object points it should touch), how far
                       its closest contact candidate is from the closest region point, less
                       :attr:`PolishConfig.region_margin`;
+``keep_off``          for every swept sphere of the hand, how far it comes within
+                      :attr:`PolishConfig.keep_off_margin` of the closest *free* object point (one
+                      that no hand part should touch), when the caller gives free points;
 ``force_closure``     :func:`~dexgys.synthesis.energy.force_closure` of the engaged distal phalanges
                       and the palm, normals fixed within a step;
 ``self_penetration``, ``joint_limits`` as in synthesis;
@@ -35,7 +38,8 @@ of the surface breaks the instruction. Which phalanges are engaged does not chan
 also pass ``regions``, the object points each hand part should touch (in the generator, what the
 model's :class:`~dexgys.models.contact_regions.ContactRegionPredictor` reads from the cloud and the
 words): a named finger that touches the wrong part is then pulled toward its own, and a candidate
-that stays far from it keeps a high residual energy, so the selection drops it.
+that stays far from it keeps a high residual energy, so the selection drops it. ``free`` points
+(where the predictor expects no hand part) push the hand off parts the instruction leaves free.
 
 **Defaults** (150 steps, engage 5 cm, contact weight 5) come from a sweep on 40 test conditions x 8
 grasps of an earlier shipped model (``docs/results.md``, "Tuning the polish"): more steps, a wider
@@ -84,6 +88,9 @@ class PolishConfig:
     named_weight: float = 8.0
     region: float = 100.0
     region_margin: float = 0.005
+    keep_off: float = 0.0
+    keep_off_margin: float = 0.008
+    free_below: float = 0.1
     penetration: float = 20.0
     contact: float = 5.0
     force_closure: float = 0.02
@@ -107,7 +114,7 @@ class PolishEnergy:
 
     def __init__(self, hand: HandModel, field: ObjectField, start: HandPose, config: PolishConfig = PolishConfig(),
                  sphere_spacing: float = 0.004, named_fingers: torch.Tensor | None = None,
-                 regions: tuple[torch.Tensor, torch.Tensor] | None = None) -> None:
+                 regions: tuple[torch.Tensor, torch.Tensor] | None = None, free: torch.Tensor | None = None) -> None:
         self.hand, self.config = hand, config
         device, dtype = hand.device, hand.dtype
         self.field = field.with_channels(field.values[:1])
@@ -153,6 +160,12 @@ class PolishEnergy:
         self.regions = None
         if regions is not None and config.region > 0:
             self.regions = self._check_regions(regions, named_fingers, best.shape[0], stored, fingers)
+        self.free = None
+        if free is not None and config.keep_off > 0:
+            free = torch.as_tensor(free, device=device, dtype=dtype)
+            if free.ndim != 2 or free.shape[1] != 3:
+                raise DexgysError(f"free points must have shape (K, 3), got {tuple(free.shape)}")
+            self.free = free if len(free) else None
 
     def _check_regions(self, regions, named_fingers, batch: int, stored: torch.Tensor,
                        fingers: list[str]) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
@@ -190,6 +203,14 @@ class PolishEnergy:
             total = total + torch.relu(gap - self.config.region_margin) * pull
         return total
 
+    def _keep_off(self, T: torch.Tensor) -> torch.Tensor:
+        """``(B,)``: the keep-off term (module docstring) of the grasps at link transforms ``T``."""
+        centres = self.spheres(T)  # (B, S, 3)
+        with torch.no_grad():
+            nearest = torch.cdist(centres, self.free.expand(centres.shape[0], -1, -1)).argmin(-1)  # (B, S)
+        gap = (centres - self.free[nearest]).norm(dim=-1) - self.spheres.radii
+        return torch.relu(self.config.keep_off_margin - gap).sum(-1)
+
     def _closest(self, T: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per group, the smallest ``|sdf|`` of its candidates ``(B, G)`` and the candidate points ``(B, G, 3)``."""
         cands = self.candidates(T)
@@ -210,6 +231,8 @@ class PolishEnergy:
         terms["contact"] = (best * self.group_weight * self.group_scale * self.engaged).sum(-1)
         if self.regions:
             terms["region"] = self._region_distance(T)
+        if self.free is not None:
+            terms["keep_off"] = self._keep_off(T)
         fc = self.group_fc
         with torch.no_grad():
             normals = self.field.normals(pts[:, fc])
@@ -227,11 +250,14 @@ class PolishEnergy:
 
 def polish_grasps(hand: HandModel, field: ObjectField, poses: HandPose, config: PolishConfig = PolishConfig(),
                   named_fingers: torch.Tensor | None = None,
-                  regions: tuple[torch.Tensor, torch.Tensor] | None = None) -> OptimizeResult:
+                  regions: tuple[torch.Tensor, torch.Tensor] | None = None,
+                  free: torch.Tensor | None = None) -> OptimizeResult:
     """Polish ``poses`` (B generated grasps, object frame) on ``field``: see the module docstring.
     ``named_fingers`` ``(B, 6)`` bool; ``regions``: object points ``(P, 3)`` and, per grasp and hand
-    part, which of them it should touch ``(B, 6, P)`` bool."""
-    energy = PolishEnergy(hand, field.to(hand.device), poses, config, named_fingers=named_fingers, regions=regions)
+    part, which of them it should touch ``(B, 6, P)`` bool; ``free``: object points ``(K, 3)`` no
+    hand part should touch."""
+    energy = PolishEnergy(hand, field.to(hand.device), poses, config, named_fingers=named_fingers, regions=regions,
+                          free=free)
     return optimize_grasps(energy, poses, config.optimizer())
 
 
