@@ -2,9 +2,9 @@
 
 Runs ``--steps`` steps of IDGC, then of QGC (its training pairs made by that short IDGC run), then of
 the finger-contact predictor and of the contact-region predictor, into a temporary directory, with one
-torch thread (the layout the ``cpu`` config is sized for), and reads the samples/s the trainer logs (``<stage>-log.csv``; the first logged row, which includes warm-up, is
-dropped when there are more). Set-up time (object clouds, text features, QGC pairs) is reported apart.
-Prints a table and writes ``benchmarks/results/training.json``. Run:
+torch thread (the layout the ``cpu`` config is sized for), and reads the samples/s the trainer logs
+(``<stage>-log.csv``; the first logged row, which includes warm-up, is dropped when there are more).
+Set-up time (object clouds, text features, QGC pairs) is reported apart. Prints a table and writes ``benchmarks/results/training.json``. Run:
 ``python benchmarks/bench_training.py data/dexgys-v1 [--config cpu] [--steps 200]``.
 """
 

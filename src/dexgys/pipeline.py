@@ -27,9 +27,9 @@ axis-angle (rad) | 22 joint angles (rad)]``.
 :func:`export_generator` (``dexgys train export``) writes one from the ``idgc.pt``, ``qgc.pt``,
 ``fingers.pt`` and ``regions.pt`` of a training run. :meth:`GraspGenerator.from_pretrained` reads a
 generator file (default :data:`DEFAULT_MODEL`, shipped in the package), a training output directory
-(``idgc.pt`` and, if present, ``qgc.pt``, ``fingers.pt`` and ``regions.pt``) or a single IDGC checkpoint (no refinement). Each stage's
-``extra`` must carry what :func:`dexgys.training.train_idgc` writes: ``text_encoder``,
-``text_encoder_path``, ``object_points``, ``hand_surface_points``.
+(``idgc.pt`` and, if present, ``qgc.pt``, ``fingers.pt`` and ``regions.pt``) or a single IDGC
+checkpoint (no refinement). Each stage's ``extra`` must carry what :func:`dexgys.training.train_idgc`
+writes: ``text_encoder``, ``text_encoder_path``, ``object_points``, ``hand_surface_points``.
 
 **Stages.** IDGC draws grasps for the words; QGC refines them in one learned pass; the physics polish
 (:mod:`dexgys.synthesis.polish`) then moves each grasp a little so the object does not reach into the
@@ -80,7 +80,7 @@ from dexgys.hands import HandModel, HandPose, load_hand
 from dexgys.language.brief import INTENTS, action_id_from_intent
 from dexgys.models.checkpoint import (
     CHECKPOINT_FORMAT_VERSION,
-    TEXT_ONLY_KINDS,
+    PREDICTOR_KINDS,
     Checkpoint,
     Model,
     build_model,
@@ -221,7 +221,7 @@ def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike |
     if "qgc" in extras and extras["qgc"]["object_points"] != extras["idgc"]["object_points"]:
         raise DexgysError(f"the IDGC reads {extras['idgc']['object_points']}-point clouds, the QGC "
                           f"{extras['qgc']['object_points']}: they were not trained together")
-    for stage in TEXT_ONLY_KINDS:
+    for stage in PREDICTOR_KINDS:
         if stage in extras and extras[stage]["text_encoder"] != extras["idgc"]["text_encoder"]:
             raise DexgysError(f"the IDGC reads {extras['idgc']['text_encoder']} features, the {_STAGE_NAMES[stage]} "
                               f"{extras[stage]['text_encoder']}: they were not trained together")
@@ -241,7 +241,7 @@ def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike |
 
 def _build(ckpt: Checkpoint, where: str, device: torch.device) -> Model:
     extra = _check_extra(ckpt, where)
-    hand = None if ckpt.model_kind in TEXT_ONLY_KINDS else load_hand(n_surface_points=int(extra["hand_surface_points"]))
+    hand = None if ckpt.model_kind in PREDICTOR_KINDS else load_hand(n_surface_points=int(extra["hand_surface_points"]))
     return build_model(ckpt, hand, where).to(device)
 
 
@@ -414,7 +414,7 @@ class GraspGenerator:
         extra = stages["idgc"].extra
         if stages["qgc"] is not None and stages["qgc"].extra["object_points"] != extra["object_points"]:
             raise DexgysError(f"{where}: the IDGC and QGC were trained on clouds of different sizes")
-        for stage in TEXT_ONLY_KINDS:
+        for stage in PREDICTOR_KINDS:
             if stages[stage] is not None and stages[stage].extra["text_encoder"] != extra["text_encoder"]:
                 raise DexgysError(f"{where}: the IDGC and the {_STAGE_NAMES[stage]} read different text features")
         if stages["regions"] is not None and stages["regions"].extra["object_points"] != extra["object_points"]:
@@ -527,7 +527,8 @@ class GraspGenerator:
         timings["polish"] = time.perf_counter() - start
 
         coarse_all = coarse[0].double().cpu().numpy()
-        candidates = {"coarse": obj_input.to_input_frame(coarse_all), "unpolished": obj_input.to_input_frame(unpolished),
+        candidates = {"coarse": obj_input.to_input_frame(coarse_all),
+                      "unpolished": obj_input.to_input_frame(unpolished),
                       "polished": obj_input.to_input_frame(polished), "residual": residual, "chosen": chosen}
         records = candidates["polished"][chosen]
         coarse_records = candidates["coarse"][chosen]

@@ -11,9 +11,9 @@ from dexgys.errors import DexgysError
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train IDGC and QGC, bundle them into a model file",
                        description="Train the two-stage generator: first IDGC (the diffusion model), then QGC (the "
-                                   "refiner, on pairs made by the trained IDGC); 'fingers' trains the small text model "
-                                   "that tells the polish which fingers the instruction puts on the object, 'regions' the "
-                                   "model that tells it where on the object each of them goes; 'export' "
+                                   "refiner, on pairs made by the trained IDGC); 'fingers' trains the small text "
+                                   "model that tells the polish which fingers the instruction puts on the object, "
+                                   "'regions' the model that tells it where on the object each of them goes; 'export' "
                                    "bundles them into one file for 'dexgys generate --model'. "
                                    "Several processes or GPUs: "
                                    "'torchrun --nproc_per_node N -m dexgys train ...' (DistributedDataParallel; "

@@ -45,7 +45,8 @@ from dexgys.models.text_encoder import (
 
 __all__ = [
     "CHECKPOINT_FORMAT_VERSION", "HAND_PARTS", "IDGC", "LIGHT_POINT_ENCODER", "QGC", "Checkpoint",
-    "ClipTextEncoder", "ContactRegionConfig", "ContactRegionPredictor", "Diffusion", "FingerContactConfig", "FingerContactPredictor", "GraspHand", "GraspNormalizer",
+    "ClipTextEncoder", "ContactRegionConfig", "ContactRegionPredictor", "Diffusion", "FingerContactConfig",
+    "FingerContactPredictor", "GraspHand", "GraspNormalizer",
     "Groups", "IDGCConfig", "MiniLMTextEncoder", "PointEncoder", "PointEncoderConfig", "QGCConfig", "TextEncoder",
     "build_model", "check_instruction", "load_checkpoint", "load_model", "load_text_encoder", "pad_token_features",
     "record_to_vector", "save_checkpoint", "save_model", "vector_to_record",

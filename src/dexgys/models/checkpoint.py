@@ -33,7 +33,7 @@ from dexgys.models.qgc import QGC, QGCConfig
 __all__ = [
     "CHECKPOINT_FORMAT_VERSION",
     "MODEL_KINDS",
-    "TEXT_ONLY_KINDS",
+    "PREDICTOR_KINDS",
     "Checkpoint",
     "build_model",
     "load_checkpoint",
@@ -49,8 +49,8 @@ _MODELS = {"idgc": (IDGC, IDGCConfig), "qgc": (QGC, QGCConfig),
            "fingers": (FingerContactPredictor, FingerContactConfig),
            "regions": (ContactRegionPredictor, ContactRegionConfig)}
 MODEL_KINDS = tuple(_MODELS)
-TEXT_ONLY_KINDS = ("fingers", "regions")
-"""Model kinds that read no grasps: they need no hand and have no normaliser."""
+PREDICTOR_KINDS = ("fingers", "regions")
+"""The predictors: model kinds that read no grasps, so they need no hand and have no normaliser."""
 Model = IDGC | QGC | FingerContactPredictor | ContactRegionPredictor
 
 
@@ -158,11 +158,11 @@ def save_model(path: str | os.PathLike, model: Model,
 
 def build_model(ckpt: Checkpoint, hand: HandModel | None, where: str) -> Model:
     """The model of a checked checkpoint, on the CPU in eval mode (``hand``: the hand IDGC and QGC work
-    on; unused for :data:`TEXT_ONLY_KINDS`); ``where`` names the source in the one-line error when the weights
+    on; unused for :data:`PREDICTOR_KINDS`); ``where`` names the source in the one-line error when the weights
     do not fit the config."""
     model_cls, config_cls = _MODELS[ckpt.model_kind]
     config = config_cls.from_dict(ckpt.config)
-    if ckpt.model_kind in TEXT_ONLY_KINDS:
+    if ckpt.model_kind in PREDICTOR_KINDS:
         model = model_cls(config)
     else:
         model = model_cls(config, hand, GraspNormalizer.from_dict(ckpt.normalizer))
@@ -177,7 +177,7 @@ def build_model(ckpt: Checkpoint, hand: HandModel | None, where: str) -> Model:
 def load_model(
     path: str | os.PathLike, hand: HandModel | None, kind: str | None = None, device: torch.device | str = "cpu"
 ) -> tuple[Model, Checkpoint]:
-    """Rebuild the model stored at ``path`` (for ``hand``; None for :data:`TEXT_ONLY_KINDS`), on ``device``, in
+    """Rebuild the model stored at ``path`` (for ``hand``; None for :data:`PREDICTOR_KINDS`), on ``device``, in
     eval mode. -> the model and its :class:`Checkpoint` (for ``extra``)."""
     ckpt = load_checkpoint(path, kind)
     return build_model(ckpt, hand, f"checkpoint {str(path)!r}").to(device), ckpt

@@ -118,7 +118,7 @@ class ContactRegionPredictor(nn.Module):
                               f"{tuple(tokens.shape)} and {tuple(mask.shape)}")
         if index is None and points.shape[0] != tokens.shape[0]:
             raise DexgysError(f"{points.shape[0]} clouds for {tokens.shape[0]} instructions and no index")
-        self.encoder._check_points(points)
+        self.encoder.check_points(points)
         groups = self.encoder.group(points) if groups is None else groups
         levels = self.encoder.levels(points, None, groups)
         xyz = [points] + [lv[0] for lv in levels]

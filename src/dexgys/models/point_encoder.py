@@ -171,7 +171,8 @@ class PointEncoder(nn.Module):
     def out_dim(self) -> int:
         return self.config.out_dim
 
-    def _check_points(self, points: torch.Tensor) -> None:
+    def check_points(self, points: torch.Tensor) -> None:
+        """A :class:`DexgysError` unless ``points`` are clouds ``(B, N, 3)`` of at least the first level's centroid count."""
         if points.dim() != 3 or points.shape[-1] != 3:
             raise DexgysError(f"point clouds must have shape (B, N, 3), got {tuple(points.shape)}")
         if points.shape[1] < self.config.centroids[0]:
@@ -182,7 +183,7 @@ class PointEncoder(nn.Module):
     @torch.no_grad()
     def group(self, points: torch.Tensor) -> Groups:
         """Clouds ``(B, N, 3)`` -> :class:`Groups` (FPS from index 0 + ball query at every level)."""
-        self._check_points(points)
+        self.check_points(points)
         xyz = points.detach()
         centroids, neighbours = [], []
         for s, r, k in zip(self.config.centroids, self.config.radii, self.config.neighbours):
@@ -198,7 +199,7 @@ class PointEncoder(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Clouds ``(B, N, 3)`` (metres) [+ features ``(B, N, in_features)``] -> tokens ``(B, M, D)``
         and centroid xyz ``(B, M, 3)``; ``groups`` from :meth:`group` on the same clouds (or computed)."""
-        self._check_points(points)
+        self.check_points(points)
         if (features is None) != (self.config.in_features == 0):
             raise DexgysError(f"the point encoder expects {self.config.in_features} features per point")
         if groups is None:

@@ -170,9 +170,10 @@ class PolishEnergy:
             self.free = free if len(free) else None
 
     def _check_regions(self, regions, named_fingers, batch: int, stored: torch.Tensor,
-                       fingers: list[str]) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-        """Per hand part with a region: candidate positions ``(C_f,)``, region points ``(P, 3)`` and the
-        grasps ``(B,)`` that pull it (named, when ``named_fingers`` is given, and the region not empty)."""
+                       fingers: list[str]) -> list[tuple[torch.Tensor, ...]]:
+        """Per hand part with a region: its candidates' positions ``(C_f,)``, the points of any grasp's
+        region ``(P_f, 3)``, which of them each grasp's region holds ``(B, P_f)`` and which grasps pull
+        it ``(B,)`` (named, when ``named_fingers`` is given, and the region not empty)."""
         hand, device, dtype = self.hand, self.hand.device, self.hand.dtype
         points, mask = (torch.as_tensor(x, device=device) for x in regions)
         n_parts = len(hand.finger_names)
