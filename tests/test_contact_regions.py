@@ -32,8 +32,13 @@ SMALL_ENCODER = PointEncoderConfig(centroids=(32, 8, 2), radii=(0.03, 0.06, 0.12
                                    mlps=((8,), (16,), (16,)))
 
 
-def _test_records() -> list[dict]:
-    return json.loads(gzip.decompress((TINY_DATA / "test.json.gz").read_bytes()))
+def _apple_grasps(n: int):
+    """The hand, ``n`` test grasps of apple:0 as a pose, and the apple's field."""
+    hand = load_hand()
+    records = json.loads(gzip.decompress((TINY_DATA / "test.json.gz").read_bytes()))
+    pose = HandPose.from_record(torch.tensor([r["dex_grasp"] for r in records[:n]], dtype=torch.float32),
+                                hand.n_dofs, hand.name)
+    return hand, pose, object_field(resolve_object("apple:0"))
 
 
 # ---------------------------------------------------------------------- the model
@@ -128,12 +133,8 @@ def test_config_section(config):
 
 # ---------------------------------------------------------------------- the polish
 def test_polish_pulls_a_named_finger_toward_its_region():
-    hand = load_hand()
-    apple = resolve_object("apple:0")
-    pose = HandPose.from_record(torch.tensor([r["dex_grasp"] for r in _test_records()[:2]], dtype=torch.float32),
-                                hand.n_dofs, hand.name)
-    field = object_field(apple)
-    points = torch.from_numpy(apple.sample_surface(512, seed=0).points).float()
+    hand, pose, field = _apple_grasps(2)
+    points = torch.from_numpy(resolve_object("apple:0").sample_surface(512, seed=0).points).float()
     config = PolishConfig(region=10.0)
     named = torch.tensor([[False, True, False, False, False, False]] * 2)  # the forefinger
     far = points[:, 2] < points[:, 2].min() + 0.01   # a strip at the bottom of the apple
@@ -164,11 +165,7 @@ def test_polish_pulls_a_named_finger_toward_its_region():
 
 
 def test_keep_off_pushes_the_hand_off_free_points():
-    hand = load_hand()
-    apple = resolve_object("apple:0")
-    pose = HandPose.from_record(torch.tensor([r["dex_grasp"] for r in _test_records()[:1]], dtype=torch.float32),
-                                hand.n_dofs, hand.name)
-    field = object_field(apple)
+    hand, pose, field = _apple_grasps(1)
     config = PolishConfig(keep_off=10.0)
     centres = LinkPoints.swept_spheres(hand)(hand.forward_kinematics(pose))[0]
     touched = centres[::7] + 0.002      # points right at the hand
