@@ -101,6 +101,44 @@ def _config_encoder(config: TrainConfig, text_encoder: TextEncoder | None) -> Te
     return encoder
 
 
+def _run_stage(stage: str, config: TrainConfig, model, loss, make_batch, rows: np.ndarray, out: Path, extra: dict,
+               identity: dict, resume: bool, max_steps: int | None, progress: bool) -> TrainResult:
+    """Train ``model`` with ``loss`` on batches ``make_batch(indices)`` grouped by object ``rows``, the
+    stage's schedule from ``config``; ``extra`` goes into the model file, ``identity`` (plus the config
+    and the data fingerprint) must match on resume."""
+    stage_config = getattr(config, stage)
+    t = stage_config.train
+    sampler = ObjectGroupedBatchSampler(rows, t.objects_per_batch, t.grasps_per_object, config.seed)
+    trainer = Trainer(model, loss, BatchStream(sampler, make_batch), t, total_steps(stage_config, sampler), out,
+                      stage, seed=config.seed,
+                      identity={"config": config.to_dict(), "data": extra["data_fingerprint"], **identity},
+                      model_extra=extra, progress=progress)
+    return trainer.run(resume=resume, max_steps=max_steps)
+
+
+def _train_on_clouds(stage: str, config: TrainConfig, dataset: GraspDataset, out: Path, device: torch.device,
+                     encoder: TextEncoder, build, loss, contacts: bool, resume: bool, max_steps: int | None,
+                     progress: bool) -> TrainResult:
+    """A stage that reads every record's cloud and sentence (IDGC, the contact-region predictor):
+    ``build(text_dim)`` -> the model and its point encoder (whose grouping the object table caches);
+    ``contacts``: the batches carry the records' contacts as point labels per hand part."""
+    sentences = [r["guidance"] for r in dataset.records]
+    with main_first():  # under torchrun, rank 0 fills the caches first
+        text = precompute_text_features(sentences, encoder, out / "cache", progress)
+        torch.manual_seed(config.seed)
+        model, point_encoder = build(text.dim)
+        model = model.to(device)
+        table = ObjectTable(dataset, point_encoder, progress)
+    rows = table.rows_of([r["obj_id"] for r in dataset.records])
+    grasps = np.asarray([r["dex_grasp"] for r in dataset.records], dtype=np.float32)
+    builder = BatchBuilder(table, rows, grasps, sentences=sentences, text=text,
+                           contacts=[r["contacts"] for r in dataset.records] if contacts else None,
+                           fingers=HAND_PARTS if contacts else (), device=device)
+    d = config.data
+    extra = _extra(stage, config, d.text_encoder, d.text_encoder_path, dataset)
+    return _run_stage(stage, config, model, loss, builder, rows, out, extra, {}, resume, max_steps, progress)
+
+
 def train_idgc(
     config: TrainConfig,
     dataset: GraspDataset,
@@ -115,25 +153,13 @@ def train_idgc(
     """Train IDGC on ``dataset`` (its records' grasps, clouds and sentences) into ``out_dir/idgc.pt``.
     ``text_encoder``: an already loaded encoder of the config's kind (else it is loaded)."""
     out, device, hand = _prepare(config, dataset, out_dir, device, "idgc", resume)
-    d = config.data
-    encoder = _config_encoder(config, text_encoder)
-    with main_first():  # under torchrun, rank 0 fills the caches first
-        text = precompute_text_features([r["guidance"] for r in dataset.records], encoder, out / "cache", progress)
-        torch.manual_seed(config.seed)
-        model = IDGC(config.idgc_config(text.dim), hand).to(device)
-        table = ObjectTable(dataset, model.object_tokens.encoder, progress)
-    rows = table.rows_of([r["obj_id"] for r in dataset.records])
-    grasps = np.asarray([r["dex_grasp"] for r in dataset.records], dtype=np.float32)
-    builder = BatchBuilder(table, rows, grasps, sentences=[r["guidance"] for r in dataset.records], text=text,
-                           device=device)
-    t = config.idgc.train
-    sampler = ObjectGroupedBatchSampler(rows, t.objects_per_batch, t.grasps_per_object, config.seed)
-    extra = _extra("idgc", config, d.text_encoder, d.text_encoder_path, dataset)
-    trainer = Trainer(model, lambda m, b, g: m.loss(b, g), BatchStream(sampler, builder), t,
-                      total_steps(config.idgc, sampler), out, "idgc", seed=config.seed,
-                      identity={"config": config.to_dict(), "data": extra["data_fingerprint"]},
-                      model_extra=extra, progress=progress)
-    return trainer.run(resume=resume, max_steps=max_steps)
+
+    def build(text_dim: int):
+        model = IDGC(config.idgc_config(text_dim), hand)
+        return model, model.object_tokens.encoder
+
+    return _train_on_clouds("idgc", config, dataset, out, device, _config_encoder(config, text_encoder), build,
+                            lambda m, b, g: m.loss(b, g), False, resume, max_steps, progress)
 
 
 def train_qgc(
@@ -180,15 +206,10 @@ def train_qgc(
                 if model.config.named_contact_weight > 0 else None)
     builder = BatchBuilder(table, rows, grasps, coarse=pairs.coarse, contacts=contacts, fingers=hand.finger_names,
                            device=device)
-    t = config.qgc.train
-    sampler = ObjectGroupedBatchSampler(rows, t.objects_per_batch, t.grasps_per_object, config.seed)
     extra = {**_extra("qgc", config, idgc_extra["text_encoder"], idgc_extra["text_encoder_path"], dataset),
              "idgc_pairs_key": pairs.key}
-    trainer = Trainer(model, lambda m, b, g: m.loss(b), BatchStream(sampler, builder), t,
-                      total_steps(config.qgc, sampler), out, "qgc", seed=config.seed,
-                      identity={"config": config.to_dict(), "data": extra["data_fingerprint"], "pairs": pairs.key},
-                      model_extra=extra, progress=progress)
-    return trainer.run(resume=resume, max_steps=max_steps)
+    return _run_stage("qgc", config, model, lambda m, b, g: m.loss(b), builder, rows, out, extra,
+                      {"pairs": pairs.key}, resume, max_steps, progress)
 
 
 def finger_labels(records: list[dict]) -> np.ndarray:
@@ -240,19 +261,14 @@ def train_finger_contacts(
     torch.manual_seed(config.seed)
     model = FingerContactPredictor(config.fingers_config(text.dim)).to(device)
     _, rows = np.unique(np.asarray([r["obj_id"] for r in dataset.records]), return_inverse=True)
-    t = config.fingers.train
-    sampler = ObjectGroupedBatchSampler(rows, t.objects_per_batch, t.grasps_per_object, config.seed)
 
     def loss(m, batch, _generator):
         total = m.loss(batch["text_tokens"], batch["text_mask"], batch["labels"])
         return {"total": total, "bce": total.detach()}
 
     extra = _extra("fingers", config, d.text_encoder, d.text_encoder_path, dataset)
-    trainer = Trainer(model, loss, BatchStream(sampler, _SentenceBatches(sentences, labels, text, device)), t,
-                      total_steps(config.fingers, sampler), out, "fingers", seed=config.seed,
-                      identity={"config": config.to_dict(), "data": extra["data_fingerprint"]},
-                      model_extra=extra, progress=progress)
-    return trainer.run(resume=resume, max_steps=max_steps)
+    return _run_stage("fingers", config, model, loss, _SentenceBatches(sentences, labels, text, device), rows, out,
+                      extra, {}, resume, max_steps, progress)
 
 
 def train_contact_regions(
@@ -270,24 +286,11 @@ def train_contact_regions(
     ``out_dir/regions.pt`` on ``dataset``'s clouds and sentences, labelled point by point by their
     records' ``contacts`` and the clouds' part labels (:meth:`ObjectTable.named_points`)."""
     out, device, _ = _prepare(config, dataset, out_dir, device, "regions", resume)
-    d = config.data
     finger_labels(dataset.records)  # refuses records without contacts
-    encoder = _config_encoder(config, text_encoder)
-    sentences = [r["guidance"] for r in dataset.records]
-    with main_first():  # under torchrun, rank 0 fills the caches first
-        text = precompute_text_features(sentences, encoder, out / "cache", progress)
-        torch.manual_seed(config.seed)
-        model = ContactRegionPredictor(config.regions_config(text.dim)).to(device)
-        table = ObjectTable(dataset, model.encoder, progress)
-    rows = table.rows_of([r["obj_id"] for r in dataset.records])
-    grasps = np.asarray([r["dex_grasp"] for r in dataset.records], dtype=np.float32)
-    builder = BatchBuilder(table, rows, grasps, sentences=sentences, text=text,
-                           contacts=[r["contacts"] for r in dataset.records], fingers=HAND_PARTS, device=device)
-    t = config.regions.train
-    sampler = ObjectGroupedBatchSampler(rows, t.objects_per_batch, t.grasps_per_object, config.seed)
-    extra = _extra("regions", config, d.text_encoder, d.text_encoder_path, dataset)
-    trainer = Trainer(model, lambda m, b, g: m.loss(b), BatchStream(sampler, builder), t,
-                      total_steps(config.regions, sampler), out, "regions", seed=config.seed,
-                      identity={"config": config.to_dict(), "data": extra["data_fingerprint"]},
-                      model_extra=extra, progress=progress)
-    return trainer.run(resume=resume, max_steps=max_steps)
+
+    def build(text_dim: int):
+        model = ContactRegionPredictor(config.regions_config(text_dim))
+        return model, model.encoder
+
+    return _train_on_clouds("regions", config, dataset, out, device, _config_encoder(config, text_encoder), build,
+                            lambda m, b, g: m.loss(b), True, resume, max_steps, progress)
