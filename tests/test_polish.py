@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from dexgys.errors import DexgysError
 from dexgys.hands import HandPose, load_hand
 from dexgys.objects.resolve import resolve_object
 from dexgys.sim.quality import max_penetration
@@ -80,6 +81,26 @@ def test_polish_is_deterministic_and_per_grasp(hand, apple, grasps):
     torch.testing.assert_close(alone[0], both[1], atol=1e-5, rtol=0)
     zero = polish_grasps(hand, object_field(apple), sunk, dataclasses.replace(config, steps=0)).pose.to_record()
     torch.testing.assert_close(zero, sunk.to_record(), atol=1e-5, rtol=0)
+
+
+def test_surface_term_pushes_the_hand_off_the_objects_points(hand, apple, grasps):
+    """The object's points inside the hand's collision geometry: the term that keeps a finger from
+    crossing a wall thinner than the swept spheres' reach."""
+    sunk = _pushed_in(grasps, 0.02)
+    points = torch.from_numpy(apple.sample_surface(1024, seed=0).points).float()
+    config = PolishConfig(steps=60, penetration=0.0, surface=20.0)
+    terms = PolishEnergy(hand, object_field(apple), sunk, config, surface=points)(sunk)[1]
+    depth = (-hand.signed_distance(sunk, points.expand(len(grasps.joints), -1, -1))).clamp_min(-0.001)
+    torch.testing.assert_close(terms["surface"], (depth + 0.001).sum(-1))
+    assert "surface" not in PolishEnergy(hand, object_field(apple), sunk, config)(sunk)[1]
+    off = dataclasses.replace(config, surface=0.0)
+    assert "surface" not in PolishEnergy(hand, object_field(apple), sunk, off, surface=points)(sunk)[1]
+    pushed = polish_grasps(hand, object_field(apple), sunk, config, surface=points).pose
+    left = polish_grasps(hand, object_field(apple), sunk, off, surface=points).pose
+    before, after = max_penetration(hand, apple, sunk), max_penetration(hand, apple, pushed)
+    assert (after < 0.5 * before).all() and (after < max_penetration(hand, apple, left)).all(), (before, after)
+    with pytest.raises(DexgysError, match=r"surface points must have shape \(K, 3\)"):
+        PolishEnergy(hand, object_field(apple), sunk, config, surface=points[:, :2])
 
 
 def test_point_cloud_field_approximates_the_surface():

@@ -116,6 +116,7 @@ GENERATOR_FORMAT_VERSION = 1
 _GENERATOR_FORMAT = "dexgys-generator"
 _EXTRA_KEYS = ("text_encoder", "text_encoder_path", "object_points", "hand_surface_points")
 _OPTIONAL_STAGES = ("qgc", "fingers", "regions")
+POLISH_SURFACE_POINTS = 1024  # object surface points of the polish's ``surface`` term in polish_predictions
 _STAGE_NAMES = {"idgc": "IDGC", "qgc": "QGC", "fingers": "finger-contact predictor",
                 "regions": "contact-region predictor"}
 MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a typo
@@ -572,13 +573,14 @@ class GraspGenerator:
         points = torch.from_numpy(obj_input.points)
         region_points = None if regions is None else (points, regions)
         return polish_records(self._hand, self._surface_field(obj_input), records, self.polish_config, named,
-                              region_points, None if free is None else points[free])
+                              region_points, None if free is None else points[free], points)
 
 
 def polish_records(hand: HandModel, field: ObjectField, records, config: PolishConfig = PolishConfig(),
                    named_fingers: torch.Tensor | None = None,
                    regions: tuple[torch.Tensor, torch.Tensor] | None = None,
-                   free: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   free: torch.Tensor | None = None,
+                   surface: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`~dexgys.synthesis.polish.polish_grasps` of object-frame grasp records ``(n, 28)`` (array or
     tensor) on ``field`` -> polished records ``(n, 28)`` float64 and their
     :func:`~dexgys.synthesis.polish.residual_energy` ``(n,)``. ``named_fingers`` ``(6,)`` bool (the
@@ -592,7 +594,7 @@ def polish_records(hand: HandModel, field: ObjectField, records, config: PolishC
         points, mask = regions
         mask = torch.as_tensor(mask, dtype=torch.bool).T.unsqueeze(0).expand(pose.batch_size, -1, -1)
         regions = (torch.as_tensor(points, dtype=torch.float32), mask)
-    result = polish_grasps(hand, field, pose, config, named_fingers, regions, free)
+    result = polish_grasps(hand, field, pose, config, named_fingers, regions, free, surface)
     return (result.pose.to_record().double().cpu().numpy(),
             residual_energy(result, config).double().cpu().numpy())
 
@@ -679,8 +681,10 @@ def polish_predictions(predictions: list[dict], config: PolishConfig = PolishCon
         by_object.setdefault(p["obj_id"], []).append(i)
     out = [dict(p) for p in predictions]
     for name, rows in tqdm(by_object.items(), desc="polish", unit="object", disable=not progress):
-        field = ObjectField.build(resolve_object(name), parts=False)
-        polished, _ = polish_records(hand, field, [predictions[i]["dex_grasp"] for i in rows], config)
+        obj = resolve_object(name)
+        surface = torch.as_tensor(obj.sample_surface(POLISH_SURFACE_POINTS, seed=0).points, dtype=torch.float32)
+        polished, _ = polish_records(hand, ObjectField.build(obj, parts=False),
+                                     [predictions[i]["dex_grasp"] for i in rows], config, surface=surface)
         for i, g in zip(rows, polished):
             out[i]["dex_grasp"] = [float(x) for x in g]
     return out

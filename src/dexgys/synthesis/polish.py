@@ -21,6 +21,11 @@ is fixed for the descent. The energy of :class:`PolishEnergy` is then, per grasp
 ``keep_off``          for every swept sphere of the hand, how far it comes within
                       :attr:`PolishConfig.keep_off_margin` of the closest *free* object point (one
                       that no hand part should touch), when the caller gives free points;
+``surface``           when the caller gives the object's surface points: how deep each lies inside the
+                      hand's collision geometry (:meth:`~dexgys.hands.HandModel.signed_distance`), plus
+                      :attr:`PolishConfig.surface_margin`; the object reaching into the hand seen from
+                      the object's side, which the swept spheres miss where a finger crosses a wall
+                      thinner than the finger (the field's gradient vanishes inside the wall);
 ``force_closure``     :func:`~dexgys.synthesis.energy.force_closure` of the engaged distal phalanges
                       and the palm, normals fixed within a step;
 ``self_penetration``, ``joint_limits`` as in synthesis;
@@ -93,6 +98,8 @@ class PolishConfig:
     keep_off: float = 0.0
     keep_off_margin: float = 0.008
     free_below: float = 0.1
+    surface: float = 0.0
+    surface_margin: float = 0.001
     penetration: float = 20.0
     contact: float = 5.0
     force_closure: float = 0.02
@@ -116,7 +123,8 @@ class PolishEnergy:
 
     def __init__(self, hand: HandModel, field: ObjectField, start: HandPose, config: PolishConfig = PolishConfig(),
                  sphere_spacing: float = 0.004, named_fingers: torch.Tensor | None = None,
-                 regions: tuple[torch.Tensor, torch.Tensor] | None = None, free: torch.Tensor | None = None) -> None:
+                 regions: tuple[torch.Tensor, torch.Tensor] | None = None, free: torch.Tensor | None = None,
+                 surface: torch.Tensor | None = None) -> None:
         self.hand, self.config = hand, config
         device, dtype = hand.device, hand.dtype
         self.field = field.with_channels(field.values[:1])
@@ -168,6 +176,12 @@ class PolishEnergy:
             if free.ndim != 2 or free.shape[1] != 3:
                 raise DexgysError(f"free points must have shape (K, 3), got {tuple(free.shape)}")
             self.free = free if len(free) else None
+        self.surface = None
+        if surface is not None and config.surface > 0:
+            surface = torch.as_tensor(surface, device=device, dtype=dtype)
+            if surface.ndim != 2 or surface.shape[1] != 3:
+                raise DexgysError(f"surface points must have shape (K, 3), got {tuple(surface.shape)}")
+            self.surface = surface if len(surface) else None
 
     def _check_regions(self, regions, named_fingers, batch: int, stored: torch.Tensor,
                        fingers: list[str]) -> list[tuple[torch.Tensor, ...]]:
@@ -236,6 +250,9 @@ class PolishEnergy:
             terms["region"] = self._region_distance(T)
         if self.free is not None:
             terms["keep_off"] = self._keep_off(T)
+        if self.surface is not None:
+            depth = -self.hand.signed_distance(pose, self.surface.expand(pose.batch_size, -1, -1))
+            terms["surface"] = torch.relu(depth + c.surface_margin).sum(-1)
         fc = self.group_fc
         with torch.no_grad():
             normals = self.field.normals(pts[:, fc])
@@ -254,13 +271,13 @@ class PolishEnergy:
 def polish_grasps(hand: HandModel, field: ObjectField, poses: HandPose, config: PolishConfig = PolishConfig(),
                   named_fingers: torch.Tensor | None = None,
                   regions: tuple[torch.Tensor, torch.Tensor] | None = None,
-                  free: torch.Tensor | None = None) -> OptimizeResult:
+                  free: torch.Tensor | None = None, surface: torch.Tensor | None = None) -> OptimizeResult:
     """Polish ``poses`` (B generated grasps, object frame) on ``field``: see the module docstring.
     ``named_fingers`` ``(B, 6)`` bool; ``regions``: object points ``(P, 3)`` and, per grasp and hand
     part, which of them it should touch ``(B, 6, P)`` bool; ``free``: object points ``(K, 3)`` no
     hand part should touch."""
     energy = PolishEnergy(hand, field.to(hand.device), poses, config, named_fingers=named_fingers, regions=regions,
-                          free=free)
+                          free=free, surface=surface)
     return optimize_grasps(energy, poses, config.optimizer())
 
 
