@@ -19,7 +19,10 @@ from dexgys.errors import DexgysError
 from dexgys.hands import load_hand
 from dexgys.language.brief import intent_from_action_id
 from dexgys.models import load_checkpoint
-from dexgys.pipeline import GraspGenerator, export_generator, infer_intent
+from dexgys.objects.resolve import resolve_object
+from dexgys.pipeline import GraspGenerator, export_generator, infer_intent, selection_score
+from dexgys.sim.quality import grasp_q1
+from dexgys.synthesis.energy import ObjectField
 
 TINY_DATA = Path(__file__).parent / "fixtures" / "dexgys_tiny"
 TINY_CONFIG = TINY_DATA / "tiny_config.json"  # 256-point clouds, a 128-point hand, d_model 32, 6 + 4 steps
@@ -82,8 +85,21 @@ def test_generate_keeps_the_candidates_the_polish_left_cleanest(generator):
     result = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3)
     c = result.candidates
     assert result.oversample == 3 and c["polished"].shape == (12, 28) and c["residual"].shape == (12,)
-    assert np.array_equal(c["chosen"], np.sort(np.argsort(c["residual"], kind="stable")[:4]))
-    assert c["residual"][c["chosen"]].max() <= np.delete(c["residual"], c["chosen"]).min()
+    assert ((c["q1"] >= 0) & (c["q1"] <= 1)).all() and c["q1"].max() > 0
+    np.testing.assert_allclose(c["score"], np.log(c["residual"]) - generator.q1_weight * c["q1"])
+    assert np.array_equal(c["chosen"], np.sort(np.argsort(c["score"], kind="stable")[:4]))
+    assert c["score"][c["chosen"]].max() <= np.delete(c["score"], c["chosen"]).min()
+    # the candidates' Q1 is the evaluation's Q1 on the polish's sampled field of the object
+    field_q1 = grasp_q1(load_hand(), ObjectField.build(resolve_object("mug:3"), parts=False),
+                        torch.as_tensor(result.object_frame_records()[:2], dtype=torch.float32))
+    np.testing.assert_allclose(c["q1"][c["chosen"][:2]], field_q1, atol=1e-4)
+    assert selection_score(np.array([1.0, 2.0]), np.array([np.nan, 0.5]), 4.0).tolist() == [0.0, np.log(2.0) - 2.0]
+    generator.q1_weight, weight = 0.0, generator.q1_weight
+    try:
+        by_residual = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3).candidates["chosen"]
+    finally:
+        generator.q1_weight = weight
+    assert np.array_equal(by_residual, np.sort(np.argsort(c["residual"], kind="stable")[:4]))
     assert np.array_equal(result.records, c["polished"][c["chosen"]])
     assert np.array_equal(result.coarse, c["coarse"][c["chosen"]])
     assert np.array_equal(result.unpolished, c["unpolished"][c["chosen"]])

@@ -45,11 +45,13 @@ of them should touch, and the polish pulls each named finger toward its own regi
 ``polish=False`` the polish.
 
 **Selection.** With the polish on, the generator draws ``oversample`` x ``n`` candidates (default
-:data:`DEFAULT_OVERSAMPLE`), polishes them all and returns the ``n`` whose polish left the least
-residual energy (:func:`~dexgys.synthesis.polish.residual_energy`: penetration, unreached contacts,
-the named fingers' weighing more, named fingers away from their regions, force closure,
-self-penetration; no part labels, no simulator), in the
-order they were drawn. Candidate batch 0 uses ``seed`` itself and every stage runs batch by batch, so
+:data:`DEFAULT_OVERSAMPLE`), polishes them all and returns the ``n`` with the lowest
+:func:`selection_score`, in the order they were drawn: the log of the residual energy the polish
+left (:func:`~dexgys.synthesis.polish.residual_energy`: penetration, unreached contacts, the named
+fingers' weighing more, named fingers away from their regions, force closure, self-penetration)
+less ``q1_weight`` (:data:`DEFAULT_Q1_WEIGHT`) times the candidate's Q1
+(:func:`~dexgys.sim.quality.grasp_q1` on the polish's surface field; ``candidates["q1"]``). No part
+labels, no simulator. Candidate batch 0 uses ``seed`` itself and every stage runs batch by batch, so
 its grasps are bit for bit those of ``oversample=1``; batch ``j`` uses a seed derived from (``seed``,
 ``j``).
 
@@ -95,10 +97,12 @@ from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
 from dexgys.synthesis.energy import ObjectField
+from dexgys.sim.quality import grasp_q1
 from dexgys.synthesis.polish import PolishConfig, polish_grasps, residual_energy
 
 __all__ = [
     "DEFAULT_MODEL",
+    "DEFAULT_Q1_WEIGHT",
     "DEFAULT_OVERSAMPLE",
     "GENERATOR_FORMAT_VERSION",
     "GenerationResult",
@@ -109,6 +113,7 @@ __all__ = [
     "polish_predictions",
     "polish_records",
     "predict_records",
+    "selection_score",
 ]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "pretrained" / "dexgys-cpu.pt"
@@ -121,6 +126,7 @@ _STAGE_NAMES = {"idgc": "IDGC", "qgc": "QGC", "fingers": "finger-contact predict
                 "regions": "contact-region predictor"}
 MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a typo
 DEFAULT_OVERSAMPLE = 2  # candidates drawn per returned grasp when polishing; chosen in docs/results.md
+DEFAULT_Q1_WEIGHT = 5.0  # the selection's weight of a candidate's Q1; chosen in docs/results.md
 TRAIN_HINT = (
     "train one with 'dexgys train idgc --config cpu --data DIR --out runs/cpu', then "
     "'dexgys train qgc --config cpu --data DIR --out runs/cpu', and bundle it with "
@@ -261,8 +267,9 @@ class GenerationResult:
 
     ``oversample``: candidates drawn per grasp (module docstring, "Selection"); ``candidates``: every
     candidate, in draw order: ``"coarse"``, ``"unpolished"``, ``"polished"`` ``(n * oversample, 28)``
-    (input frame; ``"polished"`` equals ``"unpolished"`` without the polish), ``"residual"``
-    ``(n * oversample,)`` (NaN without the polish) and ``"chosen"`` ``(n,)``, the indices of ``records``
+    (input frame; ``"polished"`` equals ``"unpolished"`` without the polish), ``"residual"``,
+    ``"q1"`` and ``"score"`` ``(n * oversample,)`` (NaN without the polish; Q1 NaN when there is
+    nothing to choose from, ``oversample`` 1) and ``"chosen"`` ``(n,)``, the indices of ``records``
     among them. ``records`` are ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the
     same candidates' earlier stages.
 
@@ -348,7 +355,7 @@ class GraspGenerator:
     def __init__(self, idgc: IDGC, qgc: QGC | None, text_encoder: TextEncoder, object_points: int,
                  source: str = "", polish_config: PolishConfig = PolishConfig(), guidance_scale: float = 1.0,
                  oversample: int = DEFAULT_OVERSAMPLE, fingers: FingerContactPredictor | None = None,
-                 regions: ContactRegionPredictor | None = None) -> None:
+                 regions: ContactRegionPredictor | None = None, q1_weight: float = DEFAULT_Q1_WEIGHT) -> None:
         if text_encoder.dim != idgc.config.text_dim:
             raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the IDGC reads "
                               f"{idgc.config.text_dim}-d")
@@ -366,6 +373,7 @@ class GraspGenerator:
         self.polish_config = polish_config
         self.guidance_scale = idgc.config.check_guidance_scale(guidance_scale)
         self.oversample = _check_oversample(oversample)
+        self.q1_weight = float(q1_weight)
         self.device = next(idgc.parameters()).device
         self._hand = None
         self._field = None
@@ -522,15 +530,19 @@ class GraspGenerator:
             polished, residual = (np.concatenate(x) for x in
                                   zip(*(self._polish(obj_input, part, named, regions, free)
                                          for part in final[0].split(n))))
-            chosen = np.sort(np.argsort(residual, kind="stable")[:n])
+            q1 = self._q1(obj_input, polished) if oversample > 1 else np.full(len(polished), np.nan)
+            score = selection_score(residual, q1, self.q1_weight)
+            chosen = np.sort(np.argsort(score, kind="stable")[:n])
         else:
             polished, residual, chosen = unpolished, np.full(len(unpolished), np.nan), np.arange(n)
+            q1 = score = np.full(len(unpolished), np.nan)
         timings["polish"] = time.perf_counter() - start
 
         coarse_all = coarse[0].double().cpu().numpy()
         candidates = {"coarse": obj_input.to_input_frame(coarse_all),
                       "unpolished": obj_input.to_input_frame(unpolished),
-                      "polished": obj_input.to_input_frame(polished), "residual": residual, "chosen": chosen}
+                      "polished": obj_input.to_input_frame(polished), "residual": residual, "q1": q1,
+                      "score": score, "chosen": chosen}
         records = candidates["polished"][chosen]
         coarse_records = candidates["coarse"][chosen]
         intent = infer_intent(instruction)
@@ -561,6 +573,10 @@ class GraspGenerator:
             field = ObjectField.from_oriented_points(obj_input.points, obj_input.normals)
         self._field = (weakref.ref(key), field)
         return field
+
+    def _q1(self, obj_input: ObjectInput, records: np.ndarray) -> np.ndarray:
+        """Q1 ``(n,)`` of object-frame ``records`` ``(n, 28)`` on the polish's surface field."""
+        return grasp_q1(self._hand, self._surface_field(obj_input), torch.as_tensor(records, dtype=torch.float32))
 
     def _polish(self, obj_input: ObjectInput, records: torch.Tensor, named: torch.Tensor | None = None,
                 regions: torch.Tensor | None = None, free: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -597,6 +613,14 @@ def polish_records(hand: HandModel, field: ObjectField, records, config: PolishC
     result = polish_grasps(hand, field, pose, config, named_fingers, regions, free, surface)
     return (result.pose.to_record().double().cpu().numpy(),
             residual_energy(result, config).double().cpu().numpy())
+
+
+def selection_score(residual: np.ndarray, q1: np.ndarray, q1_weight: float = DEFAULT_Q1_WEIGHT) -> np.ndarray:
+    """The candidates' ranking score ``(n,)``, lower is better: ``log(residual) - q1_weight * Q1`` (module
+    docstring, "Selection"); the residual alone where Q1 is NaN (not computed)."""
+    score = np.log(np.maximum(np.asarray(residual, dtype=np.float64), 1e-12))
+    q1 = np.asarray(q1, dtype=np.float64)
+    return np.where(np.isnan(q1), score, score - q1_weight * np.nan_to_num(q1))
 
 
 def candidate_seed(seed: int, batch: int) -> int:

@@ -123,7 +123,8 @@ def link_contacts(
     pose: HandPose | torch.Tensor,
     threshold: float = Q1_CONTACT_DISTANCE,
 ) -> LinkContacts:
-    """Per-link contacts of grasps ``pose`` (B) on ``obj``; see the module docstring. float64 numpy."""
+    """Per-link contacts of grasps ``pose`` (B) on ``obj``; see the module docstring. float64 numpy.
+    ``obj`` may be anything with a differentiable ``sdf(points)`` (e.g. the polish's sampled field)."""
     pose = hand.as_pose(pose)
     links, index = _link_groups(hand)
     out = {k: [] for k in ("hp", "d", "n")}
@@ -197,7 +198,8 @@ def grasp_q1(
     *,
     workers: int = 1,
 ) -> np.ndarray:
-    """Q1 ``(B,)`` of grasps ``pose`` on ``obj`` (contacts from :func:`link_contacts` unless given).
+    """Q1 ``(B,)`` of grasps ``pose`` on ``obj`` (contacts from :func:`link_contacts` unless given; ``obj``
+    as there).
 
     Each hull takes tens of milliseconds (about 11,000 facets for 17 contacts), so ``workers`` > 1
     spreads the hulls over processes."""

@@ -330,6 +330,12 @@ class ObjectField:
         out = out.view(self.values.shape[0], -1).t() + outside
         return out.reshape(*shape, self.values.shape[0])
 
+    def sdf(self, points: torch.Tensor) -> torch.Tensor:
+        """The whole object's signed distance ``(...)`` at points ``(..., 3)`` (channel 0), in the points'
+        dtype; differentiable, so the field stands in for a :class:`GraspObject` in
+        :func:`dexgys.sim.quality.link_contacts`."""
+        return self.sample(points.to(self.values.dtype))[..., 0].to(points.dtype)
+
     def normals(self, points: torch.Tensor, channel: int = 0) -> torch.Tensor:
         """Outward unit normals ``(..., 3)``: central differences (one grid spacing) of ``channel``."""
         h = self.spacing

@@ -21,9 +21,10 @@ is fixed for the descent. The energy of :class:`PolishEnergy` is then, per grasp
 ``keep_off``          for every swept sphere of the hand, how far it comes within
                       :attr:`PolishConfig.keep_off_margin` of the closest *free* object point (one
                       that no hand part should touch), when the caller gives free points;
-``surface``           when the caller gives the object's surface points: how deep each lies inside the
-                      hand's collision geometry (:meth:`~dexgys.hands.HandModel.signed_distance`), plus
-                      :attr:`PolishConfig.surface_margin`; the object reaching into the hand seen from
+``surface``           when the caller gives the object's surface points: how much deeper than
+                      :attr:`PolishConfig.surface_tolerance` each lies inside the hand's collision
+                      geometry (:meth:`~dexgys.hands.HandModel.signed_distance`); the tolerance leaves
+                      the fingers' resting contacts alone. The object reaching into the hand seen from
                       the object's side, which the swept spheres miss where a finger crosses a wall
                       thinner than the finger (the field's gradient vanishes inside the wall);
 ``force_closure``     :func:`~dexgys.synthesis.energy.force_closure` of the engaged distal phalanges
@@ -99,7 +100,7 @@ class PolishConfig:
     keep_off_margin: float = 0.008
     free_below: float = 0.1
     surface: float = 0.0
-    surface_margin: float = 0.001
+    surface_tolerance: float = 0.002
     penetration: float = 20.0
     contact: float = 5.0
     force_closure: float = 0.02
@@ -252,7 +253,7 @@ class PolishEnergy:
             terms["keep_off"] = self._keep_off(T)
         if self.surface is not None:
             depth = -self.hand.signed_distance(pose, self.surface.expand(pose.batch_size, -1, -1))
-            terms["surface"] = torch.relu(depth + c.surface_margin).sum(-1)
+            terms["surface"] = torch.relu(depth - c.surface_tolerance).sum(-1)
         fc = self.group_fc
         with torch.no_grad():
             normals = self.field.normals(pts[:, fc])
