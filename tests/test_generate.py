@@ -21,7 +21,7 @@ from dexgys.language.brief import intent_from_action_id
 from dexgys.models import load_checkpoint
 from dexgys.objects.resolve import resolve_object
 from dexgys.pipeline import GraspGenerator, export_generator, infer_intent, selection_score
-from dexgys.sim.quality import grasp_q1
+from dexgys.sim.quality import grasp_q1, max_penetration
 from dexgys.synthesis.energy import ObjectField
 
 TINY_DATA = Path(__file__).parent / "fixtures" / "dexgys_tiny"
@@ -85,14 +85,19 @@ def test_generate_keeps_the_candidates_the_polish_left_cleanest(generator):
     result = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3)
     c = result.candidates
     assert result.oversample == 3 and c["polished"].shape == (12, 28) and c["residual"].shape == (12,)
-    assert ((c["q1"] >= 0) & (c["q1"] <= 1)).all() and c["q1"].max() > 0
-    np.testing.assert_allclose(c["score"], np.log(c["residual"]) - generator.q1_weight * c["q1"])
+    assert ((c["valid_q1"] >= 0) & (c["valid_q1"] <= 1)).all() and c["valid_q1"].max() > 0
+    np.testing.assert_allclose(c["score"], np.log(c["residual"]) - generator.q1_weight * c["valid_q1"])
     assert np.array_equal(c["chosen"], np.sort(np.argsort(c["score"], kind="stable")[:4]))
     assert c["score"][c["chosen"]].max() <= np.delete(c["score"], c["chosen"]).min()
-    # the candidates' Q1 is the evaluation's Q1 on the polish's sampled field of the object
-    field_q1 = grasp_q1(load_hand(), ObjectField.build(resolve_object("mug:3"), parts=False),
-                        torch.as_tensor(result.object_frame_records()[:2], dtype=torch.float32))
-    np.testing.assert_allclose(c["q1"][c["chosen"][:2]], field_q1, atol=1e-4)
+    # the candidates' valid Q1: the evaluation's Q1 on the polish's sampled field of the object, 0 where
+    # a point of the object's cloud lies 5 mm or deeper inside the hand
+    hand, pose = load_hand(), torch.as_tensor(result.object_frame_records(), dtype=torch.float32)
+    field_q1 = grasp_q1(hand, ObjectField.build(resolve_object("mug:3"), parts=False), pose)
+    depth = max_penetration(hand, None, pose, points=torch.from_numpy(result.object.points))
+    np.testing.assert_allclose(c["valid_q1"][c["chosen"]], np.where(depth < 0.005, field_q1, 0.0), atol=1e-4)
+    deep = result.candidates["polished"][:1].copy()
+    deep[0, :3] = 0.0  # the palm at the mug's centre
+    assert generator._valid_q1(result.object, deep)[0] == 0.0
     assert selection_score(np.array([1.0, 2.0]), np.array([np.nan, 0.5]), 4.0).tolist() == [0.0, np.log(2.0) - 2.0]
     generator.q1_weight, weight = 0.0, generator.q1_weight
     try:

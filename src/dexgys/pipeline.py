@@ -49,9 +49,10 @@ of them should touch, and the polish pulls each named finger toward its own regi
 :func:`selection_score`, in the order they were drawn: the log of the residual energy the polish
 left (:func:`~dexgys.synthesis.polish.residual_energy`: penetration, unreached contacts, the named
 fingers' weighing more, named fingers away from their regions, force closure, self-penetration)
-less ``q1_weight`` (:data:`DEFAULT_Q1_WEIGHT`) times the candidate's Q1
-(:func:`~dexgys.sim.quality.grasp_q1` on the polish's surface field; ``candidates["q1"]``). No part
-labels, no simulator. Candidate batch 0 uses ``seed`` itself and every stage runs batch by batch, so
+less ``q1_weight`` (:data:`DEFAULT_Q1_WEIGHT`) times the candidate's valid Q1
+(``candidates["valid_q1"]``): its Q1 (:func:`~dexgys.sim.quality.grasp_q1`) on the polish's surface
+field, 0 when a point of the object's cloud lies 5 mm or deeper inside the hand, as the evaluation
+counts it. No part labels, no simulator. Candidate batch 0 uses ``seed`` itself and every stage runs batch by batch, so
 its grasps are bit for bit those of ``oversample=1``; batch ``j`` uses a seed derived from (``seed``,
 ``j``).
 
@@ -97,7 +98,7 @@ from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
 from dexgys.synthesis.energy import ObjectField
-from dexgys.sim.quality import grasp_q1
+from dexgys.sim.quality import MAX_PENETRATION, grasp_q1, max_penetration
 from dexgys.synthesis.polish import PolishConfig, polish_grasps, residual_energy
 
 __all__ = [
@@ -268,8 +269,8 @@ class GenerationResult:
     ``oversample``: candidates drawn per grasp (module docstring, "Selection"); ``candidates``: every
     candidate, in draw order: ``"coarse"``, ``"unpolished"``, ``"polished"`` ``(n * oversample, 28)``
     (input frame; ``"polished"`` equals ``"unpolished"`` without the polish), ``"residual"``,
-    ``"q1"`` and ``"score"`` ``(n * oversample,)`` (NaN without the polish; Q1 NaN when there is
-    nothing to choose from, ``oversample`` 1) and ``"chosen"`` ``(n,)``, the indices of ``records``
+    ``"valid_q1"`` and ``"score"`` ``(n * oversample,)`` (NaN without the polish; valid Q1 NaN when
+    there is nothing to choose from, ``oversample`` 1) and ``"chosen"`` ``(n,)``, the indices of ``records``
     among them. ``records`` are ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the
     same candidates' earlier stages.
 
@@ -530,7 +531,7 @@ class GraspGenerator:
             polished, residual = (np.concatenate(x) for x in
                                   zip(*(self._polish(obj_input, part, named, regions, free)
                                          for part in final[0].split(n))))
-            q1 = self._q1(obj_input, polished) if oversample > 1 else np.full(len(polished), np.nan)
+            q1 = self._valid_q1(obj_input, polished) if oversample > 1 else np.full(len(polished), np.nan)
             score = selection_score(residual, q1, self.q1_weight)
             chosen = np.sort(np.argsort(score, kind="stable")[:n])
         else:
@@ -541,7 +542,7 @@ class GraspGenerator:
         coarse_all = coarse[0].double().cpu().numpy()
         candidates = {"coarse": obj_input.to_input_frame(coarse_all),
                       "unpolished": obj_input.to_input_frame(unpolished),
-                      "polished": obj_input.to_input_frame(polished), "residual": residual, "q1": q1,
+                      "polished": obj_input.to_input_frame(polished), "residual": residual, "valid_q1": q1,
                       "score": score, "chosen": chosen}
         records = candidates["polished"][chosen]
         coarse_records = candidates["coarse"][chosen]
@@ -574,9 +575,14 @@ class GraspGenerator:
         self._field = (weakref.ref(key), field)
         return field
 
-    def _q1(self, obj_input: ObjectInput, records: np.ndarray) -> np.ndarray:
-        """Q1 ``(n,)`` of object-frame ``records`` ``(n, 28)`` on the polish's surface field."""
-        return grasp_q1(self._hand, self._surface_field(obj_input), torch.as_tensor(records, dtype=torch.float32))
+    def _valid_q1(self, obj_input: ObjectInput, records: np.ndarray) -> np.ndarray:
+        """Valid Q1 ``(n,)`` of object-frame ``records`` ``(n, 28)``: Q1 on the polish's surface field, 0
+        where a point of the object's cloud lies :data:`~dexgys.sim.quality.MAX_PENETRATION` or deeper
+        inside the hand."""
+        pose = torch.as_tensor(records, dtype=torch.float32)
+        q1 = grasp_q1(self._hand, self._surface_field(obj_input), pose)
+        depth = max_penetration(self._hand, None, pose, points=torch.from_numpy(obj_input.points))
+        return np.where(depth < MAX_PENETRATION, q1, 0.0)
 
     def _polish(self, obj_input: ObjectInput, records: torch.Tensor, named: torch.Tensor | None = None,
                 regions: torch.Tensor | None = None, free: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -616,8 +622,9 @@ def polish_records(hand: HandModel, field: ObjectField, records, config: PolishC
 
 
 def selection_score(residual: np.ndarray, q1: np.ndarray, q1_weight: float = DEFAULT_Q1_WEIGHT) -> np.ndarray:
-    """The candidates' ranking score ``(n,)``, lower is better: ``log(residual) - q1_weight * Q1`` (module
-    docstring, "Selection"); the residual alone where Q1 is NaN (not computed)."""
+    """The candidates' ranking score ``(n,)``, lower is better: ``log(residual) - q1_weight * q1`` (module
+    docstring, "Selection"; ``q1`` the candidates' valid Q1); the residual alone where ``q1`` is NaN (not
+    computed)."""
     score = np.log(np.maximum(np.asarray(residual, dtype=np.float64), 1e-12))
     q1 = np.asarray(q1, dtype=np.float64)
     return np.where(np.isnan(q1), score, score - q1_weight * np.nan_to_num(q1))
