@@ -176,18 +176,18 @@ class PolishEnergy:
         self.regions = None
         if regions is not None and config.region > 0:
             self.regions = self._check_regions(regions, named_fingers, best.shape[0], stored, fingers)
-        self.free = None
-        if free is not None and config.keep_off > 0:
-            free = torch.as_tensor(free, device=device, dtype=dtype)
-            if free.ndim != 2 or free.shape[1] != 3:
-                raise DexgysError(f"free points must have shape (K, 3), got {tuple(free.shape)}")
-            self.free = free if len(free) else None
-        self.surface = None
-        if surface is not None and config.surface > 0:
-            surface = torch.as_tensor(surface, device=device, dtype=dtype)
-            if surface.ndim != 2 or surface.shape[1] != 3:
-                raise DexgysError(f"surface points must have shape (K, 3), got {tuple(surface.shape)}")
-            self.surface = surface if len(surface) else None
+        self.free = self._point_set(free, config.keep_off, "free")
+        self.surface = self._point_set(surface, config.surface, "surface")
+
+    def _point_set(self, points, weight: float, what: str) -> torch.Tensor | None:
+        """Object points ``(K, 3)`` for a term of ``weight``, on the hand's device; None when the term is
+        off or there are none."""
+        if points is None or weight <= 0:
+            return None
+        points = torch.as_tensor(points, device=self.hand.device, dtype=self.hand.dtype)
+        if points.ndim != 2 or points.shape[1] != 3:
+            raise DexgysError(f"{what} points must have shape (K, 3), got {tuple(points.shape)}")
+        return points if len(points) else None
 
     def _check_regions(self, regions, named_fingers, batch: int, stored: torch.Tensor,
                        fingers: list[str]) -> list[tuple[torch.Tensor, ...]]:
