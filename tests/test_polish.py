@@ -122,6 +122,7 @@ def test_point_cloud_field_approximates_the_surface():
 def test_polish_cli_polishes_a_predictions_file(hand, apple, tmp_path, capsys):
     from dexgys.cli.main import main
     from dexgys.evaluation.predictions import ground_truth_predictions, read_predictions, write_predictions
+    from dexgys.pipeline import polish_predictions
 
     records = json.loads(gzip.decompress(TINY_TEST.read_bytes()))[:3]
     preds = ground_truth_predictions(records)
@@ -139,5 +140,9 @@ def test_polish_cli_polishes_a_predictions_file(hand, apple, tmp_path, capsys):
     depth_before = max_penetration(hand, apple, HandPose.from_record(sunk, hand.n_dofs, hand.name))
     depth_after = max_penetration(hand, apple, HandPose.from_record(after, hand.n_dofs, hand.name))
     assert (depth_after < depth_before - 0.003).all()
+    # the surface term, when on, reads the object's own surface points
+    plain = polish_predictions(preds[:1], PolishConfig(steps=10), progress=False)[0]["dex_grasp"]
+    pushed = polish_predictions(preds[:1], PolishConfig(steps=10, surface=50.0), progress=False)[0]["dex_grasp"]
+    assert plain != pushed
     assert main(["polish", str(src), "--out", str(tmp_path / "x.json"), "--contact", "-1"]) == 2
     assert "--contact must be positive" in capsys.readouterr().err and not (tmp_path / "x.json").exists()

@@ -52,9 +52,9 @@ fingers' weighing more, named fingers away from their regions, force closure, se
 less ``q1_weight`` (:data:`DEFAULT_Q1_WEIGHT`) times the candidate's valid Q1
 (``candidates["valid_q1"]``): its Q1 (:func:`~dexgys.sim.quality.grasp_q1`) on the polish's surface
 field, 0 when a point of the object's cloud lies 5 mm or deeper inside the hand, as the evaluation
-counts it. No part labels, no simulator. Candidate batch 0 uses ``seed`` itself and every stage runs batch by batch, so
-its grasps are bit for bit those of ``oversample=1``; batch ``j`` uses a seed derived from (``seed``,
-``j``).
+counts it. No part labels, no simulator. Candidate batch 0 uses ``seed`` itself and every stage runs
+batch by batch, so its grasps are bit for bit those of ``oversample=1``; batch ``j`` uses a seed
+derived from (``seed``, ``j``).
 
 **Determinism.** The object cloud is sampled with seed 0 and the diffusion noise comes from a CPU
 ``torch.Generator`` seeded with ``seed``, so a seed gives the same grasps on every run (and, up to
@@ -97,8 +97,8 @@ from dexgys.models.idgc import IDGC, IDGCConfig
 from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
-from dexgys.synthesis.energy import ObjectField
 from dexgys.sim.quality import MAX_PENETRATION, grasp_q1, max_penetration
+from dexgys.synthesis.energy import ObjectField
 from dexgys.synthesis.polish import PolishConfig, polish_grasps, residual_energy
 
 __all__ = [
@@ -122,12 +122,12 @@ GENERATOR_FORMAT_VERSION = 1
 _GENERATOR_FORMAT = "dexgys-generator"
 _EXTRA_KEYS = ("text_encoder", "text_encoder_path", "object_points", "hand_surface_points")
 _OPTIONAL_STAGES = ("qgc", "fingers", "regions")
-POLISH_SURFACE_POINTS = 1024  # object surface points of the polish's ``surface`` term in polish_predictions
 _STAGE_NAMES = {"idgc": "IDGC", "qgc": "QGC", "fingers": "finger-contact predictor",
                 "regions": "contact-region predictor"}
 MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a typo
 DEFAULT_OVERSAMPLE = 2  # candidates drawn per returned grasp when polishing; chosen in docs/results.md
-DEFAULT_Q1_WEIGHT = 5.0  # the selection's weight of a candidate's Q1; chosen in docs/results.md
+DEFAULT_Q1_WEIGHT = 5.0  # the selection's weight of a candidate's valid Q1; chosen in docs/results.md
+POLISH_SURFACE_POINTS = 1024  # object surface points for the polish's surface term in polish_predictions
 TRAIN_HINT = (
     "train one with 'dexgys train idgc --config cpu --data DIR --out runs/cpu', then "
     "'dexgys train qgc --config cpu --data DIR --out runs/cpu', and bundle it with "
@@ -270,8 +270,8 @@ class GenerationResult:
     candidate, in draw order: ``"coarse"``, ``"unpolished"``, ``"polished"`` ``(n * oversample, 28)``
     (input frame; ``"polished"`` equals ``"unpolished"`` without the polish), ``"residual"``,
     ``"valid_q1"`` and ``"score"`` ``(n * oversample,)`` (NaN without the polish; valid Q1 NaN when
-    there is nothing to choose from, ``oversample`` 1) and ``"chosen"`` ``(n,)``, the indices of ``records``
-    among them. ``records`` are ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the
+    there is nothing to choose from, ``oversample`` 1) and ``"chosen"`` ``(n,)``, the indices of
+    ``records`` among them. ``records`` are ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the
     same candidates' earlier stages.
 
     ``touching``: the hand parts (:data:`~dexgys.models.finger_contacts.HAND_PARTS`) that the model's
@@ -713,7 +713,9 @@ def polish_predictions(predictions: list[dict], config: PolishConfig = PolishCon
     out = [dict(p) for p in predictions]
     for name, rows in tqdm(by_object.items(), desc="polish", unit="object", disable=not progress):
         obj = resolve_object(name)
-        surface = torch.as_tensor(obj.sample_surface(POLISH_SURFACE_POINTS, seed=0).points, dtype=torch.float32)
+        surface = None
+        if config.surface > 0:
+            surface = torch.as_tensor(obj.sample_surface(POLISH_SURFACE_POINTS, seed=0).points, dtype=torch.float32)
         polished, _ = polish_records(hand, ObjectField.build(obj, parts=False),
                                      [predictions[i]["dex_grasp"] for i in rows], config, surface=surface)
         for i, g in zip(rows, polished):
