@@ -25,7 +25,6 @@ import dataclasses
 import json
 from pathlib import Path
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -62,9 +61,8 @@ def main() -> None:
     for c in tqdm(conditions, desc="conditions", unit="cond"):
         record = records[c]
         result = generator.generate(record["obj_id"], record["guidance"], n=8, seed=c, oversample=args.oversample)
-        offset = result.object.offset
         for i, g in enumerate(result.candidates["polished"]):
-            batches[i // 8].append(make_prediction(record, c, i % 8, np.concatenate([g[:3] + offset, g[3:]])))
+            batches[i // 8].append(make_prediction(record, c, i % 8, result.object.to_object_frame(g)))
         values.append({"condition": c, "residual": result.candidates["residual"].tolist(),
                        "valid_q1": result.candidates["valid_q1"].tolist()})
     args.out.mkdir(parents=True, exist_ok=True)

@@ -97,7 +97,7 @@ from dexgys.models.idgc import IDGC, IDGCConfig
 from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
-from dexgys.sim.quality import MAX_PENETRATION, grasp_q1, max_penetration
+from dexgys.sim.quality import quality_metrics
 from dexgys.synthesis.energy import ObjectField
 from dexgys.synthesis.polish import PolishConfig, polish_grasps, residual_energy
 
@@ -301,9 +301,7 @@ class GenerationResult:
 
     def object_frame_records(self) -> np.ndarray:
         """``records`` in the object frame (bounding-box centre at the origin), as the model made them."""
-        out = self.records.copy()
-        out[:, :3] += self.object.offset
-        return out
+        return self.object.to_object_frame(self.records)
 
     def save(self, path: str | os.PathLike, model: str | None = None) -> None:
         """Write a dexgys grasp file (:mod:`dexgys.data.grasp_file`) atomically: the records (input
@@ -580,9 +578,8 @@ class GraspGenerator:
         where a point of the object's cloud lies :data:`~dexgys.sim.quality.MAX_PENETRATION` or deeper
         inside the hand."""
         pose = torch.as_tensor(records, dtype=torch.float32)
-        q1 = grasp_q1(self._hand, self._surface_field(obj_input), pose)
-        depth = max_penetration(self._hand, None, pose, points=torch.from_numpy(obj_input.points))
-        return np.where(depth < MAX_PENETRATION, q1, 0.0)
+        return quality_metrics(self._hand, self._surface_field(obj_input), pose,
+                               points=torch.from_numpy(obj_input.points))["valid_q1"]
 
     def _polish(self, obj_input: ObjectInput, records: torch.Tensor, named: torch.Tensor | None = None,
                 regions: torch.Tensor | None = None, free: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -688,12 +685,11 @@ def predict_records(
         result = generator.generate(record["obj_id"], record["guidance"], n=samples, seed=seed + c,
                                     sampler=sampler, steps=steps, refine=refine, polish=polish,
                                     guidance_scale=guidance_scale, oversample=oversample)
-        offset = result.object.offset
         first = {stage: result.candidates[key][:samples] for stage, key in
                  (("idgc", "coarse"), ("unpolished", "unpolished"), ("polished", "polished"))}
         for stage, grasps in (("final", result.records), *first.items()):
             for k, g in enumerate(grasps):
-                out[stage].append(make_prediction(record, c, k, np.concatenate([g[:3] + offset, g[3:]])))
+                out[stage].append(make_prediction(record, c, k, result.object.to_object_frame(g)))
     return out
 
 

@@ -74,10 +74,18 @@ class ObjectInput:
 
     def to_input_frame(self, grasps: np.ndarray) -> np.ndarray:
         """Grasp records ``(..., 28)`` (``[t | axis-angle | q]``, object frame) moved to the input frame."""
+        return self._shifted(grasps, -self.offset)
+
+    def to_object_frame(self, grasps: np.ndarray) -> np.ndarray:
+        """Grasp records ``(..., 28)`` in the input frame moved back to the object frame."""
+        return self._shifted(grasps, self.offset)
+
+    @staticmethod
+    def _shifted(grasps: np.ndarray, shift: np.ndarray) -> np.ndarray:
         out = np.array(grasps, dtype=np.float64, copy=True)
         if out.ndim == 0 or out.shape[-1] < 6:
             raise DexgysError(f"grasp records must have shape (..., 6 + n_dof), got {out.shape}")
-        out[..., :3] -= self.offset
+        out[..., :3] += shift
         return out
 
 

@@ -241,14 +241,17 @@ def quality_metrics(
     *,
     workers: int = 1,
     penetration: np.ndarray | None = None,
+    points: torch.Tensor | None = None,
 ) -> dict[str, np.ndarray]:
     """``{"q1", "penetration", "valid_q1", "n_contacts"}`` arrays ``(B,)`` (penetration in metres).
 
-    ``penetration`` reuses max penetrations already computed (e.g. ``GraspTestResult.penetration``)."""
+    ``penetration`` reuses max penetrations already computed (e.g. ``GraspTestResult.penetration``);
+    ``points``: the object surface points to measure it with (default :func:`penetration_points`), so
+    ``obj`` may be any object :func:`link_contacts` reads (e.g. a sampled field with the object's cloud)."""
     pose = hand.as_pose(pose)
     contacts = link_contacts(hand, obj, pose)
     q1 = grasp_q1(hand, obj, pose, contacts, workers=workers)
-    pen = max_penetration(hand, obj, pose) if penetration is None else np.asarray(penetration, dtype=np.float64)
+    pen = max_penetration(hand, obj, pose, points) if penetration is None else np.asarray(penetration, dtype=np.float64)
     return {
         "q1": q1,
         "penetration": pen,
