@@ -4,8 +4,9 @@ For a few (catalogue object, sentence) pairs, builds a fresh :class:`dexgys.pipe
 call per pair (the object cloud and the sentence's text features are computed inside the timed call;
 the model is loaded once, outside) and times ``generate(n=8)`` with the 100-step DDPM and with DDIM at
 ``--ddim-steps``, with and without QGC and the physics polish, and with the polish choosing 8 of
-16 candidates (``oversample=2``, the default) or keeping all 8 draws (at the model file's guidance
-scale).
+64 candidates screened to 16 (``oversample=8, finalists=2``, the default), of 16 candidates polished
+to the end (``oversample=2``, last session's default) or keeping all 8 draws (at the model file's
+guidance scale).
 Prints a table (median seconds over the pairs, and the
 per-stage split) and writes ``benchmarks/results/generate.json``. Run:
 ``python benchmarks/bench_generate.py [--model PATH] [--threads 1]``.
@@ -49,26 +50,28 @@ def main() -> None:
     generator = GraspGenerator.from_pretrained(args.model, device=args.device)
     load_s = time.perf_counter() - t
     ddim = args.ddim_steps
-    modes = (("ddpm", None, True, True, 2), ("ddim", ddim, True, True, 2),
-             ("ddpm", None, True, True, 1), ("ddim", ddim, True, True, 1),
-             ("ddpm", None, True, False, 1), ("ddim", ddim, True, False, 1),
-             ("ddpm", None, False, False, 1), ("ddim", ddim, False, False, 1))
+    modes = (("ddpm", None, True, True, 8, 2), ("ddim", ddim, True, True, 8, 2),
+             ("ddpm", None, True, True, 2, 2), ("ddim", ddim, True, True, 2, 2),
+             ("ddpm", None, True, True, 1, 1), ("ddim", ddim, True, True, 1, 1),
+             ("ddpm", None, True, False, 1, 1), ("ddim", ddim, True, False, 1, 1),
+             ("ddpm", None, False, False, 1, 1), ("ddim", ddim, False, False, 1, 1))
     rows = []
-    for sampler, steps, refine, polish, oversample in modes:
+    for sampler, steps, refine, polish, oversample, finalists in modes:
         runs = []
         for k, (name, sentence) in enumerate(PAIRS):
             generator.text_encoder.clear_cache()  # a new sentence every time
             result = generator.generate(name, sentence, n=args.n, seed=k, sampler=sampler, steps=steps, refine=refine,
-                                        polish=polish, oversample=oversample)
+                                        polish=polish, oversample=oversample, finalists=finalists)
             runs.append(result.timings)
+        screen = f", {args.n * finalists} finished" if finalists < oversample else ""
         stages = " + ".join(["IDGC"] + ["QGC"] * refine + ["polish"] * polish
-                            + [f"best {args.n} of {args.n * oversample}"] * (oversample > 1))
+                            + [f"best {args.n} of {args.n * oversample}{screen}"] * (oversample > 1))
         label = f"{sampler}{f' {steps} steps' if steps else ' 100 steps'}, {stages}"
         row = {"mode": label, "sampler": sampler, "steps": steps, "refine": refine, "polish": polish,
-               "oversample": oversample,
+               "oversample": oversample, "finalists": finalists,
                **{f"median_{key}_s": statistics.median(r[key] for r in runs) for key in runs[0]}}
         rows.append(row)
-        print(f"{label:56s} total {row['median_total_s']:6.2f} s  (object {row['median_object_s']:.2f}, "
+        print(f"{label:64s} total {row['median_total_s']:6.2f} s  (object {row['median_object_s']:.2f}, "
               f"text {row['median_text_s']:.2f}, IDGC {row['median_idgc_s']:.2f}, QGC {row['median_qgc_s']:.2f}, "
               f"polish {row['median_polish_s']:.2f})", flush=True)
     payload = {

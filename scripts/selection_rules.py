@@ -3,9 +3,10 @@
 Reads ``DIR/candidates.json`` and the evaluations ``DIR/eval-batch{j}.json`` of its candidate batches
 (``dexgys eval``), and prints, per rule, success all 6 and any (%), valid Q1, mean penetration (cm) and
 part contact (%) of the chosen grasps. The rules: the first 8 (``--oversample 1``); the residual energy
-alone; the default :func:`dexgys.pipeline.selection_score` at several Q1 weights; and, as an upper
-bound that no generator can use, the simulator's own verdict. Each at 16 candidates and at all of
-them.
+alone; :func:`dexgys.pipeline.selection_score` at several Q1 weights; the generator's screen (the 16
+lowest residual energies at the polish's screen step go on, then the score with the default Q1
+weight); and, as an upper bound that no generator can use, the simulator's own verdict. Each at 16
+and 32 candidates and at all of them.
 
     python scripts/selection_rules.py runs/pool [--json runs/pool/rules.json]
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dexgys.pipeline import selection_score
+from dexgys.pipeline import DEFAULT_Q1_WEIGHT, selection_score
 
 METRICS = ("success_all6", "success_any", "valid_q1", "penetration_cm", "part_contact")
 
@@ -35,7 +36,7 @@ def load_pool(folder: Path) -> list[dict[str, np.ndarray]]:
     for entry in pool["conditions"]:
         c = entry["condition"]
         graded = [evals[i // 8][(c, i % 8)] for i in range(8 * k)]
-        row = {"residual": np.asarray(entry["residual"]), "valid_q1": np.asarray(entry["valid_q1"])}
+        row = {key: np.asarray(entry[key]) for key in ("residual", "valid_q1", "early_residual") if key in entry}
         for m in METRICS:
             row["eval_" + m] = np.array([np.nan if g[m] is None else float(g[m]) for g in graded])
         rows.append(row)
@@ -47,12 +48,23 @@ def choose(score: np.ndarray, k: int) -> np.ndarray:
     return np.sort(np.argsort(score[:k], kind="stable")[:8])
 
 
-def rules(q1_weights: tuple[float, ...]) -> dict[str, callable]:
-    out = {"residual": lambda r: r["residual"]}
+def screened(row: dict[str, np.ndarray], k: int, keep: int = 16) -> np.ndarray:
+    """The generator's rule on the first ``k`` candidates: the ``keep`` lowest residual energies at the
+    screen go on, the 8 best :func:`selection_score` of those come back, in draw order."""
+    kept = np.sort(np.argsort(row["early_residual"][:k], kind="stable")[:keep])
+    return kept[choose(selection_score(row["residual"][kept], row["valid_q1"][kept], DEFAULT_Q1_WEIGHT), keep)]
+
+
+def rules(q1_weights: tuple[float, ...], screen_step: int | None) -> dict[str, callable]:
+    """Rule name -> ``pick(row, k)``: the indices of the 8 grasps it returns from the first ``k``."""
+    out = {"residual": lambda r, k: choose(r["residual"], k)}
     for w in q1_weights:
-        out[f"log(residual) - {w:g} valid Q1"] = lambda r, w=w: selection_score(r["residual"], r["valid_q1"], w)
-    out["simulator (upper bound)"] = lambda r: (-r["eval_success_any"] - 0.01 * r["eval_success_all6"]
-                                                + 1e-6 * r["residual"])
+        out[f"log(residual) - {w:g} valid Q1"] = lambda r, k, w=w: choose(
+            selection_score(r["residual"], r["valid_q1"], w), k)
+    if screen_step is not None:
+        out[f"screen to 16 at step {screen_step}, then the default score"] = screened
+    out["simulator (upper bound)"] = lambda r, k: choose(
+        -r["eval_success_any"] - 0.01 * r["eval_success_all6"] + 1e-6 * r["residual"], k)
     return out
 
 
@@ -71,9 +83,14 @@ def main() -> None:
     print_row = "| {} | {} | {:.1f} | {:.1f} | {:.3f} | {:.3f} | {:.1f} |"
     first = {m: np.concatenate([r["eval_" + m][:8] for r in rows]) for m in METRICS}
     table.append({"rule": "first 8", "candidates": 8, **{m: float(np.nanmean(v)) for m, v in first.items()}})
-    for k in sorted({min(16, total), total}):
-        for name, score in rules(tuple(float(w) for w in args.q1_weights.split(","))).items():
-            picked = {m: np.concatenate([r["eval_" + m][choose(score(r), k)] for r in rows]) for m in METRICS}
+    screen_step = json.loads((args.folder / "candidates.json").read_text()).get("screen_step")
+    if "early_residual" not in rows[0]:
+        screen_step = None
+    for k in sorted({min(16, total), min(32, total), total}):
+        for name, pick in rules(tuple(float(w) for w in args.q1_weights.split(",")), screen_step).items():
+            if name.startswith("screen") and k <= 16:
+                continue
+            picked = {m: np.concatenate([r["eval_" + m][pick(r, k)] for r in rows]) for m in METRICS}
             table.append({"rule": name, "candidates": k, **{m: float(np.nanmean(v)) for m, v in picked.items()}})
     for t in table:
         print(print_row.format(t["rule"], t["candidates"], 100 * t["success_all6"], 100 * t["success_any"],

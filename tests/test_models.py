@@ -296,6 +296,20 @@ def test_samplers_return_an_oracle_x0(sampler, steps):
     torch.testing.assert_close(out, target.expand(4, 3))
 
 
+@pytest.mark.parametrize("sampler, steps", [("ddpm", None), ("ddim", 10)])
+def test_one_generator_per_block_draws_what_separate_calls_draw(sampler, steps):
+    diff = Diffusion(100)
+
+    def denoise(x, t):  # row by row, so the batch does not change the arithmetic
+        return torch.tanh(0.5 * x + 0.01 * t[:, None].float())
+
+    blocks = diff.sample(denoise, (6, 5), [torch.Generator().manual_seed(s) for s in (3, 4, 5)], sampler, steps)
+    alone = [diff.sample(denoise, (2, 5), torch.Generator().manual_seed(s), sampler, steps) for s in (3, 4, 5)]
+    torch.testing.assert_close(blocks, torch.cat(alone))
+    with pytest.raises(DexgysError, match="equal blocks"):
+        diff.sample(denoise, (5, 5), [torch.Generator(), torch.Generator()], sampler, steps)
+
+
 def test_samplers_are_deterministic_functions_of_the_generator():
     diff = Diffusion(100)
 

@@ -15,7 +15,15 @@ from dexgys.hands import HandPose, load_hand
 from dexgys.objects.resolve import resolve_object
 from dexgys.sim.quality import max_penetration
 from dexgys.synthesis.energy import ObjectField
-from dexgys.synthesis.polish import PolishConfig, PolishEnergy, polish_grasps
+from dexgys.synthesis.optimize import GraspDescent, OptimizerConfig
+from dexgys.synthesis.polish import (
+    PolishConfig,
+    PolishEnergy,
+    early_residual,
+    polish_grasps,
+    residual_energy,
+    start_polish,
+)
 from dexgys.synthesis.synthesize import object_field
 
 TINY_TEST = Path(__file__).parent / "fixtures" / "dexgys_tiny" / "test.json.gz"  # validated apple:0 grasps
@@ -81,6 +89,35 @@ def test_polish_is_deterministic_and_per_grasp(hand, apple, grasps):
     torch.testing.assert_close(alone[0], both[1], atol=1e-5, rtol=0)
     zero = polish_grasps(hand, object_field(apple), sunk, dataclasses.replace(config, steps=0)).pose.to_record()
     torch.testing.assert_close(zero, sunk.to_record(), atol=1e-5, rtol=0)
+
+
+def test_a_descent_drops_grasps_midway_and_the_kept_ones_go_on_unchanged(hand, apple, grasps):
+    sunk = _pushed_in(grasps, 0.008)
+    config = PolishConfig(steps=30, screen_step=10)
+    named = torch.tensor([[True, True, False, False, False, False]]).expand(4, -1)
+    full = polish_grasps(hand, object_field(apple), sunk, config, named_fingers=named)
+    descent = start_polish(hand, object_field(apple), sunk, config, named_fingers=named).run(config.screen_step)
+    early = early_residual(descent)
+    assert early.shape == (4,) and descent.step == 10
+    kept = descent.keep(torch.tensor([2, 0])).run().result()
+    assert kept.kept.tolist() == [2, 0] and kept.pose.batch_size == 2
+    torch.testing.assert_close(kept.pose.to_record(), full.pose.to_record()[[2, 0]], atol=1e-5, rtol=0)
+    torch.testing.assert_close(residual_energy(kept, config), residual_energy(full, config)[[2, 0]], atol=1e-4, rtol=1e-4)
+    assert full.kept.tolist() == [0, 1, 2, 3]
+    # at the start the anchor term is 0: the early residual is the whole energy of the start poses
+    start = start_polish(hand, object_field(apple), sunk, config, named_fingers=named)
+    torch.testing.assert_close(early_residual(start), start.energy(sunk)[0].detach())
+    assert not torch.allclose(early_residual(start), early)
+
+    class NoSubset:  # an energy that cannot restrict itself to some grasps
+        def __init__(self):
+            self.hand = hand
+
+        def __call__(self, pose):
+            return (pose.translation ** 2).sum(-1), {}
+
+    with pytest.raises(DexgysError, match="cannot drop grasps"):
+        GraspDescent(NoSubset(), sunk, OptimizerConfig(steps=2)).run(1).keep(torch.tensor([0]))
 
 
 def test_surface_term_pushes_the_hand_off_the_objects_points(hand, apple, grasps):

@@ -45,16 +45,23 @@ of them should touch, and the polish pulls each named finger toward its own regi
 ``polish=False`` the polish.
 
 **Selection.** With the polish on, the generator draws ``oversample`` x ``n`` candidates (default
-:data:`DEFAULT_OVERSAMPLE`), polishes them all and returns the ``n`` with the lowest
-:func:`selection_score`, in the order they were drawn: the log of the residual energy the polish
-left (:func:`~dexgys.synthesis.polish.residual_energy`: penetration, unreached contacts, the named
+:data:`DEFAULT_OVERSAMPLE`) and polishes them all in one batch. At the polish's screen
+(``PolishConfig.screen_step``) the ``finalists`` x ``n`` (default :data:`DEFAULT_FINALISTS`) with
+the lowest residual energy so far go on; the others stop there (``candidates["finalist"]``). Of the
+finalists it returns the ``n`` with the lowest :func:`selection_score`, in the order they were
+drawn: the log of the residual energy the polish left
+(:func:`~dexgys.synthesis.polish.residual_energy`: penetration, unreached contacts, the named
 fingers' weighing more, named fingers away from their regions, force closure, self-penetration)
 less ``q1_weight`` (:data:`DEFAULT_Q1_WEIGHT`) times the candidate's valid Q1
 (``candidates["valid_q1"]``): its Q1 (:func:`~dexgys.sim.quality.grasp_q1`) on the polish's surface
 field, 0 when a point of the object's cloud lies 5 mm or deeper inside the hand, as the evaluation
-counts it. No part labels, no simulator. Candidate batch 0 uses ``seed`` itself and every stage runs
-batch by batch, so its grasps are bit for bit those of ``oversample=1``; batch ``j`` uses a seed
-derived from (``seed``, ``j``).
+counts it. No part labels, no simulator. Why a screen: a descent step costs about the same for 8 and
+for 64 grasps on a CPU, the finishing steps and the Q1 hulls do not; 64 candidates screened to 16
+at step 20 of 150 chose better grasps than 16 or 32 candidates polished to the end, in 1.7 times the
+time of 16 (``docs/results.md``, "A wider draw, screened early"). Batch ``j`` of ``n``
+candidates draws its noise from a seed derived from (``seed``, ``j``), batch 0 from ``seed`` itself, so
+batch 0 holds the grasps ``oversample=1`` returns (up to float rounding: every stage runs on all
+candidates at once).
 
 **Determinism.** The object cloud is sampled with seed 0 and the diffusion noise comes from a CPU
 ``torch.Generator`` seeded with ``seed``, so a seed gives the same grasps on every run (and, up to
@@ -99,9 +106,10 @@ from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text
 from dexgys.objects.inputs import ObjectInput, load_object_input
 from dexgys.sim.quality import quality_metrics
 from dexgys.synthesis.energy import ObjectField
-from dexgys.synthesis.polish import PolishConfig, polish_grasps, residual_energy
+from dexgys.synthesis.polish import PolishConfig, early_residual, polish_grasps, residual_energy, start_polish
 
 __all__ = [
+    "DEFAULT_FINALISTS",
     "DEFAULT_MODEL",
     "DEFAULT_Q1_WEIGHT",
     "DEFAULT_OVERSAMPLE",
@@ -125,7 +133,8 @@ _OPTIONAL_STAGES = ("qgc", "fingers", "regions")
 _STAGE_NAMES = {"idgc": "IDGC", "qgc": "QGC", "fingers": "finger-contact predictor",
                 "regions": "contact-region predictor"}
 MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a typo
-DEFAULT_OVERSAMPLE = 2  # candidates drawn per returned grasp when polishing; chosen in docs/results.md
+DEFAULT_OVERSAMPLE = 8  # candidates drawn per returned grasp when polishing; chosen in docs/results.md
+DEFAULT_FINALISTS = 2  # candidates per returned grasp that the polish finishes; chosen in docs/results.md
 DEFAULT_Q1_WEIGHT = 5.0  # the selection's weight of a candidate's valid Q1; chosen in docs/results.md
 POLISH_SURFACE_POINTS = 1024  # object surface points for the polish's surface term in polish_predictions
 TRAIN_HINT = (
@@ -266,12 +275,15 @@ class GenerationResult:
     the intent, ``guidance``, ``dex_grasp``); ``timings``: seconds for ``object``, ``text``,
     ``idgc``, ``qgc``, ``polish`` and ``total``.
 
-    ``oversample``: candidates drawn per grasp (module docstring, "Selection"); ``candidates``: every
-    candidate, in draw order: ``"coarse"``, ``"unpolished"``, ``"polished"`` ``(n * oversample, 28)``
-    (input frame; ``"polished"`` equals ``"unpolished"`` without the polish), ``"residual"``,
-    ``"valid_q1"`` and ``"score"`` ``(n * oversample,)`` (NaN without the polish; valid Q1 NaN when
-    there is nothing to choose from, ``oversample`` 1) and ``"chosen"`` ``(n,)``, the indices of
-    ``records`` among them. ``records`` are ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the
+    ``oversample``: candidates drawn per grasp, ``finalists``: of them, polished to the end (module
+    docstring, "Selection"); ``candidates``: every candidate, in draw order: ``"coarse"``,
+    ``"unpolished"``, ``"polished"`` ``(n * oversample, 28)`` (input frame; ``"polished"`` equals
+    ``"unpolished"`` without the polish, and holds where the polish stopped a candidate the screen
+    dropped), ``"residual"``, ``"valid_q1"`` and ``"score"`` ``(n * oversample,)`` (NaN without the
+    polish and for dropped candidates, whose score is +inf; valid Q1 NaN when there is nothing to
+    choose from, ``oversample`` 1), ``"early_residual"`` (the residual energy at the screen step, also
+    when no candidate was dropped; NaN without the polish), ``"finalist"`` (bool) and ``"chosen"`` ``(n,)``, the indices of ``records`` among
+    them. ``records`` are ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the
     same candidates' earlier stages.
 
     ``touching``: the hand parts (:data:`~dexgys.models.finger_contacts.HAND_PARTS`) that the model's
@@ -298,6 +310,7 @@ class GenerationResult:
     candidates: dict = field(default_factory=dict)
     touching: tuple[str, ...] | None = None
     regions: np.ndarray | None = None
+    finalists: int = 1
 
     def object_frame_records(self) -> np.ndarray:
         """``records`` in the object frame (bounding-box centre at the origin), as the model made them."""
@@ -317,7 +330,7 @@ class GenerationResult:
         write_grasp_file(path, self.grasps, ref, instruction=self.instruction, frame="input",
                          object_offset_m=[float(x) for x in obj.offset], seed=self.seed, sampler=self.sampler,
                          steps=self.steps, guidance_scale=self.guidance_scale, refined=self.refined,
-                         polished=self.polished, oversample=self.oversample, model=model)
+                         polished=self.polished, oversample=self.oversample, finalists=self.finalists, model=model)
 
     def write_views(self, html: str | os.PathLike | None = None, png: str | os.PathLike | None = None) -> None:
         """HTML viewer (every grasp, selectable) and/or PNG (up to four grasps) of the grasps on the
@@ -354,7 +367,8 @@ class GraspGenerator:
     def __init__(self, idgc: IDGC, qgc: QGC | None, text_encoder: TextEncoder, object_points: int,
                  source: str = "", polish_config: PolishConfig = PolishConfig(), guidance_scale: float = 1.0,
                  oversample: int = DEFAULT_OVERSAMPLE, fingers: FingerContactPredictor | None = None,
-                 regions: ContactRegionPredictor | None = None, q1_weight: float = DEFAULT_Q1_WEIGHT) -> None:
+                 regions: ContactRegionPredictor | None = None, q1_weight: float = DEFAULT_Q1_WEIGHT,
+                 finalists: int = DEFAULT_FINALISTS) -> None:
         if text_encoder.dim != idgc.config.text_dim:
             raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the IDGC reads "
                               f"{idgc.config.text_dim}-d")
@@ -372,6 +386,7 @@ class GraspGenerator:
         self.polish_config = polish_config
         self.guidance_scale = idgc.config.check_guidance_scale(guidance_scale)
         self.oversample = _check_oversample(oversample)
+        self.finalists = _check_finalists(finalists)
         self.q1_weight = float(q1_weight)
         self.device = next(idgc.parameters()).device
         self._hand = None
@@ -467,6 +482,7 @@ class GraspGenerator:
         polish: bool = True,
         guidance_scale: float | None = None,
         oversample: int | None = None,
+        finalists: int | None = None,
     ) -> GenerationResult:
         """``n`` grasps of ``obj`` (see the module docstring) that do what ``instruction`` says.
 
@@ -474,8 +490,9 @@ class GraspGenerator:
         (e.g. 10: about 10x faster); ``refine``: run QGC on the IDGC samples (when the model has one);
         ``polish``: run the physics polish last; ``guidance_scale``: the classifier-free guidance scale (default:
         the model file's, else 1 = none; see :class:`~dexgys.models.idgc.IDGC`); ``oversample``:
-        candidates drawn per returned grasp (default: the generator's; only with the polish, which
-        ranks them; module docstring). Deterministic in ``seed``.
+        candidates drawn per returned grasp and ``finalists``: how many of them per grasp the polish
+        finishes (defaults: the generator's; at most ``oversample`` count; only with the polish,
+        which ranks them; module docstring). Deterministic in ``seed``.
         """
         total_start = time.perf_counter()
         instruction = check_instruction(instruction)
@@ -488,6 +505,7 @@ class GraspGenerator:
         guidance_scale = self.idgc.config.check_guidance_scale(
             self.guidance_scale if guidance_scale is None else guidance_scale)
         oversample = _check_oversample(self.oversample if oversample is None else oversample) if polish else 1
+        finalists = min(oversample, _check_finalists(self.finalists if finalists is None else finalists))
         if n * oversample > MAX_GRASPS:
             raise DexgysError(f"{n} grasps x {oversample} candidates each is more than {MAX_GRASPS} per call")
         timings = {}
@@ -510,38 +528,37 @@ class GraspGenerator:
         timings["text"] = time.perf_counter() - start
 
         start = time.perf_counter()
-        coarse = torch.cat([
-            self.idgc.sample(points, tokens.to(self.device), mask.to(self.device), n=int(n),
-                             generator=torch.Generator().manual_seed(candidate_seed(int(seed), j)), sampler=sampler,
-                             steps=steps, guidance_scale=guidance_scale)
-            for j in range(oversample)], 1)
+        generators = [torch.Generator().manual_seed(candidate_seed(int(seed), j)) for j in range(oversample)]
+        coarse = self.idgc.sample(points, tokens.to(self.device), mask.to(self.device), n=int(n) * oversample,
+                                  generator=generators, sampler=sampler, steps=steps, guidance_scale=guidance_scale)
         timings["idgc"] = time.perf_counter() - start
 
-        # QGC and the polish run per candidate batch, so batch 0 is bit-for-bit the oversample=1 result
         start = time.perf_counter()
         refined = refine and self.qgc is not None
-        final = torch.cat([self.qgc.refine(points, part) for part in coarse.split(n, 1)], 1) if refined else coarse
+        final = self.qgc.refine(points, coarse) if refined else coarse
         timings["qgc"] = time.perf_counter() - start
 
         unpolished = final[0].double().cpu().numpy()
         start = time.perf_counter()
         if polish:
-            polished, residual = (np.concatenate(x) for x in
-                                  zip(*(self._polish(obj_input, part, named, regions, free)
-                                         for part in final[0].split(n))))
-            q1 = self._valid_q1(obj_input, polished) if oversample > 1 else np.full(len(polished), np.nan)
-            score = selection_score(residual, q1, self.q1_weight)
+            polished, residual, early = self._polish(obj_input, final[0], n * finalists, named, regions, free)
+            finalist = ~np.isnan(residual)
+            q1 = np.full(len(polished), np.nan)
+            if oversample > 1:
+                q1[finalist] = self._valid_q1(obj_input, polished[finalist])
+            score = np.where(finalist, selection_score(residual, q1, self.q1_weight), np.inf)
             chosen = np.sort(np.argsort(score, kind="stable")[:n])
         else:
             polished, residual, chosen = unpolished, np.full(len(unpolished), np.nan), np.arange(n)
-            q1 = score = np.full(len(unpolished), np.nan)
+            q1 = score = early = np.full(len(unpolished), np.nan)
+            finalist = np.ones(len(unpolished), dtype=bool)
         timings["polish"] = time.perf_counter() - start
 
         coarse_all = coarse[0].double().cpu().numpy()
         candidates = {"coarse": obj_input.to_input_frame(coarse_all),
                       "unpolished": obj_input.to_input_frame(unpolished),
                       "polished": obj_input.to_input_frame(polished), "residual": residual, "valid_q1": q1,
-                      "score": score, "chosen": chosen}
+                      "score": score, "early_residual": early, "finalist": finalist, "chosen": chosen}
         records = candidates["polished"][chosen]
         coarse_records = candidates["coarse"][chosen]
         intent = infer_intent(instruction)
@@ -557,7 +574,7 @@ class GraspGenerator:
         return GenerationResult(obj_input, instruction, records, coarse_records, grasps, refined, bool(polish),
                                 candidates["unpolished"][chosen], int(seed), sampler, steps, guidance_scale,
                                 timings, oversample, candidates, touching,
-                                None if regions is None else regions.numpy())
+                                None if regions is None else regions.numpy(), finalists if polish else 1)
 
     def _surface_field(self, obj_input: ObjectInput) -> ObjectField:
         """The object's surface field for the polish: exact for a catalogue or mesh object, from the
@@ -581,18 +598,33 @@ class GraspGenerator:
         return quality_metrics(self._hand, self._surface_field(obj_input), pose,
                                points=torch.from_numpy(obj_input.points))["valid_q1"]
 
-    def _polish(self, obj_input: ObjectInput, records: torch.Tensor, named: torch.Tensor | None = None,
-                regions: torch.Tensor | None = None, free: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The physics polish of object-frame ``records`` ``(n, 28)`` -> ``(n, 28)`` float64 and their
-        residual energies ``(n,)``; ``named`` ``(6,)`` bool: the hand parts the instruction asks to touch;
-        ``regions`` ``(N, 6)`` bool: which of the object's points each should touch; ``free`` ``(N,)``
-        bool: which no hand part should touch."""
+    def _polish(self, obj_input: ObjectInput, records: torch.Tensor, keep: int, named: torch.Tensor | None = None,
+                regions: torch.Tensor | None = None,
+                free: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The physics polish of object-frame candidates ``records`` ``(N, 28)``, all in one descent ->
+        poses ``(N, 28)`` float64, residual energies ``(N,)`` and residual energies at the screen
+        (``PolishConfig.screen_step``) ``(N,)``. With ``keep`` < N, the ``keep`` with the lowest
+        residual at the screen go on (the finalists) and the others stop there (their pose there,
+        residual NaN). ``named`` ``(6,)``
+        bool: the hand parts the instruction asks to touch; ``regions`` ``(N, 6)`` bool: which of the
+        object's points each should touch; ``free`` ``(N,)`` bool: which no hand part should touch."""
         if self._hand is None:
             self._hand = load_hand().to(self.device, torch.float32)
+        hand, config = self._hand, self.polish_config
         points = torch.from_numpy(obj_input.points)
-        region_points = None if regions is None else (points, regions)
-        return polish_records(self._hand, self._surface_field(obj_input), records, self.polish_config, named,
-                              region_points, None if free is None else points[free], points)
+        pose, named, regions = _polish_inputs(hand, records, named, None if regions is None else (points, regions))
+        descent = start_polish(hand, self._surface_field(obj_input), pose, config, named, regions,
+                               None if free is None else points[free], points)
+        residual = np.full(len(records), np.nan)
+        early = early_residual(descent.run(config.screen_step)).double().cpu().numpy()
+        polished = descent.pose().to_record().detach().double().cpu().numpy()
+        if keep < len(records):
+            descent.keep(torch.as_tensor(np.sort(np.argsort(early, kind="stable")[:keep])))
+        result = descent.run().result()
+        index = result.kept.cpu().numpy()
+        polished[index] = result.pose.to_record().double().cpu().numpy()
+        residual[index] = residual_energy(result, config).double().cpu().numpy()
+        return polished, residual, early
 
 
 def polish_records(hand: HandModel, field: ObjectField, records, config: PolishConfig = PolishConfig(),
@@ -606,6 +638,16 @@ def polish_records(hand: HandModel, field: ObjectField, records, config: PolishC
     hand's ``finger_names`` order): the parts the polish pulls harder, the same for every grasp;
     ``regions``: object points ``(P, 3)`` and which of them each hand part should touch ``(P, 6)``
     bool, the same for every grasp; ``free``: object points ``(K, 3)`` no hand part should touch."""
+    pose, named_fingers, regions = _polish_inputs(hand, records, named_fingers, regions)
+    result = polish_grasps(hand, field, pose, config, named_fingers, regions, free, surface)
+    return (result.pose.to_record().double().cpu().numpy(),
+            residual_energy(result, config).double().cpu().numpy())
+
+
+def _polish_inputs(hand: HandModel, records, named_fingers: torch.Tensor | None,
+                   regions: tuple[torch.Tensor, torch.Tensor] | None):
+    """Grasp records ``(n, 28)`` as poses and the per-condition ``named_fingers`` ``(6,)`` and ``regions``
+    (points ``(P, 3)``, mask ``(P, 6)``) as the per-grasp arguments of the polish (:func:`polish_records`)."""
     pose = HandPose.from_record(torch.as_tensor(records, dtype=torch.float32), hand.n_dofs, hand.name)
     if named_fingers is not None:
         named_fingers = torch.as_tensor(named_fingers, dtype=torch.bool).reshape(1, -1).expand(pose.batch_size, -1)
@@ -613,9 +655,7 @@ def polish_records(hand: HandModel, field: ObjectField, records, config: PolishC
         points, mask = regions
         mask = torch.as_tensor(mask, dtype=torch.bool).T.unsqueeze(0).expand(pose.batch_size, -1, -1)
         regions = (torch.as_tensor(points, dtype=torch.float32), mask)
-    result = polish_grasps(hand, field, pose, config, named_fingers, regions, free, surface)
-    return (result.pose.to_record().double().cpu().numpy(),
-            residual_energy(result, config).double().cpu().numpy())
+    return pose, named_fingers, regions
 
 
 def selection_score(residual: np.ndarray, q1: np.ndarray, q1_weight: float = DEFAULT_Q1_WEIGHT) -> np.ndarray:
@@ -633,6 +673,13 @@ def candidate_seed(seed: int, batch: int) -> int:
     if batch == 0:
         return seed
     return int(np.random.SeedSequence([seed, batch]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def _check_finalists(finalists) -> int:
+    if isinstance(finalists, bool) or not isinstance(finalists, (int, np.integer)) or not 1 <= finalists <= 64:
+        raise DexgysError(f"finalists must be an integer from 1 to 64 (candidates per grasp the polish finishes), "
+                          f"got {finalists!r}")
+    return int(finalists)
 
 
 def _check_oversample(oversample) -> int:
@@ -666,27 +713,37 @@ def predict_records(
     guidance_scale: float | None = None,
     oversample: int | None = None,
     progress: bool = True,
+    unselected: bool = True,
+    finalists: int | None = None,
 ) -> dict[str, list[dict]]:
     """Draw ``samples`` grasps for each test record ``conditions[i]`` (its object and fine guidance).
 
     Returns predictions (:func:`dexgys.evaluation.predictions.make_prediction`, object frame) per
     stage: ``"final"`` (what :meth:`GraspGenerator.generate` returns) and, for the first ``samples``
     candidates (those that ``oversample=1`` draws), ``"idgc"`` (the IDGC samples: the IDGC-only row),
-    ``"unpolished"`` (before the polish: the IDGC + QGC row; without QGC, the IDGC samples again) and
-    ``"polished"`` (after it, before the selection). Condition ``c`` uses seed ``seed + c``, so any
-    subset draws the same grasps for a condition."""
+    ``"unpolished"`` (before the polish: the IDGC + QGC row; without QGC, the IDGC samples again) and,
+    when ``unselected``, ``"polished"`` (after it, before the selection: the ``oversample=1`` result;
+    when the generator's screen stopped some of them early, they are generated again without one).
+    Condition ``c`` uses seed ``seed + c``, so any subset draws the same grasps for a condition."""
     from tqdm import tqdm
 
     from dexgys.evaluation.predictions import make_prediction
 
-    out: dict[str, list[dict]] = {"final": [], "idgc": [], "unpolished": [], "polished": []}
+    out: dict[str, list[dict]] = {"final": [], "idgc": [], "unpolished": []}
+    if unselected:
+        out["polished"] = []
     for c in tqdm(conditions, desc="conditions", unit="cond", disable=not progress):
         record = records[c]
-        result = generator.generate(record["obj_id"], record["guidance"], n=samples, seed=seed + c,
-                                    sampler=sampler, steps=steps, refine=refine, polish=polish,
-                                    guidance_scale=guidance_scale, oversample=oversample)
+        kw = dict(n=samples, seed=seed + c, sampler=sampler, steps=steps, refine=refine, polish=polish,
+                  guidance_scale=guidance_scale)
+        result = generator.generate(record["obj_id"], record["guidance"], oversample=oversample, finalists=finalists,
+                                    **kw)
         first = {stage: result.candidates[key][:samples] for stage, key in
-                 (("idgc", "coarse"), ("unpolished", "unpolished"), ("polished", "polished"))}
+                 (("idgc", "coarse"), ("unpolished", "unpolished"))}
+        if unselected:
+            whole = result.candidates["finalist"][:samples].all()
+            first["polished"] = (result.candidates["polished"][:samples] if whole else
+                                 generator.generate(record["obj_id"], record["guidance"], oversample=1, **kw).records)
         for stage, grasps in (("final", result.records), *first.items()):
             for k, g in enumerate(grasps):
                 out[stage].append(make_prediction(record, c, k, result.object.to_object_frame(g)))

@@ -33,8 +33,11 @@ def add_parser(sub) -> None:
     p.add_argument("--no-polish", action="store_true",
                    help="skip the physics polish (the last stage: object out of the hand, fingers onto the surface)")
     p.add_argument("--oversample", type=int, metavar="K",
-                   help="draw K candidates per grasp and keep the n that the polish left cleanest (default: 2; "
+                   help="draw K candidates per grasp and keep the n that the polish left cleanest (default: 8; "
                         "1 keeps every draw; needs the polish)")
+    p.add_argument("--finalists", type=int, metavar="F",
+                   help="candidates per grasp that the polish finishes; the others stop early, at the screen "
+                        "(default: 2; F >= K: no screen; needs the polish)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.set_defaults(run=run)
 
@@ -53,20 +56,23 @@ def run(args: argparse.Namespace) -> int:
         raise DexgysError(f"-n must be at least 1, got {args.num}")
     if args.steps is not None and args.sampler != "ddim":
         raise DexgysError("--steps needs --sampler ddim (DDPM runs every diffusion step)")
-    if args.no_polish and args.oversample is not None:
-        raise DexgysError("--oversample needs the polish, which ranks the candidates: drop --no-polish")
+    if args.no_polish and (args.oversample is not None or args.finalists is not None):
+        raise DexgysError("--oversample and --finalists need the polish, which ranks the candidates: drop --no-polish")
     if args.device not in ("cpu", "cuda"):
         raise DexgysError(f"--device must be cpu or cuda, got {args.device!r}")
     generator = GraspGenerator.from_pretrained(args.model, device=args.device)
     result = generator.generate(args.object, instruction, n=args.num, seed=args.seed, sampler=args.sampler,
                                 steps=args.steps, refine=not args.no_refine, polish=not args.no_polish,
-                                guidance_scale=args.guidance_scale, oversample=args.oversample)
+                                guidance_scale=args.guidance_scale, oversample=args.oversample,
+                                finalists=args.finalists)
     if args.html or args.png:
         result.write_views(html=args.html, png=args.png)
     result.save(args.out, model=generator.source)
     t = result.timings
     stages = " + ".join(["IDGC"] + ["QGC"] * result.refined + ["polish"] * result.polished
-                        + [f"best {args.num} of {len(result.candidates['chosen']) * result.oversample}"]
+                        + [f"best {args.num} of {len(result.candidates['chosen']) * result.oversample}"
+                           + (f" ({int(result.candidates['finalist'].sum())} polished to the end)"
+                              if not result.candidates["finalist"].all() else "")]
                         * (result.oversample > 1))
     intent = result.grasps[0].get("action_id", "not recognised")
     print(f"{len(result.grasps)} grasps for {result.object.name} ({stages}, {args.sampler}"

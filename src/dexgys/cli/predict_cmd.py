@@ -23,7 +23,10 @@ def add_parser(sub) -> None:
     p.add_argument("--unpolished-out", help="also write the predictions before the physics polish here")
     p.add_argument("--unselected-out", help="also write the polished predictions before the selection here")
     p.add_argument("--oversample", type=int, metavar="K",
-                   help="candidates drawn per grasp, the best kept after the polish (default: the generator's, 2)")
+                   help="candidates drawn per grasp, the best kept after the polish (default: the generator's, 8)")
+    p.add_argument("--finalists", type=int, metavar="F",
+                   help="candidates per grasp the polish finishes, the others dropped at its screen (default: the "
+                        "generator's, 2)")
     p.add_argument("--guidance-scale", type=float, metavar="W",
                    help="classifier-free guidance scale (default: the model file's)")
     p.add_argument("--no-refine", action="store_true", help="skip QGC (IDGC samples, then the polish)")
@@ -51,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
         raise DexgysError(f"--samples must be at least 1, got {args.samples}")
     if args.steps is not None and args.sampler != "ddim":
         raise DexgysError("--steps needs --sampler ddim (DDPM runs every diffusion step)")
-    if args.no_polish and (args.unpolished_out or args.unselected_out or args.oversample):
-        raise DexgysError("--unpolished-out, --unselected-out and --oversample need the polish: drop --no-polish "
+    if args.no_polish and (args.unpolished_out or args.unselected_out or args.oversample or args.finalists):
+        raise DexgysError("--unpolished-out, --unselected-out, --oversample and --finalists need the polish: drop "
+                          "--no-polish "
                           "(--out is then unpolished)")
     check_output_dirs(args.out, args.coarse_out, args.unpolished_out, args.unselected_out)
     records = load_split(resolve_split(args.data))
@@ -60,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     generator = GraspGenerator.from_pretrained(args.model, device=args.device)
     stages = predict_records(generator, records, conditions, args.samples, args.seed, args.sampler, args.steps,
                              refine=not args.no_refine, polish=not args.no_polish,
-                             guidance_scale=args.guidance_scale, oversample=args.oversample)
+                             guidance_scale=args.guidance_scale, oversample=args.oversample,
+                             finalists=args.finalists, unselected=bool(args.unselected_out))
     print(f"{len(stages['final'])} grasps for {len(conditions)} conditions of {len(records)} test records")
     for path, stage in ((args.out, "final"), (args.coarse_out, "idgc"), (args.unpolished_out, "unpolished"),
                         (args.unselected_out, "polished")):

@@ -22,14 +22,14 @@ Samplers:
   ``eps_hat = (x_t - sqrt(abar_t) x0_hat) / sqrt(1 - abar_t)``,
   ``x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s) eps_hat``.
 
-All noise comes from the caller's ``torch.Generator`` and is drawn on the generator's device, then moved
-to the requested device, so a seed gives the same samples on any device (up to float arithmetic).
+All noise comes from the caller's ``torch.Generator`` (or one per equal block of samples) and is drawn on
+the generator's device, then moved to the requested device, so a seed gives the same samples on any device (up to float arithmetic).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
@@ -56,9 +56,16 @@ def _betas(schedule: str, steps: int) -> torch.Tensor:
     raise DexgysError(f"unknown noise schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
 
 
-def _randn(shape: tuple[int, ...], generator: torch.Generator, like: torch.Tensor) -> torch.Tensor:
-    """Standard normal noise from ``generator`` (on its device), moved to ``like``'s device and dtype."""
-    z = torch.randn(shape, generator=generator, device=generator.device, dtype=torch.float32)
+def _randn(shape: tuple[int, ...], generator: torch.Generator | Sequence[torch.Generator],
+           like: torch.Tensor) -> torch.Tensor:
+    """Standard normal noise from ``generator`` (on its device), moved to ``like``'s device and dtype; a
+    sequence of k generators fills k equal consecutive blocks of rows, one each."""
+    if isinstance(generator, torch.Generator):
+        z = torch.randn(shape, generator=generator, device=generator.device, dtype=torch.float32)
+    else:
+        rows = shape[0] // len(generator)
+        z = torch.cat([torch.randn((rows, *shape[1:]), generator=g, device=g.device, dtype=torch.float32).to(like.device)
+                       for g in generator])
     return z.to(device=like.device, dtype=like.dtype)
 
 
@@ -131,7 +138,7 @@ class Diffusion(nn.Module):
         self,
         denoise_fn: DenoiseFn,
         shape: tuple[int, ...],
-        generator: torch.Generator,
+        generator: torch.Generator | Sequence[torch.Generator],
         sampler: str = "ddpm",
         steps: int | None = None,
         device: torch.device | str | None = None,
@@ -141,7 +148,12 @@ class Diffusion(nn.Module):
         ``sampler="ddpm"`` runs all ``T`` ancestral steps (``steps`` must be None or ``T``);
         ``sampler="ddim"`` runs ``steps`` (default ``T``) deterministic steps. The result lives on
         ``device`` (default: the schedule's device) and is a deterministic function of ``generator``'s state.
+        A sequence of k generators (k dividing ``shape[0]``) draws the rows in k equal consecutive
+        blocks, block j's noise from generator j, as k calls with one generator each would (the
+        results agree up to float rounding: the denoiser sees the whole batch at once).
         """
+        if not isinstance(generator, torch.Generator) and (not generator or shape[0] % len(generator)):
+            raise DexgysError(f"{len(generator)} generators cannot split {shape[0]} samples into equal blocks")
         if sampler not in SAMPLERS:
             raise DexgysError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
         if sampler == "ddpm" and steps not in (None, self.steps):

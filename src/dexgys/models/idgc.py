@@ -26,6 +26,7 @@ Grasps enter and leave as DexGYSNet records ``[t | axis-angle | q]`` (metres, ra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -197,7 +198,7 @@ class IDGC(nn.Module):
         text_tokens: torch.Tensor,
         text_mask: torch.Tensor,
         n: int = 1,
-        generator: torch.Generator | None = None,
+        generator: torch.Generator | Sequence[torch.Generator] | None = None,
         sampler: str = "ddpm",
         steps: int | None = None,
         object_groups: Groups | None = None,
@@ -206,8 +207,10 @@ class IDGC(nn.Module):
         """``n`` grasps for each of B (object, sentence) pairs -> records ``(B, n, 6+n_dofs)``.
 
         ``object_points`` ``(B, N, 3)``, ``text_tokens`` ``(B, L, text_dim)``, ``text_mask`` ``(B, L)``.
-        The condition is encoded once; noise comes from ``generator`` (None: a CPU generator seeded 0),
-        so the result is a deterministic function of it. Joints are clamped into their limits. Call
+        The condition is encoded once; noise comes from ``generator`` (None: a CPU generator seeded 0;
+        a sequence of k generators: with B = 1, grasp block j of ``n / k`` from generator j, see
+        :meth:`Diffusion.sample <dexgys.models.diffusion.Diffusion.sample>`), so the result is a
+        deterministic function of it. Joints are clamped into their limits. Call
         ``eval()`` first (BatchNorm statistics, no dropout). ``guidance_scale`` > 1: classifier-free guidance
         (module docstring); it needs a model trained with ``text_dropout`` > 0.
         """

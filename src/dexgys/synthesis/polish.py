@@ -72,13 +72,16 @@ polished grasp still is from a clean, closed grasp. :class:`~dexgys.pipeline.Gra
 more grasps than asked and keeps those with the lowest residual and the best Q1 (its ``oversample``;
 :func:`~dexgys.pipeline.selection_score`).
 
-:func:`polish_grasps` runs it with :func:`~dexgys.synthesis.optimize.optimize_grasps` (Adam, joints
+:func:`polish_grasps` runs it with a :class:`~dexgys.synthesis.optimize.GraspDescent` (Adam, joints
 clamped), deterministic for given inputs; each grasp's result does not depend on the others in the
-batch.
+batch. :func:`start_polish` returns the descent unrun, so a caller can stop at
+:attr:`PolishConfig.screen_step` (20 of the 150 steps), read :func:`early_residual` and finish only
+the best grasps; the generator's screen does that (:mod:`dexgys.pipeline`, "Selection").
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import torch
@@ -86,9 +89,9 @@ import torch
 from dexgys.errors import DexgysError
 from dexgys.hands import HandModel, HandPose
 from dexgys.synthesis.energy import PENETRATION_MARGIN, LinkPoints, ObjectField, force_closure
-from dexgys.synthesis.optimize import OptimizerConfig, OptimizeResult, optimize_grasps
+from dexgys.synthesis.optimize import GraspDescent, OptimizerConfig, OptimizeResult
 
-__all__ = ["PolishConfig", "PolishEnergy", "polish_grasps", "residual_energy"]
+__all__ = ["PolishConfig", "PolishEnergy", "early_residual", "polish_grasps", "residual_energy", "start_polish"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ class PolishConfig:
     lr_translation: float = 0.001
     lr_rotation: float = 0.01
     lr_joints: float = 0.02
+    screen_step: int = 20
 
     def optimizer(self) -> OptimizerConfig:
         return OptimizerConfig(steps=self.steps, lr_translation=self.lr_translation, lr_rotation=self.lr_rotation,
@@ -178,6 +182,16 @@ class PolishEnergy:
             self.regions = self._check_regions(regions, named_fingers, best.shape[0], stored, fingers)
         self.free = self._point_set(free, config.keep_off, "free")
         self.surface = self._point_set(surface, config.surface, "surface")
+
+    def subset(self, index: torch.Tensor) -> PolishEnergy:
+        """The same energy for the grasps ``index`` ``(k,)`` alone (:meth:`GraspDescent.keep
+        <dexgys.synthesis.optimize.GraspDescent.keep>`)."""
+        out = copy.copy(self)
+        out.start = self.start[index]
+        out.engaged, out.group_scale = self.engaged[index], self.group_scale[index]
+        if self.regions is not None:
+            out.regions = [(positions, points, mask[index], pull[index]) for positions, points, mask, pull in self.regions]
+        return out
 
     def _point_set(self, points, weight: float, what: str) -> torch.Tensor | None:
         """Object points ``(K, 3)`` for a term of ``weight``, on the hand's device; None when the term is
@@ -282,9 +296,24 @@ def polish_grasps(hand: HandModel, field: ObjectField, poses: HandPose, config: 
     ``named_fingers`` ``(B, 6)`` bool; ``regions``: object points ``(P, 3)`` and, per grasp and hand
     part, which of them it should touch ``(B, 6, P)`` bool; ``free``: object points ``(K, 3)`` no
     hand part should touch."""
+    return start_polish(hand, field, poses, config, named_fingers, regions, free, surface).run().result()
+
+
+def start_polish(hand: HandModel, field: ObjectField, poses: HandPose, config: PolishConfig = PolishConfig(),
+                 named_fingers: torch.Tensor | None = None,
+                 regions: tuple[torch.Tensor, torch.Tensor] | None = None,
+                 free: torch.Tensor | None = None, surface: torch.Tensor | None = None) -> GraspDescent:
+    """The polish of :func:`polish_grasps` as a :class:`~dexgys.synthesis.optimize.GraspDescent` not yet
+    run, to run in stretches and drop grasps on the way (:func:`early_residual`)."""
     energy = PolishEnergy(hand, field.to(hand.device), poses, config, named_fingers=named_fingers, regions=regions,
                           free=free, surface=surface)
-    return optimize_grasps(energy, poses, config.optimizer())
+    return GraspDescent(energy, poses, config.optimizer())
+
+
+def early_residual(descent: GraspDescent) -> torch.Tensor:
+    """``(b,)``: :func:`residual_energy` of the grasps of a polish descent where it stands now."""
+    total, terms = descent.evaluate()
+    return total - descent.energy.config.anchor * terms["anchor"]
 
 
 def residual_energy(result: OptimizeResult, config: PolishConfig = PolishConfig()) -> torch.Tensor:
