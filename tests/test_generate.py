@@ -114,7 +114,7 @@ def test_generate_keeps_the_candidates_the_polish_left_cleanest(generator):
     # batch 0 of the candidates draws the noise oversample=1 draws; all candidates run through each stage
     # together, so the grasps agree up to float rounding
     np.testing.assert_allclose(single.records, c["polished"][:4], atol=1e-5)
-    np.testing.assert_allclose(single.coarse, c["coarse"][:4], atol=1e-6)
+    np.testing.assert_allclose(single.coarse, c["coarse"][:4], atol=1e-5)
     assert np.array_equal(generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=3).records,
                           result.records)
     for bad in (0, 65, 2.0, True):

@@ -30,6 +30,7 @@ from dexgys.models import (
     save_model,
     vector_to_record,
 )
+from dexgys.models.decoder import QueryDecoder
 from dexgys.models.losses import (
     _closest_named_pairs,
     _closest_named_pairs_dense,
@@ -408,6 +409,28 @@ def test_idgc_sample_shapes_and_determinism(hand):
         model.sample(points, tokens[..., :4], mask)
     with pytest.raises(DexgysError, match="2 object clouds for 1 sentences"):
         model.sample(points, tokens[:1], mask[:1])
+
+
+def test_cached_attention_matches_the_decoder(hand):
+    """QueryDecoder.attend against a precomputed memory = forward on the repeated context (padding too),
+    and IDGC.sample's cached path = denoising each grasp with the full decoder."""
+    torch.manual_seed(0)
+    decoder = QueryDecoder(32, 2, 4, time_conditioned=True).eval()
+    context, mask = torch.randn(2, 7, 32), torch.ones(2, 7, dtype=torch.bool)
+    mask[1, 5:] = False  # padded tokens of the second context
+    query, temb = torch.randn(6, 32), torch.randn(6, 32)
+    full = decoder(query, context.repeat_interleave(3, 0), mask.repeat_interleave(3, 0), temb)
+    torch.testing.assert_close(decoder.attend(query, decoder.memory(context, mask), temb), full, atol=1e-5, rtol=0)
+    with pytest.raises(DexgysError, match="split evenly"):
+        decoder.attend(query[:5], decoder.memory(context, mask), temb[:5])
+    model = tiny_idgc(hand).eval()
+    batch = idgc_batch(hand)
+    tokens, tmask, points = batch["text_tokens"][:2], batch["text_mask"][:2], batch["object_points"]
+    context, cmask = model.condition(points, tokens, tmask)
+    x_t, t = torch.randn(4, model.normalizer.dim), torch.tensor([3, 3, 7, 7])
+    torch.testing.assert_close(
+        model._denoise_cached(x_t, t, model.decoder.memory(context, cmask)),
+        model.denoise(x_t, t, context.repeat_interleave(2, 0), cmask.repeat_interleave(2, 0)), atol=1e-5, rtol=0)
 
 
 def test_idgc_text_dropout_and_classifier_free_guidance(hand):

@@ -8,7 +8,8 @@ layer after layer, to condition tokens (object and text for IDGC, object and han
 * :class:`QueryDecoder`: ``n_layers`` x [time-conditioned residual MLP, cross-attention from the query
   to the context (with a key padding mask: padded text tokens are ignored, unlike the official code),
   feed-forward], all pre-LayerNorm residual blocks. Self-attention is left out: with a single query it
-  is an identity map.
+  is an identity map. For sampling, :meth:`QueryDecoder.memory` projects a context's keys and values
+  once and :meth:`QueryDecoder.attend` runs many queries (grasps, diffusion steps) against them.
 * :func:`timestep_embedding`: sinusoidal ``[cos | sin]`` features of the diffusion step.
 """
 
@@ -18,11 +19,12 @@ import math
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from dexgys.errors import DexgysError
 from dexgys.models.point_encoder import Groups, PointEncoder, PointEncoderConfig
 
-__all__ = ["CloudTokens", "QueryDecoder", "mlp", "timestep_embedding"]
+__all__ = ["CloudTokens", "DecoderMemory", "QueryDecoder", "mlp", "timestep_embedding"]
 
 
 def mlp(*widths: int) -> nn.Sequential:
@@ -82,13 +84,36 @@ class _Block(nn.Module):
             nn.Linear(d, ff_mult * d), nn.GELU(), nn.Dropout(dropout), nn.Linear(ff_mult * d, d), nn.Dropout(dropout)
         )
 
-    def forward(self, h, context, pad, temb):
-        r = self.res_in(torch.nn.functional.silu(self.norm_res(h)))
+    def _residual(self, h, temb):
+        r = self.res_in(F.silu(self.norm_res(h)))
         if self.res_time is not None:
-            r = r + self.res_time(torch.nn.functional.silu(temb))
-        h = h + self.res_out(r)
+            r = r + self.res_time(F.silu(temb))
+        return h + self.res_out(r)
+
+    def forward(self, h, context, pad, temb):
+        h = self._residual(h, temb)
         q = self.norm_attn(h).unsqueeze(1)
         h = h + self.attn(q, context, context, key_padding_mask=pad, need_weights=False)[0].squeeze(1)
+        return h + self.ff(self.norm_ff(h))
+
+    def keys_values(self, context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The attention's keys and values of a (normalised) context ``(B, M, d)``, ``(B, heads, M, d/heads)`` each."""
+        d, heads = context.shape[-1], self.attn.num_heads
+        w, b = self.attn.in_proj_weight, self.attn.in_proj_bias
+        k, v = F.linear(context, w[d:2 * d], b[d:2 * d]), F.linear(context, w[2 * d:], b[2 * d:])
+        return tuple(x.view(x.shape[0], x.shape[1], heads, d // heads).transpose(1, 2) for x in (k, v))
+
+    def forward_cached(self, h, keys, values, allowed, temb):
+        """:meth:`forward` for ``h`` ``(B * n, d)``, rows ``i * n ...`` attending to context ``i`` of
+        :meth:`keys_values`; ``allowed`` ``(B, 1, 1, M)`` bool (True: a real token)."""
+        h = self._residual(h, temb)
+        d, heads = h.shape[-1], self.attn.num_heads
+        batch = keys.shape[0]
+        n = h.shape[0] // batch
+        q = F.linear(self.norm_attn(h), self.attn.in_proj_weight[:d], self.attn.in_proj_bias[:d])
+        q = q.view(batch, n, heads, d // heads).transpose(1, 2)
+        a = F.scaled_dot_product_attention(q, keys, values, attn_mask=allowed)  # (B, heads, n, d/heads)
+        h = h + self.attn.out_proj(a.transpose(1, 2).reshape(batch * n, d))
         return h + self.ff(self.norm_ff(h))
 
 
@@ -131,3 +156,32 @@ class QueryDecoder(nn.Module):
         for block in self.blocks:
             h = block(h, context, pad, temb)
         return self.out_norm(h)
+
+    def memory(self, context: torch.Tensor, context_mask: torch.Tensor | None = None) -> DecoderMemory:
+        """Every block's keys and values of ``context`` ``(B, M, d)`` (``context_mask`` as in
+        :meth:`forward`), computed once for many queries and steps (:meth:`attend`)."""
+        context = self.context_norm(context)
+        allowed = None if context_mask is None else context_mask[:, None, None, :].bool()
+        return DecoderMemory([block.keys_values(context) for block in self.blocks], allowed, context.shape[0])
+
+    def attend(self, query: torch.Tensor, memory: DecoderMemory, temb: torch.Tensor | None = None) -> torch.Tensor:
+        """:meth:`forward` for queries ``(B * n, d)`` whose rows ``i * n ... (i + 1) * n - 1`` attend to
+        context ``i`` of ``memory``: the same result (up to float rounding) without projecting the
+        context again for every query and every call."""
+        if (temb is None) == self.time_conditioned:
+            raise DexgysError("QueryDecoder: pass temb exactly when the decoder is time-conditioned")
+        if query.shape[0] % memory.batch:
+            raise DexgysError(f"{query.shape[0]} queries cannot be split evenly over {memory.batch} contexts")
+        h = query
+        for block, (keys, values) in zip(self.blocks, memory.keys_values):
+            h = block.forward_cached(h, keys, values, memory.allowed, temb)
+        return self.out_norm(h)
+
+
+class DecoderMemory:
+    """What :meth:`QueryDecoder.memory` computed: per block ``(keys, values)``, the token mask
+    ``allowed`` ``(B, 1, 1, M)`` (or None) and the number of contexts ``batch``."""
+
+    def __init__(self, keys_values: list[tuple[torch.Tensor, torch.Tensor]], allowed: torch.Tensor | None,
+                 batch: int) -> None:
+        self.keys_values, self.allowed, self.batch = keys_values, allowed, batch

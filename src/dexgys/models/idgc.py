@@ -35,7 +35,7 @@ from torch import nn
 from dexgys.errors import DexgysError
 from dexgys.hands import HandModel
 from dexgys.models._common import config_from_dict, object_rows, per_grasp, require
-from dexgys.models.decoder import CloudTokens, QueryDecoder, mlp, timestep_embedding
+from dexgys.models.decoder import CloudTokens, DecoderMemory, QueryDecoder, mlp, timestep_embedding
 from dexgys.models.diffusion import Diffusion
 from dexgys.models.grasp_repr import (
     DEFAULT_TRANSLATION_SCALE,
@@ -146,6 +146,13 @@ class IDGC(nn.Module):
         h = self.query(self.x_in(x_t) + temb)
         return self.head(self.decoder(h, context, mask, temb))
 
+    def _denoise_cached(self, x_t: torch.Tensor, t: torch.Tensor, memory: DecoderMemory) -> torch.Tensor:
+        """:meth:`denoise` of ``(B * n, ...)`` grasps against the ``B`` contexts of ``memory``
+        (:meth:`QueryDecoder.memory`), rows ``i * n ...`` against context ``i``."""
+        temb = self.t_in(timestep_embedding(t, self.config.d_model).to(x_t.dtype))
+        h = self.query(self.x_in(x_t) + temb)
+        return self.head(self.decoder.attend(h, memory, temb))
+
     # ------------------------------------------------------------------ training
     def loss(self, batch: dict, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """Diffusion training loss of one batch.
@@ -207,7 +214,8 @@ class IDGC(nn.Module):
         """``n`` grasps for each of B (object, sentence) pairs -> records ``(B, n, 6+n_dofs)``.
 
         ``object_points`` ``(B, N, 3)``, ``text_tokens`` ``(B, L, text_dim)``, ``text_mask`` ``(B, L)``.
-        The condition is encoded once; noise comes from ``generator`` (None: a CPU generator seeded 0;
+        The condition is encoded once, and its attention keys and values are projected once for all
+        grasps and steps (:meth:`QueryDecoder.memory`); noise comes from ``generator`` (None: a CPU generator seeded 0;
         a sequence of k generators: with B = 1, grasp block j of ``n / k`` from generator j, see
         :meth:`Diffusion.sample <dexgys.models.diffusion.Diffusion.sample>`), so the result is a
         deterministic function of it. Joints are clamped into their limits. Call
@@ -220,22 +228,22 @@ class IDGC(nn.Module):
         if generator is None:
             generator = torch.Generator().manual_seed(0)
         context, mask = self.condition(object_points, text_tokens, text_mask, object_groups)
-        context, mask = context.repeat_interleave(n, 0), mask.repeat_interleave(n, 0)
         if guidance_scale == 1.0:
-            def denoise_fn(x_t, t):
-                return self.denoise(x_t, t, context, mask)
-        else:
-            n_obj = context.shape[1] - text_tokens.shape[1]
-            both_context = torch.cat([context, context])
-            both_mask = torch.cat([mask, torch.cat([mask[:, :n_obj], torch.zeros_like(mask[:, n_obj:])], 1)])
+            memory = self.decoder.memory(context, mask)
 
             def denoise_fn(x_t, t):
-                with_text, alone = self.denoise(torch.cat([x_t, x_t]), torch.cat([t, t]), both_context,
-                                                both_mask).chunk(2)
-                return with_text + (guidance_scale - 1.0) * (with_text - alone)
+                return self._denoise_cached(x_t, t, memory)
+        else:
+            n_obj = context.shape[1] - text_tokens.shape[1]
+            alone = torch.cat([mask[:, :n_obj], torch.zeros_like(mask[:, n_obj:])], 1)
+            memory = self.decoder.memory(torch.cat([context, context]), torch.cat([mask, alone]))
+
+            def denoise_fn(x_t, t):
+                with_text, without = self._denoise_cached(torch.cat([x_t, x_t]), torch.cat([t, t]), memory).chunk(2)
+                return with_text + (guidance_scale - 1.0) * (with_text - without)
         x = self.diffusion.sample(
             denoise_fn,
-            (context.shape[0], self.normalizer.dim),
+            (context.shape[0] * n, self.normalizer.dim),
             generator,
             sampler,
             steps,
