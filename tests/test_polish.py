@@ -102,7 +102,8 @@ def test_a_descent_drops_grasps_midway_and_the_kept_ones_go_on_unchanged(hand, a
     kept = descent.keep(torch.tensor([2, 0])).run().result()
     assert kept.kept.tolist() == [2, 0] and kept.pose.batch_size == 2
     torch.testing.assert_close(kept.pose.to_record(), full.pose.to_record()[[2, 0]], atol=1e-5, rtol=0)
-    torch.testing.assert_close(residual_energy(kept, config), residual_energy(full, config)[[2, 0]], atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(residual_energy(kept, config), residual_energy(full, config)[[2, 0]],
+                               atol=1e-4, rtol=1e-4)
     assert full.kept.tolist() == [0, 1, 2, 3]
     # at the start the anchor term is 0: the early residual is the whole energy of the start poses
     start = start_polish(hand, object_field(apple), sunk, config, named_fingers=named)

@@ -57,8 +57,8 @@ less ``q1_weight`` (:data:`DEFAULT_Q1_WEIGHT`) times the candidate's valid Q1
 field, 0 when a point of the object's cloud lies 5 mm or deeper inside the hand, as the evaluation
 counts it. No part labels, no simulator. Why a screen: a descent step costs about the same for 8 and
 for 64 grasps on a CPU, the finishing steps and the Q1 hulls do not; 64 candidates screened to 16
-at step 20 of 150 chose better grasps than 16 or 32 candidates polished to the end, in 1.7 times the
-time of 16 (``docs/results.md``, "A wider draw, screened early"). Batch ``j`` of ``n``
+at step 20 of 150 chose better grasps than 16 or 32 candidates polished to the end, in 1.45 times
+the time of 16 (``docs/results.md``, "A wider draw, screened early"). Batch ``j`` of ``n``
 candidates draws its noise from a seed derived from (``seed``, ``j``), batch 0 from ``seed`` itself, so
 batch 0 holds the grasps ``oversample=1`` returns (up to float rounding: every stage runs on all
 candidates at once).
@@ -282,9 +282,10 @@ class GenerationResult:
     dropped), ``"residual"``, ``"valid_q1"`` and ``"score"`` ``(n * oversample,)`` (NaN without the
     polish and for dropped candidates, whose score is +inf; valid Q1 NaN when there is nothing to
     choose from, ``oversample`` 1), ``"early_residual"`` (the residual energy at the screen step, also
-    when no candidate was dropped; NaN without the polish), ``"finalist"`` (bool) and ``"chosen"`` ``(n,)``, the indices of ``records`` among
-    them. ``records`` are ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the
-    same candidates' earlier stages.
+    when no candidate was dropped; NaN without the polish), ``"finalist"`` (bool) and ``"chosen"``
+    ``(n,)``, the indices of ``records`` among them. ``records`` are
+    ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the same candidates'
+    earlier stages.
 
     ``touching``: the hand parts (:data:`~dexgys.models.finger_contacts.HAND_PARTS`) that the model's
     finger-contact predictor read from the instruction, and that the polish pulled onto the object
@@ -605,9 +606,9 @@ class GraspGenerator:
         poses ``(N, 28)`` float64, residual energies ``(N,)`` and residual energies at the screen
         (``PolishConfig.screen_step``) ``(N,)``. With ``keep`` < N, the ``keep`` with the lowest
         residual at the screen go on (the finalists) and the others stop there (their pose there,
-        residual NaN). ``named`` ``(6,)``
-        bool: the hand parts the instruction asks to touch; ``regions`` ``(N, 6)`` bool: which of the
-        object's points each should touch; ``free`` ``(N,)`` bool: which no hand part should touch."""
+        residual NaN). ``named`` ``(6,)`` bool: the hand parts the instruction asks to touch;
+        ``regions`` ``(N, 6)`` bool: which of the object's points each should touch; ``free``
+        ``(N,)`` bool: which no hand part should touch."""
         if self._hand is None:
             self._hand = load_hand().to(self.device, torch.float32)
         hand, config = self._hand, self.polish_config

@@ -22,8 +22,9 @@ Samplers:
   ``eps_hat = (x_t - sqrt(abar_t) x0_hat) / sqrt(1 - abar_t)``,
   ``x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s) eps_hat``.
 
-All noise comes from the caller's ``torch.Generator`` (or one per equal block of samples) and is drawn on
-the generator's device, then moved to the requested device, so a seed gives the same samples on any device (up to float arithmetic).
+All noise comes from the caller's ``torch.Generator`` (or one per equal block of samples) and is drawn
+on the generator's device, then moved to the requested device, so a seed gives the same samples on
+any device (up to float arithmetic).
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ def _randn(shape: tuple[int, ...], generator: torch.Generator | Sequence[torch.G
         z = torch.randn(shape, generator=generator, device=generator.device, dtype=torch.float32)
     else:
         rows = shape[0] // len(generator)
-        z = torch.cat([torch.randn((rows, *shape[1:]), generator=g, device=g.device, dtype=torch.float32).to(like.device)
-                       for g in generator])
+        z = torch.cat([torch.randn((rows, *shape[1:]), generator=g, device=g.device, dtype=torch.float32)
+                       .to(like.device) for g in generator])
     return z.to(device=like.device, dtype=like.dtype)
 
 

@@ -73,7 +73,10 @@ class GraspDescent:
         self.history: list[tuple[int, float]] = []
         self.kept = torch.arange(start.batch_size, device=device)
 
-    def _set_variables(self, t: torch.Tensor, r6: torch.Tensor, q: torch.Tensor, state: list[dict] | None = None) -> None:
+    def _set_variables(self, t: torch.Tensor, r6: torch.Tensor, q: torch.Tensor,
+                       state: list[dict] | None = None) -> None:
+        """Fresh leaf variables (translation, 6-D rotation, joints) and their Adam, with Adam ``state``
+        per variable when given (the moments of the grasps kept)."""
         self.variables = [x.detach().clone().requires_grad_(True) for x in (t, r6, q)]
         c = self.config
         self._base = (c.lr_translation, c.lr_rotation, c.lr_joints)
@@ -82,6 +85,7 @@ class GraspDescent:
             self._opt.state[v] = s
 
     def pose(self) -> HandPose:
+        """The poses where the descent stands (differentiable in the variables)."""
         t, r6, q = self.variables
         return HandPose(t, rotation_6d_to_matrix(r6), q)
 
@@ -90,7 +94,8 @@ class GraspDescent:
         end = self.steps if until is None else min(self.steps, max(self.step, int(until)))
         c = self.config
         for step in range(self.step, end):
-            frac = c.final_lr_fraction + (1 - c.final_lr_fraction) * 0.5 * (1 + math.cos(math.pi * step / max(1, self.steps)))
+            cosine = 0.5 * (1 + math.cos(math.pi * step / max(1, self.steps)))
+            frac = c.final_lr_fraction + (1 - c.final_lr_fraction) * cosine
             for group, lr in zip(self._opt.param_groups, self._base):
                 group["lr"] = lr * frac
             self._opt.zero_grad(set_to_none=True)
@@ -132,6 +137,7 @@ class GraspDescent:
         return self
 
     def result(self) -> OptimizeResult:
+        """The kept grasps where the descent stands, their energy and terms (see :class:`OptimizeResult`)."""
         total, terms = self.evaluate()
         pose = HandPose(*(x.detach() for x in (self.variables[0], rotation_6d_to_matrix(self.variables[1]),
                                                 self.variables[2])))

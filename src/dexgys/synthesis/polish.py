@@ -190,7 +190,8 @@ class PolishEnergy:
         out.start = self.start[index]
         out.engaged, out.group_scale = self.engaged[index], self.group_scale[index]
         if self.regions is not None:
-            out.regions = [(positions, points, mask[index], pull[index]) for positions, points, mask, pull in self.regions]
+            out.regions = [(positions, points, mask[index], pull[index])
+                           for positions, points, mask, pull in self.regions]
         return out
 
     def _point_set(self, points, weight: float, what: str) -> torch.Tensor | None:
