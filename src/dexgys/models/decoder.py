@@ -97,7 +97,7 @@ class _Block(nn.Module):
         return h + self.ff(self.norm_ff(h))
 
     def keys_values(self, context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The attention's keys and values of a (normalised) context ``(B, M, d)``, ``(B, heads, M, d/heads)`` each."""
+        """The attention's keys and values ``(B, heads, M, d/heads)`` of a normalised context ``(B, M, d)``."""
         d, heads = context.shape[-1], self.attn.num_heads
         w, b = self.attn.in_proj_weight, self.attn.in_proj_bias
         k, v = F.linear(context, w[d:2 * d], b[d:2 * d]), F.linear(context, w[2 * d:], b[2 * d:])
@@ -167,7 +167,7 @@ class QueryDecoder(nn.Module):
     def attend(self, query: torch.Tensor, memory: DecoderMemory, temb: torch.Tensor | None = None) -> torch.Tensor:
         """:meth:`forward` for queries ``(B * n, d)`` whose rows ``i * n ... (i + 1) * n - 1`` attend to
         context ``i`` of ``memory``: the same result (up to float rounding) without projecting the
-        context again for every query and every call."""
+        context again for every query and every call. For sampling: no attention dropout."""
         if (temb is None) == self.time_conditioned:
             raise DexgysError("QueryDecoder: pass temb exactly when the decoder is time-conditioned")
         if query.shape[0] % memory.batch:

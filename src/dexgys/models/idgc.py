@@ -142,15 +142,18 @@ class IDGC(nn.Module):
 
     def denoise(self, x_t: torch.Tensor, t: torch.Tensor, context: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Noisy normalised grasps ``(B, 9+n)``, steps ``(B,)`` and a context -> predicted ``x0`` ``(B, 9+n)``."""
-        temb = self.t_in(timestep_embedding(t, self.config.d_model).to(x_t.dtype))
-        h = self.query(self.x_in(x_t) + temb)
+        h, temb = self._query(x_t, t)
         return self.head(self.decoder(h, context, mask, temb))
+
+    def _query(self, x_t: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The decoder's query ``(B, d)`` and time embedding ``(B, d)`` of noisy grasps at steps ``t``."""
+        temb = self.t_in(timestep_embedding(t, self.config.d_model).to(x_t.dtype))
+        return self.query(self.x_in(x_t) + temb), temb
 
     def _denoise_cached(self, x_t: torch.Tensor, t: torch.Tensor, memory: DecoderMemory) -> torch.Tensor:
         """:meth:`denoise` of ``(B * n, ...)`` grasps against the ``B`` contexts of ``memory``
         (:meth:`QueryDecoder.memory`), rows ``i * n ...`` against context ``i``."""
-        temb = self.t_in(timestep_embedding(t, self.config.d_model).to(x_t.dtype))
-        h = self.query(self.x_in(x_t) + temb)
+        h, temb = self._query(x_t, t)
         return self.head(self.decoder.attend(h, memory, temb))
 
     # ------------------------------------------------------------------ training
