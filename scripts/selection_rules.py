@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dexgys.pipeline import DEFAULT_Q1_WEIGHT, selection_score
+from dexgys.pipeline import DEFAULT_Q1_WEIGHT, lowest, selection_score
 
 METRICS = ("success_all6", "success_any", "valid_q1", "penetration_cm", "part_contact")
 
@@ -45,13 +45,13 @@ def load_pool(folder: Path) -> list[dict[str, np.ndarray]]:
 
 def choose(score: np.ndarray, k: int) -> np.ndarray:
     """The 8 lowest of the first ``k`` scores, in draw order."""
-    return np.sort(np.argsort(score[:k], kind="stable")[:8])
+    return lowest(score[:k], 8)
 
 
 def screened(row: dict[str, np.ndarray], k: int, keep: int = 16) -> np.ndarray:
     """The generator's rule on the first ``k`` candidates: the ``keep`` lowest residual energies at the
     screen go on, the 8 best :func:`selection_score` of those come back, in draw order."""
-    kept = np.sort(np.argsort(row["early_residual"][:k], kind="stable")[:keep])
+    kept = lowest(row["early_residual"][:k], keep)
     return kept[choose(selection_score(row["residual"][kept], row["valid_q1"][kept], DEFAULT_Q1_WEIGHT), keep)]
 
 

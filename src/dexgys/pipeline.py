@@ -119,6 +119,7 @@ __all__ = [
     "candidate_seed",
     "export_generator",
     "infer_intent",
+    "lowest",
     "polish_predictions",
     "polish_records",
     "predict_records",
@@ -548,7 +549,7 @@ class GraspGenerator:
             if oversample > 1:
                 q1[finalist] = self._valid_q1(obj_input, polished[finalist])
             score = np.where(finalist, selection_score(residual, q1, self.q1_weight), np.inf)
-            chosen = np.sort(np.argsort(score, kind="stable")[:n])
+            chosen = lowest(score, n)
         else:
             polished, residual, chosen = unpolished, np.full(len(unpolished), np.nan), np.arange(n)
             q1 = score = early = np.full(len(unpolished), np.nan)
@@ -620,7 +621,7 @@ class GraspGenerator:
         early = early_residual(descent.run(config.screen_step)).double().cpu().numpy()
         polished = descent.pose().to_record().detach().double().cpu().numpy()
         if keep < len(records):
-            descent.keep(torch.as_tensor(np.sort(np.argsort(early, kind="stable")[:keep])))
+            descent.keep(torch.as_tensor(lowest(early, keep)))
         result = descent.run().result()
         index = result.kept.cpu().numpy()
         polished[index] = result.pose.to_record().double().cpu().numpy()
@@ -657,6 +658,12 @@ def _polish_inputs(hand: HandModel, records, named_fingers: torch.Tensor | None,
         mask = torch.as_tensor(mask, dtype=torch.bool).T.unsqueeze(0).expand(pose.batch_size, -1, -1)
         regions = (torch.as_tensor(points, dtype=torch.float32), mask)
     return pose, named_fingers, regions
+
+
+def lowest(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` lowest ``values`` (ties: the earlier first), in draw order: how the generator
+    picks its finalists and its grasps."""
+    return np.sort(np.argsort(values, kind="stable")[:k])
 
 
 def selection_score(residual: np.ndarray, q1: np.ndarray, q1_weight: float = DEFAULT_Q1_WEIGHT) -> np.ndarray:

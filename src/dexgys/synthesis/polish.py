@@ -314,11 +314,15 @@ def start_polish(hand: HandModel, field: ObjectField, poses: HandPose, config: P
 def early_residual(descent: GraspDescent) -> torch.Tensor:
     """``(b,)``: :func:`residual_energy` of the grasps of a polish descent where it stands now."""
     total, terms = descent.evaluate()
-    return total - descent.energy.config.anchor * terms["anchor"]
+    return _without_anchor(total, terms, descent.energy.config)
 
 
 def residual_energy(result: OptimizeResult, config: PolishConfig = PolishConfig()) -> torch.Tensor:
     """``(B,)``: the polish energy at the polished poses of ``result`` less its anchor term (which
     measures how far a grasp moved, not how good it is): penetration, unreached contacts, force
     closure, self-penetration and joint limits, with the polish's weights."""
-    return result.energy - config.anchor * result.terms["anchor"]
+    return _without_anchor(result.energy, result.terms, config)
+
+
+def _without_anchor(total: torch.Tensor, terms: dict[str, torch.Tensor], config: PolishConfig) -> torch.Tensor:
+    return total - config.anchor * terms["anchor"]
