@@ -141,6 +141,19 @@ def test_the_screen_drops_the_candidates_with_the_highest_early_residual(generat
     assert generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=9).candidates["finalist"].all()
 
 
+def test_the_polish_in_chunks_gives_the_grasps_of_one_batch(generator, monkeypatch):
+    whole = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=1)
+    monkeypatch.setattr(pipeline, "POLISH_CHUNK", 5)  # 12 candidates: descents of 5, 5 and 2
+    chunked = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=1)
+    a, b = whole.candidates, chunked.candidates
+    assert np.array_equal(a["finalist"], b["finalist"]) and np.array_equal(a["chosen"], b["chosen"])
+    assert not a["finalist"][:5].all() and a["finalist"].sum() == 4  # the screen keeps some of a chunk, not all
+    np.testing.assert_allclose(b["early_residual"], a["early_residual"], rtol=1e-4)
+    np.testing.assert_allclose(b["polished"], a["polished"], atol=1e-5)
+    np.testing.assert_allclose(b["residual"], a["residual"], rtol=1e-4)
+    np.testing.assert_allclose(chunked.records, whole.records, atol=1e-5)
+
+
 def test_grasps_come_back_in_the_input_frame(generator):
     g = torch.Generator().manual_seed(0)
     sphere = torch.nn.functional.normalize(torch.randn(600, 3, generator=g), dim=1).numpy()

@@ -472,6 +472,22 @@ def test_qgc_starts_as_identity_and_refines_shapes(hand):
     assert model.refine(batch["object_points"], batch["coarse"][::2]).shape == (2, 28)
 
 
+def test_qgc_refines_in_chunks_as_in_one_pass(hand, monkeypatch):
+    import dexgys.models.qgc as qgc_module
+
+    model = tiny_qgc(hand)
+    batch = idgc_batch(hand)
+    train_steps(model, batch, 3)  # away from the identity it starts as
+    model.eval()
+    coarse = batch["coarse"].view(2, 2, 28)
+    with torch.no_grad():
+        whole = model.refine(batch["object_points"], coarse)
+        monkeypatch.setattr(qgc_module, "REFINE_CHUNK", 3)  # 4 grasps: passes of 3 and 1, across the two clouds
+        chunked = model.refine(batch["object_points"], coarse)
+    assert (whole - coarse).abs().max() > 1e-4
+    torch.testing.assert_close(chunked, whole, atol=1e-5, rtol=0)
+
+
 def test_qgc_loss_backward_and_overfit(hand):
     model = tiny_qgc(hand)
     batch = idgc_batch(hand)

@@ -45,7 +45,8 @@ of them should touch, and the polish pulls each named finger toward its own regi
 ``polish=False`` the polish.
 
 **Selection.** With the polish on, the generator draws ``oversample`` x ``n`` candidates (default
-:data:`DEFAULT_OVERSAMPLE`) and polishes them all in one batch. At the polish's screen
+:data:`DEFAULT_OVERSAMPLE`) and polishes them in one batch (up to :data:`POLISH_CHUNK`; more run as
+several, each grasp's descent alone). At the polish's screen
 (``PolishConfig.screen_step``) the ``finalists`` x ``n`` (default :data:`DEFAULT_FINALISTS`) with
 the lowest residual energy so far go on; the others stop there (``candidates["finalist"]``). Of the
 finalists it returns the ``n`` with the lowest :func:`selection_score`, in the order they were
@@ -137,6 +138,7 @@ MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a t
 DEFAULT_OVERSAMPLE = 8  # candidates drawn per returned grasp when polishing; chosen in docs/results.md
 DEFAULT_FINALISTS = 2  # candidates per returned grasp that the polish finishes; chosen in docs/results.md
 DEFAULT_Q1_WEIGHT = 5.0  # the selection's weight of a candidate's valid Q1; chosen in docs/results.md
+POLISH_CHUNK = 256  # candidates per polish descent: bounds the memory of large calls (docs/benchmarks.md)
 POLISH_SURFACE_POINTS = 1024  # object surface points for the polish's surface term in polish_predictions
 TRAIN_HINT = (
     "train one with 'dexgys train idgc --config cpu --data DIR --out runs/cpu', then "
@@ -603,29 +605,41 @@ class GraspGenerator:
     def _polish(self, obj_input: ObjectInput, records: torch.Tensor, keep: int, named: torch.Tensor | None = None,
                 regions: torch.Tensor | None = None,
                 free: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The physics polish of object-frame candidates ``records`` ``(N, 28)``, all in one descent ->
-        poses ``(N, 28)`` float64, residual energies ``(N,)`` and residual energies at the screen
+        """The physics polish of object-frame candidates ``records`` ``(N, 28)`` -> poses ``(N, 28)``
+        float64, residual energies ``(N,)`` and residual energies at the screen
         (``PolishConfig.screen_step``) ``(N,)``. With ``keep`` < N, the ``keep`` with the lowest
         residual at the screen go on (the finalists) and the others stop there (their pose there,
         residual NaN). ``named`` ``(6,)`` bool: the hand parts the instruction asks to touch;
         ``regions`` ``(N, 6)`` bool: which of the object's points each should touch; ``free``
-        ``(N,)`` bool: which no hand part should touch."""
+        ``(N,)`` bool: which no hand part should touch. The candidates run in descents of at most
+        :data:`POLISH_CHUNK` (each grasp's descent does not depend on the others), which bounds the memory."""
         if self._hand is None:
             self._hand = load_hand().to(self.device, torch.float32)
         hand, config = self._hand, self.polish_config
         points = torch.from_numpy(obj_input.points)
         pose, named, regions = _polish_inputs(hand, records, named, None if regions is None else (points, regions))
-        descent = start_polish(hand, self._surface_field(obj_input), pose, config, named, regions,
-                               None if free is None else points[free], points)
+        field, free_points = self._surface_field(obj_input), None if free is None else points[free]
+        chunks = [slice(s, min(s + POLISH_CHUNK, len(records))) for s in range(0, len(records), POLISH_CHUNK)]
+        descents, early, polished = [], [], []
+        for part in chunks:
+            descent = start_polish(hand, field, pose[part], config, None if named is None else named[part],
+                                   None if regions is None else (regions[0], regions[1][part]), free_points, points)
+            early.append(early_residual(descent.run(config.screen_step)).double().cpu().numpy())
+            polished.append(descent.pose().to_record().detach().double().cpu().numpy())
+            descents.append(descent)
+        early, polished = np.concatenate(early), np.concatenate(polished)
+        finalists = lowest(early, keep) if keep < len(records) else np.arange(len(records))
         residual = np.full(len(records), np.nan)
-        early = early_residual(descent.run(config.screen_step)).double().cpu().numpy()
-        polished = descent.pose().to_record().detach().double().cpu().numpy()
-        if keep < len(records):
-            descent.keep(torch.as_tensor(lowest(early, keep)))
-        result = descent.run().result()
-        index = result.kept.cpu().numpy()
-        polished[index] = result.pose.to_record().double().cpu().numpy()
-        residual[index] = residual_energy(result, config).double().cpu().numpy()
+        for part, descent in zip(chunks, descents):
+            local = finalists[(finalists >= part.start) & (finalists < part.stop)] - part.start
+            if len(local) == 0:
+                continue
+            if len(local) < part.stop - part.start:
+                descent.keep(torch.as_tensor(local))
+            result = descent.run().result()
+            index = part.start + result.kept.cpu().numpy()
+            polished[index] = result.pose.to_record().double().cpu().numpy()
+            residual[index] = residual_energy(result, config).double().cpu().numpy()
         return polished, residual, early
 
 

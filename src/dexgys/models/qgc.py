@@ -42,7 +42,9 @@ from dexgys.models.grasp_repr import (
 from dexgys.models.losses import contact_map, hand_chamfer, named_contact, nearest_indices, object_penetration
 from dexgys.models.point_encoder import LIGHT_POINT_ENCODER, Groups, PointEncoderConfig
 
-__all__ = ["HAND_POINT_ENCODER", "QGC", "QGCConfig"]
+__all__ = ["HAND_POINT_ENCODER", "QGC", "QGCConfig", "REFINE_CHUNK"]
+
+REFINE_CHUNK = 256  # grasps per forward pass of QGC.refine: about 0.4 GB of hand-encoder memory on a CPU
 
 HAND_POINT_ENCODER = PointEncoderConfig(
     centroids=(128, 32, 8),
@@ -188,7 +190,9 @@ class QGC(nn.Module):
         self, object_points: torch.Tensor, coarse: torch.Tensor, object_groups: Groups | None = None
     ) -> torch.Tensor:
         """Refined records for coarse records ``(B, k, 6+n)`` (k grasps per cloud) or ``(B, 6+n)``, with
-        object clouds ``(B, N, 3)`` -> the same shape; joints clamped into their limits. Call ``eval()`` first."""
+        object clouds ``(B, N, 3)`` -> the same shape; joints clamped into their limits. Call ``eval()`` first.
+        Runs :data:`REFINE_CHUNK` grasps at a time (each grasp's refinement does not depend on the others),
+        which bounds the memory of the hand encoder."""
         shape = coarse.shape
         if coarse.dim() == 2:
             coarse = coarse.unsqueeze(1)
@@ -200,5 +204,6 @@ class QGC(nn.Module):
         b, k = coarse.shape[:2]
         index = torch.arange(b, device=object_points.device).repeat_interleave(k)
         x = self.normalizer.normalize(record_to_vector(coarse.reshape(b * k, -1).to(self.token_type)))
-        refined = self(object_points, x, object_groups, index)
+        refined = torch.cat([self(object_points, part, object_groups, rows)
+                             for part, rows in zip(x.split(REFINE_CHUNK), index.split(REFINE_CHUNK))])
         return vector_to_record(self.normalizer.clamp_joints(self.normalizer.denormalize(refined))).view(shape)
