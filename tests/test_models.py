@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+import dexgys.models.qgc as qgc_module
 from dexgys.errors import DexgysError
 from dexgys.geometry.pointcloud import chamfer_distance
 from dexgys.hands import load_hand
@@ -473,8 +474,6 @@ def test_qgc_starts_as_identity_and_refines_shapes(hand):
 
 
 def test_qgc_refines_in_chunks_as_in_one_pass(hand, monkeypatch):
-    import dexgys.models.qgc as qgc_module
-
     model = tiny_qgc(hand)
     batch = idgc_batch(hand)
     train_steps(model, batch, 3)  # away from the identity it starts as

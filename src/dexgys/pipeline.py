@@ -45,8 +45,8 @@ of them should touch, and the polish pulls each named finger toward its own regi
 ``polish=False`` the polish.
 
 **Selection.** With the polish on, the generator draws ``oversample`` x ``n`` candidates (default
-:data:`DEFAULT_OVERSAMPLE`) and polishes them in one batch (up to :data:`POLISH_CHUNK`; more run as
-several, each grasp's descent alone). At the polish's screen
+:data:`DEFAULT_OVERSAMPLE`) and polishes them in batches of up to :data:`POLISH_CHUNK` (one batch by
+default; a grasp's descent does not depend on the others in its batch). At the polish's screen
 (``PolishConfig.screen_step``) the ``finalists`` x ``n`` (default :data:`DEFAULT_FINALISTS`) with
 the lowest residual energy so far go on; the others stop there (``candidates["finalist"]``). Of the
 finalists it returns the ``n`` with the lowest :func:`selection_score`, in the order they were
@@ -610,8 +610,8 @@ class GraspGenerator:
         (``PolishConfig.screen_step``) ``(N,)``. With ``keep`` < N, the ``keep`` with the lowest
         residual at the screen go on (the finalists) and the others stop there (their pose there,
         residual NaN). ``named`` ``(6,)`` bool: the hand parts the instruction asks to touch;
-        ``regions`` ``(N, 6)`` bool: which of the object's points each should touch; ``free``
-        ``(N,)`` bool: which no hand part should touch. The candidates run in descents of at most
+        ``regions`` ``(P, 6)`` bool: which of the object cloud's P points each should touch; ``free``
+        ``(P,)`` bool: which no hand part should touch. The candidates run in descents of at most
         :data:`POLISH_CHUNK` (each grasp's descent does not depend on the others), which bounds the memory."""
         if self._hand is None:
             self._hand = load_hand().to(self.device, torch.float32)
