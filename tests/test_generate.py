@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from pathlib import Path
@@ -23,6 +24,7 @@ from dexgys.objects.resolve import resolve_object
 from dexgys.pipeline import GraspGenerator, export_generator, infer_intent, selection_score
 from dexgys.sim.quality import grasp_q1, max_penetration
 from dexgys.synthesis.energy import ObjectField
+from dexgys.synthesis.polish import depth_in_hand
 
 TINY_DATA = Path(__file__).parent / "fixtures" / "dexgys_tiny"
 TINY_CONFIG = TINY_DATA / "tiny_config.json"  # 256-point clouds, a 128-point hand, d_model 32, 6 + 4 steps
@@ -152,6 +154,27 @@ def test_the_polish_in_chunks_gives_the_grasps_of_one_batch(generator, monkeypat
     np.testing.assert_allclose(b["polished"], a["polished"], atol=1e-5)
     np.testing.assert_allclose(b["residual"], a["residual"], rtol=1e-4)
     np.testing.assert_allclose(chunked.records, whole.records, atol=1e-5)
+
+
+def test_the_rescue_moves_only_finished_grasps_that_a_wall_left_in_the_hand(generator, monkeypatch):
+    hand = load_hand()
+    result = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=2)
+    points = torch.from_numpy(result.object.points)
+
+    def depth(records):  # input frame -> how deep the cloud reaches into each hand
+        pose = hand.as_pose(torch.as_tensor(result.object.to_object_frame(records), dtype=torch.float32))
+        return depth_in_hand(hand, pose, points).numpy()
+
+    monkeypatch.setattr(generator, "polish_config", dataclasses.replace(generator.polish_config, rescue_steps=0))
+    plain = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=2).candidates
+    rescued = result.candidates
+    was = rescued["rescued"]
+    assert not plain["rescued"].any() and was.any() and plain["finalist"][was].all()
+    deep = plain["finalist"] & (depth(plain["polished"]) >= generator.polish_config.rescue_depth)
+    assert np.array_equal(was, deep)  # exactly the finished grasps that were deep
+    assert (depth(rescued["polished"][was]) < depth(plain["polished"][was])).all()
+    assert np.array_equal(rescued["polished"][~was], plain["polished"][~was])
+    assert np.isfinite(rescued["residual"][was]).all()
 
 
 def test_grasps_come_back_in_the_input_frame(generator):

@@ -107,7 +107,15 @@ from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text
 from dexgys.objects.inputs import ObjectInput, load_object_input
 from dexgys.sim.quality import quality_metrics
 from dexgys.synthesis.energy import ObjectField
-from dexgys.synthesis.polish import PolishConfig, early_residual, polish_grasps, residual_energy, start_polish
+from dexgys.synthesis.polish import (
+    PolishConfig,
+    depth_in_hand,
+    early_residual,
+    polish_grasps,
+    rescue_polish,
+    residual_energy,
+    start_polish,
+)
 
 __all__ = [
     "DEFAULT_FINALISTS",
@@ -285,7 +293,8 @@ class GenerationResult:
     dropped), ``"residual"``, ``"valid_q1"`` and ``"score"`` ``(n * oversample,)`` (NaN without the
     polish and for dropped candidates, whose score is +inf; valid Q1 NaN when there is nothing to
     choose from, ``oversample`` 1), ``"early_residual"`` (the residual energy at the screen step, also
-    when no candidate was dropped; NaN without the polish), ``"finalist"`` (bool) and ``"chosen"``
+    when no candidate was dropped; NaN without the polish), ``"finalist"`` (bool), ``"rescued"`` (bool:
+    finalists the polish's rescue moved off a thin wall, :func:`~dexgys.synthesis.polish.rescue_polish`) and ``"chosen"``
     ``(n,)``, the indices of ``records`` among them. ``records`` are
     ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the same candidates'
     earlier stages.
@@ -545,7 +554,8 @@ class GraspGenerator:
         unpolished = final[0].double().cpu().numpy()
         start = time.perf_counter()
         if polish:
-            polished, residual, early = self._polish(obj_input, final[0], n * finalists, named, regions, free)
+            polished, residual, early, rescued = self._polish(obj_input, final[0], n * finalists, named, regions,
+                                                              free)
             finalist = ~np.isnan(residual)
             q1 = np.full(len(polished), np.nan)
             if oversample > 1:
@@ -556,13 +566,15 @@ class GraspGenerator:
             polished, residual, chosen = unpolished, np.full(len(unpolished), np.nan), np.arange(n)
             q1 = score = early = np.full(len(unpolished), np.nan)
             finalist = np.ones(len(unpolished), dtype=bool)
+            rescued = np.zeros(len(unpolished), dtype=bool)
         timings["polish"] = time.perf_counter() - start
 
         coarse_all = coarse[0].double().cpu().numpy()
         candidates = {"coarse": obj_input.to_input_frame(coarse_all),
                       "unpolished": obj_input.to_input_frame(unpolished),
                       "polished": obj_input.to_input_frame(polished), "residual": residual, "valid_q1": q1,
-                      "score": score, "early_residual": early, "finalist": finalist, "chosen": chosen}
+                      "score": score, "early_residual": early, "finalist": finalist, "rescued": rescued,
+                      "chosen": chosen}
         records = candidates["polished"][chosen]
         coarse_records = candidates["coarse"][chosen]
         intent = infer_intent(instruction)
@@ -604,10 +616,10 @@ class GraspGenerator:
 
     def _polish(self, obj_input: ObjectInput, records: torch.Tensor, keep: int, named: torch.Tensor | None = None,
                 regions: torch.Tensor | None = None,
-                free: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                free: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The physics polish of object-frame candidates ``records`` ``(N, 28)`` -> poses ``(N, 28)``
-        float64, residual energies ``(N,)`` and residual energies at the screen
-        (``PolishConfig.screen_step``) ``(N,)``. With ``keep`` < N, the ``keep`` with the lowest
+        float64, residual energies ``(N,)``, residual energies at the screen
+        (``PolishConfig.screen_step``) ``(N,)`` and which finalists were rescued (:meth:`_rescue`) ``(N,)``. With ``keep`` < N, the ``keep`` with the lowest
         residual at the screen go on (the finalists) and the others stop there (their pose there,
         residual NaN). ``named`` ``(6,)`` bool: the hand parts the instruction asks to touch;
         ``regions`` ``(P, 6)`` bool: which of the object cloud's P points each should touch; ``free``
@@ -640,7 +652,33 @@ class GraspGenerator:
             index = part.start + result.kept.cpu().numpy()
             polished[index] = result.pose.to_record().double().cpu().numpy()
             residual[index] = residual_energy(result, config).double().cpu().numpy()
-        return polished, residual, early
+        rescued = self._rescue(polished, residual, named, regions, field, free_points, points)
+        return polished, residual, early, rescued
+
+    def _rescue(self, polished: np.ndarray, residual: np.ndarray, named: torch.Tensor | None,
+                regions: tuple[torch.Tensor, torch.Tensor] | None, field: ObjectField, free: torch.Tensor | None,
+                points: torch.Tensor) -> np.ndarray:
+        """The polish's rescue (:func:`~dexgys.synthesis.polish.rescue_polish`) of the finished candidates
+        (residual not NaN) with a cloud point ``PolishConfig.rescue_depth`` or deeper inside the hand, in
+        place in ``polished`` ``(N, 28)`` and ``residual`` ``(N,)`` -> which were rescued ``(N,)`` bool.
+        ``named`` and ``regions`` per candidate, as :func:`_polish_inputs` gives them."""
+        hand, config = self._hand, self.polish_config
+        rescued = np.zeros(len(polished), dtype=bool)
+        if config.rescue_steps <= 0:
+            return rescued
+        finished = np.flatnonzero(~np.isnan(residual))
+        for part in np.array_split(finished, -(-len(finished) // POLISH_CHUNK)):
+            pose = HandPose.from_record(torch.as_tensor(polished[part], dtype=torch.float32), hand.n_dofs, hand.name)
+            deep = part[(depth_in_hand(hand, pose, points) >= config.rescue_depth).cpu().numpy()]
+            if len(deep) == 0:
+                continue
+            pose = HandPose.from_record(torch.as_tensor(polished[deep], dtype=torch.float32), hand.n_dofs, hand.name)
+            pose, energy = rescue_polish(hand, field, pose, config, None if named is None else named[deep],
+                                         None if regions is None else (regions[0], regions[1][deep]), free, points)
+            polished[deep] = pose.to_record().double().cpu().numpy()
+            residual[deep] = energy.double().cpu().numpy()
+            rescued[deep] = True
+        return rescued
 
 
 def polish_records(hand: HandModel, field: ObjectField, records, config: PolishConfig = PolishConfig(),
