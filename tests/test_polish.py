@@ -19,8 +19,10 @@ from dexgys.synthesis.optimize import GraspDescent, OptimizerConfig
 from dexgys.synthesis.polish import (
     PolishConfig,
     PolishEnergy,
+    depth_in_hand,
     early_residual,
     polish_grasps,
+    rescue_polish,
     residual_energy,
     start_polish,
 )
@@ -139,6 +141,21 @@ def test_surface_term_pushes_the_hand_off_the_objects_points(hand, apple, grasps
     assert (after < 0.5 * before).all() and (after < max_penetration(hand, apple, left)).all(), (before, after)
     with pytest.raises(DexgysError, match=r"surface points must have shape \(K, 3\)"):
         PolishEnergy(hand, object_field(apple), sunk, config, surface=points[:, :2])
+
+
+def test_the_rescue_pushes_sunk_grasps_out_and_scores_them_with_the_ordinary_energy(hand, apple, grasps):
+    sunk = _pushed_in(grasps, 0.02)
+    points = torch.from_numpy(apple.sample_surface(1024, seed=0).points).float()
+    field, config = object_field(apple), PolishConfig(rescue_steps=40)
+    depth = depth_in_hand(hand, sunk, points)
+    torch.testing.assert_close(depth, (-hand.signed_distance(sunk, points.expand(len(grasps.joints), -1, -1))).amax(1))
+    assert (depth > 0.005).all() and (depth_in_hand(hand, grasps, points) < depth).all()
+    pose, residual = rescue_polish(hand, field, sunk, config, surface=points)
+    assert (depth_in_hand(hand, pose, points) < 0.5 * depth).all()
+    torch.testing.assert_close(residual, early_residual(start_polish(hand, field, pose, config, surface=points)))
+    assert residual.shape == (len(grasps.joints),) and torch.isfinite(residual).all()
+    with pytest.raises(DexgysError, match="surface points"):
+        rescue_polish(hand, field, sunk, config)
 
 
 def test_point_cloud_field_approximates_the_surface():
