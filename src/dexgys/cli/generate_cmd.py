@@ -69,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
         result.write_views(html=args.html, png=args.png)
     result.save(args.out, model=generator.source)
     t = result.timings
-    stages = " + ".join(["IDGC"] + ["QGC"] * result.refined + ["polish"] * result.polished
+    rescued = int(result.candidates["rescued"].sum())
+    polish = "polish" + (f" ({rescued} rescued from a thin wall)" if rescued else "")
+    stages = " + ".join(["IDGC"] + ["QGC"] * result.refined + [polish] * result.polished
                         + [f"best {args.num} of {len(result.candidates['chosen']) * result.oversample}"
                            + (f" ({int(result.candidates['finalist'].sum())} polished to the end)"
                               if not result.candidates["finalist"].all() else "")]
