@@ -667,7 +667,7 @@ class GraspGenerator:
         if config.rescue_steps <= 0:
             return rescued
         finished = np.flatnonzero(~np.isnan(residual))
-        for part in np.array_split(finished, max(1, -(-len(finished) // POLISH_CHUNK))):
+        for part in np.array_split(finished, -(-len(finished) // POLISH_CHUNK)) if len(finished) else []:
             pose = HandPose.from_record(torch.as_tensor(polished[part], dtype=torch.float32), hand.n_dofs, hand.name)
             deep = part[(depth_in_hand(hand, pose, points) >= config.rescue_depth).cpu().numpy()]
             if len(deep) == 0:
