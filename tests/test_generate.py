@@ -25,7 +25,6 @@ from dexgys.objects.resolve import resolve_object
 from dexgys.pipeline import GraspGenerator, export_generator, infer_intent, selection_score
 from dexgys.sim.quality import grasp_q1, max_penetration
 from dexgys.synthesis.energy import ObjectField
-from dexgys.synthesis.polish import depth_in_hand
 
 TINY_DATA = Path(__file__).parent / "fixtures" / "dexgys_tiny"
 TINY_CONFIG = TINY_DATA / "tiny_config.json"  # 256-point clouds, a 128-point hand, d_model 32, 6 + 4 steps
@@ -164,7 +163,7 @@ def test_the_rescue_moves_only_finished_grasps_that_a_wall_left_in_the_hand(gene
 
     def depth(records):  # input frame -> how deep the cloud reaches into each hand
         pose = hand.as_pose(torch.as_tensor(result.object.to_object_frame(records), dtype=torch.float32))
-        return depth_in_hand(hand, pose, points).numpy()
+        return max_penetration(hand, result.object.object, pose, points)
 
     monkeypatch.setattr(generator, "polish_config", dataclasses.replace(generator.polish_config, rescue_steps=0))
     plain = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=2).candidates

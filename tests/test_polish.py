@@ -19,7 +19,6 @@ from dexgys.synthesis.optimize import GraspDescent, OptimizerConfig
 from dexgys.synthesis.polish import (
     PolishConfig,
     PolishEnergy,
-    depth_in_hand,
     early_residual,
     polish_grasps,
     rescue_polish,
@@ -147,11 +146,10 @@ def test_the_rescue_pushes_sunk_grasps_out_and_scores_them_with_the_ordinary_ene
     sunk = _pushed_in(grasps, 0.02)
     points = torch.from_numpy(apple.sample_surface(1024, seed=0).points).float()
     field, config = object_field(apple), PolishConfig(rescue_steps=40)
-    depth = depth_in_hand(hand, sunk, points)
-    torch.testing.assert_close(depth, (-hand.signed_distance(sunk, points.expand(len(grasps.joints), -1, -1))).amax(1))
-    assert (depth > 0.005).all() and (depth_in_hand(hand, grasps, points) < depth).all()
+    depth = max_penetration(hand, apple, sunk, points)
+    assert (depth > 0.005).all() and (max_penetration(hand, apple, grasps, points) < depth).all()
     pose, residual = rescue_polish(hand, field, sunk, config, surface=points)
-    assert (depth_in_hand(hand, pose, points) < 0.5 * depth).all()
+    assert (max_penetration(hand, apple, pose, points) < 0.5 * depth).all()
     torch.testing.assert_close(residual, early_residual(start_polish(hand, field, pose, config, surface=points)))
     assert residual.shape == (len(grasps.joints),) and torch.isfinite(residual).all()
     with pytest.raises(DexgysError, match="surface points"):

@@ -105,11 +105,10 @@ from dexgys.models.idgc import IDGC, IDGCConfig
 from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
-from dexgys.sim.quality import quality_metrics
+from dexgys.sim.quality import max_penetration, quality_metrics
 from dexgys.synthesis.energy import ObjectField
 from dexgys.synthesis.polish import (
     PolishConfig,
-    depth_in_hand,
     early_residual,
     polish_grasps,
     rescue_polish,
@@ -667,17 +666,19 @@ class GraspGenerator:
         if config.rescue_steps <= 0:
             return rescued
         finished = np.flatnonzero(~np.isnan(residual))
-        for part in np.array_split(finished, -(-len(finished) // POLISH_CHUNK)) if len(finished) else []:
+        for start in range(0, len(finished), POLISH_CHUNK):
+            part = finished[start:start + POLISH_CHUNK]
             pose = HandPose.from_record(torch.as_tensor(polished[part], dtype=torch.float32), hand.n_dofs, hand.name)
-            deep = part[(depth_in_hand(hand, pose, points) >= config.rescue_depth).cpu().numpy()]
-            if len(deep) == 0:
+            deep = max_penetration(hand, field, pose, points) >= config.rescue_depth
+            if not deep.any():
                 continue
-            pose = HandPose.from_record(torch.as_tensor(polished[deep], dtype=torch.float32), hand.n_dofs, hand.name)
-            pose, energy = rescue_polish(hand, field, pose, config, None if named is None else named[deep],
-                                         None if regions is None else (regions[0], regions[1][deep]), free, points)
-            polished[deep] = pose.to_record().double().cpu().numpy()
-            residual[deep] = energy.double().cpu().numpy()
-            rescued[deep] = True
+            index = part[deep]
+            pose, energy = rescue_polish(hand, field, pose[torch.from_numpy(deep)], config,
+                                         None if named is None else named[index],
+                                         None if regions is None else (regions[0], regions[1][index]), free, points)
+            polished[index] = pose.to_record().double().cpu().numpy()
+            residual[index] = energy.double().cpu().numpy()
+            rescued[index] = True
         return rescued
 
 

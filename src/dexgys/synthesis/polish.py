@@ -74,7 +74,7 @@ more grasps than asked and keeps those with the lowest residual and the best Q1 
 
 **Rescue.** A finger that ends up across a wall thinner than itself stays there: the swept spheres'
 field has no gradient inside the wall. The generator therefore checks its finished grasps with
-:func:`depth_in_hand` and gives those with an object point :attr:`PolishConfig.rescue_depth` (2 mm) or
+:func:`~dexgys.sim.quality.max_penetration` and gives those with an object point :attr:`PolishConfig.rescue_depth` (2 mm) or
 deeper inside the hand :func:`rescue_polish`: :attr:`PolishConfig.rescue_steps` (100) more steps with
 the surface term at :attr:`PolishConfig.rescue_surface` (100), which pushes the wall out of the
 finger from the object's side. Chosen on 50 held-out test conditions (``docs/results.md``, "The
@@ -102,7 +102,6 @@ from dexgys.synthesis.optimize import GraspDescent, OptimizerConfig, OptimizeRes
 __all__ = [
     "PolishConfig",
     "PolishEnergy",
-    "depth_in_hand",
     "early_residual",
     "polish_grasps",
     "rescue_polish",
@@ -335,14 +334,6 @@ def early_residual(descent: GraspDescent) -> torch.Tensor:
     """``(b,)``: :func:`residual_energy` of the grasps of a polish descent where it stands now."""
     total, terms = descent.evaluate()
     return _without_anchor(total, terms, descent.energy.config)
-
-
-def depth_in_hand(hand: HandModel, poses: HandPose, points: torch.Tensor) -> torch.Tensor:
-    """``(B,)``: how deep the deepest of the object's ``points`` ``(P, 3)`` lies inside each grasp's hand
-    (its collision geometry), metres; 0 or less when none is inside. No gradient."""
-    with torch.no_grad():
-        inside = -hand.signed_distance(poses, points.to(hand.device, hand.dtype).expand(poses.batch_size, -1, -1))
-    return inside.amax(1)
 
 
 def rescue_polish(hand: HandModel, field: ObjectField, poses: HandPose, config: PolishConfig = PolishConfig(),
