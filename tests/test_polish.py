@@ -142,6 +142,34 @@ def test_surface_term_pushes_the_hand_off_the_objects_points(hand, apple, grasps
         PolishEnergy(hand, object_field(apple), sunk, config, surface=points[:, :2])
 
 
+def _sphere_gaps(hand, field, pose: HandPose, config: PolishConfig) -> torch.Tensor:
+    """``(B, S)``: how far each swept sphere of the hand is off the object's surface (m; < 0 inside)."""
+    energy = PolishEnergy(hand, field, pose, config)
+    return energy.field.sample(energy.spheres(hand.forward_kinematics(pose)))[..., 0] - energy.spheres.radii
+
+
+def test_the_clearance_keeps_the_hand_that_far_off_the_surface(hand, apple, grasps):
+    """``penetration_margin``: the swept spheres are pushed out to this clearance; the named fingers'
+    spheres to ``named_penetration_margin`` when it is given (and the caller names fingers)."""
+    sunk, field = _pushed_in(grasps, 0.008), object_field(apple)
+    config = PolishConfig(steps=80)
+    gaps = {}
+    for margin in (0.001, 0.003):
+        pose = polish_grasps(hand, field, sunk, dataclasses.replace(config, penetration_margin=margin)).pose
+        gaps[margin] = _sphere_gaps(hand, field, pose, config).amin(-1)
+    assert (gaps[0.003] > gaps[0.001] + 0.001).all(), gaps
+    named = torch.zeros(len(grasps.joints), len(hand.finger_names), dtype=torch.bool)
+    named[:, hand.finger_names.index("thumb")] = True
+    thumb = hand.link_finger_ids[PolishEnergy(hand, field, sunk, config).spheres.links] == hand.finger_names.index("thumb")
+    mixed = dataclasses.replace(config, penetration_margin=0.003, named_penetration_margin=0.0)
+    terms = PolishEnergy(hand, field, sunk, mixed, named_fingers=named)(sunk)[1]
+    gap = _sphere_gaps(hand, field, sunk, config)
+    expected = torch.relu(torch.where(thumb, 0.0, 0.003) - gap).sum(-1)
+    torch.testing.assert_close(terms["penetration"], expected)
+    unnamed = PolishEnergy(hand, field, sunk, mixed)(sunk)[1]  # no fingers named: one clearance for all
+    torch.testing.assert_close(unnamed["penetration"], torch.relu(0.003 - gap).sum(-1))
+
+
 def test_the_rescue_pushes_sunk_grasps_out_and_scores_them_with_the_ordinary_energy(hand, apple, grasps):
     sunk = _pushed_in(grasps, 0.02)
     points = torch.from_numpy(apple.sample_surface(1024, seed=0).points).float()

@@ -10,7 +10,10 @@ contact candidate lies within :attr:`PolishConfig.engage_distance` of the object
 is fixed for the descent. The energy of :class:`PolishEnergy` is then, per grasp:
 
 ``penetration``       the swept-sphere penetration of :class:`~dexgys.synthesis.energy.GraspEnergy`
-                      (the object reaching into the hand, with the same 1 mm margin);
+                      (the object reaching into the hand), but with the polish's own clearance
+                      :attr:`PolishConfig.penetration_margin`: every sphere is pushed out to that
+                      distance off the surface; the named fingers' spheres to
+                      :attr:`PolishConfig.named_penetration_margin` when it is set;
 ``contact``           each engaged phalanx's closest candidate onto the surface (``|sdf|``; distal
                       phalanges weigh 1, the others and the palm :attr:`PolishConfig.inner_weight`;
                       the phalanges of the *named fingers* weigh :attr:`PolishConfig.named_weight`
@@ -126,6 +129,8 @@ class PolishConfig:
     surface: float = 0.0
     surface_clearance: float = 0.001
     penetration: float = 20.0
+    penetration_margin: float = PENETRATION_MARGIN
+    named_penetration_margin: float | None = None
     contact: float = 5.0
     force_closure: float = 0.02
     self_penetration: float = 1.0
@@ -196,6 +201,11 @@ class PolishEnergy:
                                   f"got {tuple(named.shape)}")
             self.group_scale = torch.where(named[:, torch.tensor(owner, device=device)],
                                            config.named_weight, 1.0).to(dtype)
+        self.margin = torch.full((best.shape[0], 1), config.penetration_margin, dtype=dtype, device=device)
+        if named_fingers is not None and config.named_penetration_margin is not None:
+            sphere_named = named[:, hand.link_finger_ids.to(device)[self.spheres.links]]  # (B, S)
+            self.margin = torch.where(sphere_named, config.named_penetration_margin,
+                                      config.penetration_margin).to(dtype)
         self.regions = None
         if regions is not None and config.region > 0:
             self.regions = self._check_regions(regions, named_fingers, best.shape[0], stored, fingers)
@@ -207,7 +217,7 @@ class PolishEnergy:
         <dexgys.synthesis.optimize.GraspDescent.keep>`)."""
         out = copy.copy(self)
         out.start = self.start[index]
-        out.engaged, out.group_scale = self.engaged[index], self.group_scale[index]
+        out.engaged, out.group_scale, out.margin = self.engaged[index], self.group_scale[index], self.margin[index]
         if self.regions is not None:
             out.regions = [(positions, points, mask[index], pull[index])
                            for positions, points, mask, pull in self.regions]
@@ -282,7 +292,7 @@ class PolishEnergy:
         T = self.hand.forward_kinematics(pose)
         terms: dict[str, torch.Tensor] = {}
         gap = self.field.sample(self.spheres(T))[..., 0] - self.spheres.radii
-        terms["penetration"] = torch.relu(PENETRATION_MARGIN - gap).sum(-1)
+        terms["penetration"] = torch.relu(self.margin - gap).sum(-1)
 
         best, pts = self._closest(T)
         terms["contact"] = (best * self.group_weight * self.group_scale * self.engaged).sum(-1)
