@@ -147,7 +147,8 @@ def test_train_export_and_generate_with_the_predictor(tmp_path, capsys):
     assert without.fingers is None
     assert without.generate("mug:3", text, n=2, seed=0, sampler="ddim", steps=2).touching is None
 
-    polish = dataclasses.replace(with_fingers.polish_config, named_weight=1.0)
+    # the named fingers change two things: their pull (named_weight) and their clearance
+    polish = dataclasses.replace(with_fingers.polish_config, named_weight=1.0, named_penetration_margin=None)
     with_fingers.polish_config = polish
     neutral = with_fingers.generate("mug:3", text, n=2, seed=0, sampler="ddim", steps=2, oversample=1)
     without.polish_config = polish
