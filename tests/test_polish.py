@@ -160,7 +160,8 @@ def test_the_clearance_keeps_the_hand_that_far_off_the_surface(hand, apple, gras
     assert (gaps[0.003] > gaps[0.001] + 0.001).all(), gaps
     named = torch.zeros(len(grasps.joints), len(hand.finger_names), dtype=torch.bool)
     named[:, hand.finger_names.index("thumb")] = True
-    thumb = hand.link_finger_ids[PolishEnergy(hand, field, sunk, config).spheres.links] == hand.finger_names.index("thumb")
+    spheres = PolishEnergy(hand, field, sunk, config).spheres
+    thumb = hand.link_finger_ids[spheres.links] == hand.finger_names.index("thumb")
     mixed = dataclasses.replace(config, penetration_margin=0.003, named_penetration_margin=0.0)
     terms = PolishEnergy(hand, field, sunk, mixed, named_fingers=named)(sunk)[1]
     gap = _sphere_gaps(hand, field, sunk, config)
