@@ -204,6 +204,8 @@ class PolishEnergy:
             best, _ = self._closest(hand.forward_kinematics(self.start))
         self.engaged = (best < config.engage_distance).to(dtype)  # (B, G), fixed for the descent
         self.group_scale = torch.ones_like(best)  # (B, G): named_weight for the named fingers' groups
+        # the penetration term's clearance: (B, 1), or (B, S) when the named fingers' spheres have their own
+        self.clearance = torch.full((best.shape[0], 1), config.penetration_margin, dtype=dtype, device=device)
         if named_fingers is not None:
             named = torch.as_tensor(named_fingers, device=device).bool()
             if named.shape != (best.shape[0], len(hand.finger_names)):
@@ -211,12 +213,10 @@ class PolishEnergy:
                                   f"got {tuple(named.shape)}")
             self.group_scale = torch.where(named[:, torch.tensor(owner, device=device)],
                                            config.named_weight, 1.0).to(dtype)
-        # the penetration term's clearance per grasp (B, 1), or per grasp and sphere (B, S)
-        self.clearance = torch.full((best.shape[0], 1), config.penetration_margin, dtype=dtype, device=device)
-        if named_fingers is not None and config.named_penetration_margin is not None:
-            sphere_named = named[:, hand.link_finger_ids.to(device)[self.spheres.links]]  # (B, S)
-            self.clearance = torch.where(sphere_named, config.named_penetration_margin,
-                                      config.penetration_margin).to(dtype)
+            if config.named_penetration_margin is not None:
+                sphere_named = named[:, hand.link_finger_ids.to(device)[self.spheres.links]]  # (B, S)
+                self.clearance = torch.where(sphere_named, config.named_penetration_margin,
+                                             config.penetration_margin).to(dtype)
         self.regions = None
         if regions is not None and config.region > 0:
             self.regions = self._check_regions(regions, named_fingers, best.shape[0], stored, fingers)
