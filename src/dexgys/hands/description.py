@@ -5,7 +5,12 @@ the file and the problem) on anything they cannot use.
 
 MJCF requirements: exactly one body under ``<worldbody>`` (the root link, placed by the grasp pose;
 its own ``pos``/``quat`` are ignored and it must have no joint), hinge or slide joints only, and
-collision geoms (``contype`` or ``conaffinity`` non-zero) of type box, capsule or sphere.
+collision geoms (``contype`` or ``conaffinity`` non-zero) of type box, capsule, sphere or mesh.
+
+The real geometry of a hand is its collision geoms (MuJoCo collides a mesh by its convex hull). The
+torch model's fast signed distance needs primitives, so every link with a collision mesh must also
+carry **proxy** geoms: boxes, capsules or spheres named ``proxy_*`` that do not collide
+(``contype = conaffinity = 0``) and contain the mesh's hull (:mod:`dexgys.hands.proxy` fits them).
 
 Semantics JSON (``format: "dexgys-hand-semantics"``, ``format_version: 1``)::
 
@@ -31,7 +36,7 @@ import numpy as np
 
 from dexgys.errors import DexgysError
 
-__all__ = ["GeomPrimitive", "HandDescription", "HandSemantics", "read_mjcf", "read_semantics"]
+__all__ = ["GeomPrimitive", "HandDescription", "HandSemantics", "MeshGeom", "read_mjcf", "read_semantics"]
 
 SEMANTICS_FORMAT = "dexgys-hand-semantics"
 SEMANTICS_VERSION = 1
@@ -59,6 +64,7 @@ class GeomPrimitive:
     link: int
     pos: np.ndarray
     quat: np.ndarray
+    proxy: bool = False
 
     def local_transform(self) -> np.ndarray:
         """``(4, 4)`` geom-to-link transform."""
@@ -76,6 +82,30 @@ class GeomPrimitive:
         r = self.size[0]
         half = self.size[1] if self.type == "capsule" else 0.0
         return 4.0 * math.pi * r * r + 4.0 * math.pi * r * half
+
+
+@dataclass(frozen=True)
+class MeshGeom:
+    """One collision mesh in its link frame: ``vertices`` ``(V, 3)`` metres, ``faces`` ``(F, 3)``.
+    MuJoCo collides it by its convex hull; ``hull_planes`` ``(P, 4)`` rows ``[n, d]`` of the hull's
+    faces (outward unit normal ``n``, ``n . x <= d`` inside)."""
+
+    name: str
+    link: int
+    vertices: np.ndarray
+    faces: np.ndarray
+    hull_planes: np.ndarray
+
+    def area(self) -> float:
+        v = self.vertices[self.faces]
+        return float(0.5 * np.linalg.norm(np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0]), axis=1).sum())
+
+
+def _hull_planes(vertices: np.ndarray) -> np.ndarray:
+    from scipy.spatial import ConvexHull
+
+    eq = ConvexHull(vertices).equations  # n . x + c <= 0 inside, n unit
+    return np.concatenate([eq[:, :3], -eq[:, 3:]], axis=1)
 
 
 @dataclass(frozen=True)
@@ -102,6 +132,7 @@ class HandDescription:
     joint_lower: np.ndarray
     joint_upper: np.ndarray
     geoms: list[GeomPrimitive]
+    meshes: list[MeshGeom]
 
 
 def read_mjcf(path: str | Path) -> HandDescription:
@@ -135,16 +166,21 @@ def read_mjcf(path: str | Path) -> HandDescription:
     lower = np.where(limited, model.jnt_range[:, 0], -np.inf)
     upper = np.where(limited, model.jnt_range[:, 1], np.inf)
 
-    geoms = []
+    geoms, meshes = [], []
     for g in range(model.ngeom):
-        if model.geom_contype[g] == 0 and model.geom_conaffinity[g] == 0:
-            continue
         gname = model.geom(g).name or f"geom{g}"
+        colliding = model.geom_contype[g] != 0 or model.geom_conaffinity[g] != 0
+        proxy = gname.startswith("proxy_")
+        if not colliding and not proxy:
+            continue
+        if model.geom_bodyid[g] == 0 or (proxy and colliding):
+            raise DexgysError(f"hand MJCF {path}: geom '{gname}' must sit on a hand body (a proxy must not collide)")
+        if int(model.geom_type[g]) == int(mujoco.mjtGeom.mjGEOM_MESH) and not proxy:
+            meshes.append(_mesh_geom(model, g, gname))
+            continue
         gtype = _GEOM_TYPES.get(int(model.geom_type[g]))
-        if gtype is None or model.geom_bodyid[g] == 0:
-            raise DexgysError(
-                f"hand MJCF {path}: collision geom '{gname}' must be a box, capsule or sphere on a hand body"
-            )
+        if gtype is None:
+            raise DexgysError(f"hand MJCF {path}: geom '{gname}' must be a box, capsule or sphere (or a collision mesh)")
         n_size = {"box": 3, "capsule": 2, "sphere": 1}[gtype]
         geoms.append(
             GeomPrimitive(
@@ -154,8 +190,13 @@ def read_mjcf(path: str | Path) -> HandDescription:
                 link=int(model.geom_bodyid[g]) - 1,
                 pos=model.geom_pos[g].copy(),
                 quat=model.geom_quat[g].copy(),
+                proxy=proxy,
             )
         )
+    proxied = {g.link for g in geoms if g.proxy}
+    for m in meshes:
+        if m.link not in proxied:
+            raise DexgysError(f"hand MJCF {path}: collision mesh '{m.name}' has no proxy geom on its body")
 
     return HandDescription(
         path=path,
@@ -172,6 +213,25 @@ def read_mjcf(path: str | Path) -> HandDescription:
         joint_lower=lower,
         joint_upper=upper,
         geoms=geoms,
+        meshes=meshes,
+    )
+
+
+def _mesh_geom(model: mujoco.MjModel, g: int, name: str) -> MeshGeom:
+    """The compiled mesh of geom ``g`` in its link frame (MuJoCo re-centres meshes and places the
+    geom to compensate, so vertices go through ``geom_pos`` / ``geom_quat``)."""
+    mid = int(model.geom_dataid[g])
+    v0, nv = model.mesh_vertadr[mid], model.mesh_vertnum[mid]
+    f0, nf = model.mesh_faceadr[mid], model.mesh_facenum[mid]
+    R = np.zeros(9)
+    mujoco.mju_quat2Mat(R, model.geom_quat[g])
+    verts = model.mesh_vert[v0 : v0 + nv].astype(np.float64) @ R.reshape(3, 3).T + model.geom_pos[g]
+    return MeshGeom(
+        name=name,
+        link=int(model.geom_bodyid[g]) - 1,
+        vertices=verts,
+        faces=model.mesh_face[f0 : f0 + nf].astype(np.int64).copy(),
+        hull_planes=_hull_planes(verts),
     )
 
 

@@ -1,4 +1,4 @@
-"""A differentiable, batched model of any primitive MJCF hand: kinematics, points, signed distance.
+"""A differentiable, batched model of any MJCF hand: kinematics, points, signed distance.
 
 ``HandModel`` reads an MJCF file (through MuJoCo) and its semantics JSON (see
 :mod:`dexgys.hands.description`) and evaluates, for a batch of poses, with autograd, on any device:
@@ -6,9 +6,16 @@
 * ``forward_kinematics``: world transforms of every link ``(B, L, 4, 4)``;
 * point sets fixed in the links: surface points (area-weighted, farthest-point sampled, seeded),
   fingertips, pads, contact candidates and self-penetration keypoints;
-* ``signed_distance`` from query points to the union of the collision geoms
+* ``signed_distance`` from query points to the union of the primitive geoms
   (**negative inside, positive outside**), ``self_penetration`` and ``joint_limit_violation``;
+* ``collision_depth``: exact depth of points inside the real collision geometry;
 * ``meshes`` for viewers.
+
+Real geometry and proxy: surface points, ``collision_depth`` and ``meshes`` come from the hand's
+collision geoms (primitives, and meshes by their convex hulls as MuJoCo collides them). The fast
+``signed_distance`` (and everything optimisation builds on it) uses the primitives only: the
+collision primitives plus, on mesh links, the ``proxy_*`` primitives that contain the hull (see
+:mod:`dexgys.hands.description`), so a point the proxy keeps outside is outside the real hand.
 
 Every method taking a ``pose`` accepts a :class:`HandPose` or a record tensor ``(B, 6+n)``
 (``[t | axis-angle | q]``, checked like :meth:`HandPose.from_record`); poses and points are moved to
@@ -32,6 +39,7 @@ from dexgys.hands.description import (
     GeomPrimitive,
     HandDescription,
     HandSemantics,
+    MeshGeom,
     read_mjcf,
     read_semantics,
 )
@@ -147,6 +155,8 @@ class HandModel:
         self.link_fingers = list(s.link_fingers)
         self.link_finger_ids = torch.tensor([self.finger_names.index(f) for f in s.link_fingers])
         self.geom_primitives = list(d.geoms)
+        self.collision_meshes = list(d.meshes)
+        self._real_pieces = [g for g in d.geoms if not g.proxy] + list(d.meshes)
 
         self.joint_lower = torch.tensor(d.joint_lower, dtype=f64)
         self.joint_upper = torch.tensor(d.joint_upper, dtype=f64)
@@ -185,6 +195,11 @@ class HandModel:
         self._geom_local = torch.tensor(np.array([g.local_transform() for g in geoms]).reshape(-1, 4, 4))
         self._geom_half = torch.tensor(np.array([_half_extents(g) for g in geoms]).reshape(-1, 3))
         self._geom_radius = torch.tensor([0.0 if g.type == "box" else g.size[0] for g in geoms], dtype=f64)
+        self._real_geom_index = torch.tensor([k for k, g in enumerate(geoms) if not g.proxy], dtype=torch.long)
+        # hull face planes of the collision meshes, stacked; (link, start, stop) rows per mesh
+        sizes = np.cumsum([0] + [len(m.hull_planes) for m in d.meshes])
+        self._hull_runs = [(m.link, int(a), int(b)) for m, a, b in zip(d.meshes, sizes[:-1], sizes[1:])]
+        self._hull_planes = torch.tensor(np.concatenate([m.hull_planes for m in d.meshes] or [np.zeros((0, 4))]))
 
         # --- semantic point sets
         def finger_set(items):
@@ -279,12 +294,12 @@ class HandModel:
             f"device={self.device}, dtype={self.dtype})"
         )
 
-    def _distance_to_other_geoms(self, geom: GeomPrimitive, points: np.ndarray) -> np.ndarray:
+    def _distance_to_other_geoms(self, geom: GeomPrimitive | MeshGeom, points: np.ndarray) -> np.ndarray:
         """``(M, 3)`` points in the frame of ``geom``'s link -> ``(M,)`` float64 signed distance to the
-        union of the link's other geoms (``inf`` when there are none)."""
+        union of the link's other collision primitives (``inf`` when there are none)."""
         dist = np.full(len(points), np.inf)
         for g in self.geom_primitives:
-            if g.link != geom.link or g is geom:
+            if g.link != geom.link or g is geom or g.proxy:
                 continue
             T = g.local_transform()
             local = torch.tensor((points - T[:3, 3]) @ T[:3, :3])
@@ -302,17 +317,22 @@ class HandModel:
         farthest-point sampling starting at index 0 picks that many. -> points, normals ``(N, 3)``,
         link ids ``(N,)``.
         """
-        total_area = sum(g.area() for g in self.geom_primitives)
+        total_area = sum(g.area() for g in self._real_pieces)
         if total_area <= 0:
             raise DexgysError(f"hand '{self.name}' has no collision geometry to sample surface points from")
         density = _DENSE_FACTOR * n_points / total_area
         dense: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
         link_area = np.zeros(len(self.link_names))
-        for gi, g in enumerate(self.geom_primitives):
+        for gi, g in enumerate(self._real_pieces):
             count = max(8, math.ceil(g.area() * density))
-            pts, normals = _sample_primitive(g, count, seed + gi)
-            T = g.local_transform()
-            pts, normals = pts @ T[:3, :3].T + T[:3, 3], normals @ T[:3, :3].T
+            if isinstance(g, MeshGeom):
+                mesh = trimesh.Trimesh(g.vertices, g.faces, process=False)
+                pts, face = trimesh.sample.sample_surface(mesh, count, seed=seed + gi)
+                normals = mesh.face_normals[face]
+            else:
+                pts, normals = _sample_primitive(g, count, seed + gi)
+                T = g.local_transform()
+                pts, normals = pts @ T[:3, :3].T + T[:3, 3], normals @ T[:3, :3].T
             keep = self._distance_to_other_geoms(g, pts) > 1e-7
             dense.setdefault(g.link, []).append((pts[keep], normals[keep]))
             link_area[g.link] += g.area() * keep.mean()
@@ -336,9 +356,12 @@ class HandModel:
         """Link-frame vertices ``(V, 3)``, vertex links ``(V,)``, faces ``(F, 3)``, face links ``(F,)``."""
         verts, vlinks, faces, flinks = [], [], [], []
         offset = 0
-        for g in self.geom_primitives:
-            mesh = _primitive_mesh(g, _MESH_SECTIONS)
-            mesh.apply_transform(g.local_transform())
+        for g in self._real_pieces:
+            if isinstance(g, MeshGeom):
+                mesh = trimesh.Trimesh(g.vertices, g.faces, process=False)
+            else:
+                mesh = _primitive_mesh(g, _MESH_SECTIONS)
+                mesh.apply_transform(g.local_transform())
             verts.append(mesh.vertices)
             vlinks.append(np.full(len(mesh.vertices), g.link))
             faces.append(mesh.faces + offset)
@@ -490,6 +513,34 @@ class HandModel:
     def penetration_depth(self, pose: HandPose | torch.Tensor, points: torch.Tensor) -> torch.Tensor:
         """Pose (B), points ``(B, N, 3)`` -> ``(B, N)`` depth inside the hand, ``relu(-signed_distance)``."""
         return torch.relu(-self.signed_distance(pose, points))
+
+    @property
+    def has_proxy(self) -> bool:
+        """True when the signed distance uses proxies that stand for collision meshes."""
+        return bool(self.collision_meshes)
+
+    def collision_depth(self, pose: HandPose | torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+        """Pose (B), points ``(B, N, 3)`` -> ``(B, N)`` depth of each point inside the **real**
+        collision geometry, metres (0 outside): the deepest single-piece depth over the collision
+        primitives (exact) and the meshes' convex hulls (exact: ``min_k (d_k - n_k . x)`` over the
+        hull's face planes), what MuJoCo collides. Without meshes this is :meth:`penetration_depth`."""
+        if not self.has_proxy:
+            return self.penetration_depth(pose, points)
+        pose = self.as_pose(pose)
+        points = torch.as_tensor(points).to(self.device, self.dtype)
+        T = self.forward_kinematics(pose)
+        depth = torch.zeros(points.shape[:2], dtype=self.dtype, device=self.device)
+        for k in self._real_geom_index.tolist():
+            G = T[:, self._geom_links[k]] @ self._geom_local[k]
+            local = torch.einsum("bij,bni->bnj", G[:, :3, :3], points - G[:, None, :3, 3])
+            d = _primitive_sdf(local, self._geom_half[k], self._geom_radius[k])
+            depth = torch.maximum(depth, torch.relu(-d))
+        for link, start, stop in self._hull_runs:
+            planes = self._hull_planes[start:stop]
+            local = torch.einsum("bij,bni->bnj", T[:, link, :3, :3], points - T[:, link, None, :3, 3])
+            inside = (planes[:, 3] - local @ planes[:, :3].T).amin(-1)
+            depth = torch.maximum(depth, torch.relu(inside))
+        return depth
 
     # ------------------------------------------------------------------ meshes
     def meshes(self, pose: HandPose | torch.Tensor) -> list[trimesh.Trimesh]:
