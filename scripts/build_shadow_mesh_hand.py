@@ -27,7 +27,9 @@ import mujoco
 import numpy as np
 import trimesh
 
+from dexgys.hands.description import read_mjcf
 from dexgys.hands.proxy import fit_capsule, fit_slab_boxes, proxy_overshoot
+from dexgys.hands.semantics_transfer import transfer_semantics
 from dexgys.hands.third_party import require, third_party_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,11 +65,6 @@ def mesh_placements() -> dict[str, tuple[str, np.ndarray]]:
 def link_hull(mesh: str, pos: np.ndarray) -> trimesh.Trimesh:
     m = trimesh.load(third_party_dir() / "gymnasium-robotics" / "stls" / f"{mesh}.stl", force="mesh")
     return trimesh.Trimesh(m.vertices * MESH_SCALE + pos, m.faces).convex_hull
-
-
-def link_mesh(mesh: str, pos: np.ndarray) -> trimesh.Trimesh:
-    m = trimesh.load(third_party_dir() / "gymnasium-robotics" / "stls" / f"{mesh}.stl", force="mesh")
-    return trimesh.Trimesh(m.vertices * MESH_SCALE + pos, m.faces)
 
 
 def fit_proxies(placements) -> tuple[dict, dict]:
@@ -162,32 +159,6 @@ def write_xml(capsule: mujoco.MjModel, placements, proxies) -> str:
     return "\n".join(lines)
 
 
-def surface_semantics(capsule_json: dict, placements) -> dict:
-    """The capsule hand's semantic points moved to the closest point of the real link surface."""
-    meshes = {link: link_mesh(mesh, pos) for link, (mesh, pos) in placements.items()}
-
-    def project(link: str, point) -> list[float]:
-        if link not in meshes:
-            return point
-        closest, _, _ = trimesh.proximity.closest_point(meshes[link], np.asarray([point], dtype=np.float64))
-        return [round(float(x), 6) for x in closest[0]]
-
-    doc = json.loads(json.dumps(capsule_json))
-    doc["hand"] = "shadow-mesh"
-    doc["notes"] = {
-        "frames": "all points are in the frame of their link (MJCF body), metres",
-        "source": "scripts/build_shadow_mesh_hand.py: the capsule hand's fingertips, pads and contact candidates "
-        "(shadow_hand.json) moved to the closest point of the real link mesh; penetration keypoints unchanged",
-    }
-    for key in ("fingertips", "pads"):
-        for item in doc[key]:
-            item["point"] = project(item["link"], item["point"])
-    doc["contact_candidates"] = {
-        link: [project(link, p) for p in points] for link, points in doc["contact_candidates"].items()
-    }
-    return doc
-
-
 def main() -> None:
     capsule = mujoco.MjModel.from_xml_path(str(ASSETS / "shadow_hand.xml"))
     links = {capsule.body(b).name for b in range(1, capsule.nbody)}
@@ -196,7 +167,10 @@ def main() -> None:
     xml = write_xml(capsule, placements, proxies)
     (ASSETS / "shadow_mesh_hand.xml").write_text(xml)
     mujoco.MjModel.from_xml_path(str(ASSETS / "shadow_mesh_hand.xml"))  # must compile
-    semantics = surface_semantics(json.loads((ASSETS / "shadow_hand.json").read_text()), placements)
+    note = ("scripts/build_shadow_mesh_hand.py: the capsule hand's fingertips, pads and contact candidates "
+            "(shadow_hand.json) moved to the closest point of the real link mesh; penetration keypoints unchanged")
+    semantics = transfer_semantics(json.loads((ASSETS / "shadow_hand.json").read_text()),
+                                   read_mjcf(ASSETS / "shadow_mesh_hand.xml"), "shadow-mesh", note)
     (ASSETS / "shadow_mesh_hand.json").write_text(json.dumps(semantics, indent=1) + "\n")
     (ROOT / "docs" / "hand_proxies.json").write_text(
         json.dumps({"hand": "shadow-mesh", "units": "mm", "links": report}, indent=1) + "\n"

@@ -30,6 +30,11 @@ def mesh_hand():
     return load_hand("shadow-mesh").to(dtype=torch.float64)
 
 
+@pytest.fixture(scope="module")
+def e3m5():
+    return load_hand("shadow-e3m5").to(dtype=torch.float64)
+
+
 def test_mesh_hand_is_installed_and_named(mesh_hand):
     assert hand_info("shadow-mesh")["installed"] and hand_info("shadow-mesh")["n_dofs"] == 22
     assert canonical_hand_name("shadow-capsule") == "shadow"
@@ -65,8 +70,10 @@ def test_kinematics_match_openai_robot_xml(capsule):
             np.testing.assert_allclose(model.jnt_range[j], [float(x) for x in joint.get("range").split()], atol=1e-9)
 
 
-def test_proxy_contains_every_real_link(mesh_hand):
-    """Dense samples of every collision hull, posed, lie inside the proxy signed distance."""
+@pytest.mark.parametrize("name", ["shadow-mesh", "shadow-e3m5"])
+def test_proxy_contains_every_real_link(name):
+    """Dense samples of every collision hull (meshes, cylinder prisms), posed, lie inside the proxy."""
+    mesh_hand = load_hand(name).to(dtype=torch.float64)
     recs = random_records(mesh_hand, 4, seed=5)
     T = mesh_hand.forward_kinematics(recs)
     for m in mesh_hand.collision_meshes:
@@ -74,6 +81,26 @@ def test_proxy_contains_every_real_link(mesh_hand):
         local = np.concatenate([trimesh.sample.sample_surface(hull, 2000, seed=1)[0], hull.vertices])
         pts = torch.tensor(local) @ T[:, m.link, :3, :3].transpose(1, 2) + T[:, m.link, None, :3, 3]
         assert mesh_hand.signed_distance(recs, pts).max() < 1e-6, m.name
+
+
+def test_e3m5_reads_the_record(capsule, e3m5):
+    """E3M5 calibration: record joints in record order, the fingers where the capsule hand puts them
+    (E3M5's own kinematics differ: thumb base 0.4 mm, little finger 1.8 mm), coupled J1/J0."""
+    assert e3m5.joint_names == capsule.joint_names and e3m5.link_names == capsule.link_names
+    recs = torch.cat([torch.zeros(1, 28, dtype=torch.float64), random_records(capsule, 32, seed=3)])
+    recs[:, 6:] = e3m5.clamp_joints(capsule.clamp_joints(recs[:, 6:]))
+    origin = (e3m5.forward_kinematics(recs) - capsule.forward_kinematics(recs))[..., :3, 3].norm(dim=-1)
+    thumb = [capsule.link_index[n] for n in ("thproximal", "thmiddle", "thdistal")]
+    little = [capsule.link_index[n] for n in ("lfproximal", "lfmiddle", "lfdistal")]
+    others = [k for k, n in enumerate(capsule.link_names) if n[:2] in ("ff", "mf", "rf") or n == "palm"]
+    assert origin[:, others].max() < 1e-6 and origin[:, thumb].max() < 1e-3 and origin[:, little].max() < 3e-3
+    tips = (e3m5.fingertip_points(recs) - capsule.fingertip_points(recs)).norm(dim=-1)
+    assert tips.max() < 4e-3  # a flipped axis would move a fingertip by centimetres
+    model = mujoco.MjModel.from_xml_path(str(e3m5.mjcf_path))
+    assert model.ntendon == 4 and model.nu == 18
+    for t in range(model.ntendon):
+        joints = {model.joint(model.wrap_objid[model.tendon_adr[t] + k]).name for k in range(model.tendon_num[t])}
+        assert joints == {model.tendon(t).name[:4], model.tendon(t).name[:3] + "0"}
 
 
 def test_containment_check_can_fail():

@@ -8,6 +8,9 @@ Hands (all take the same 28-float DexGYSNet record ``[t | axis-angle | q(22)]``)
 * ``shadow-mesh``: the same kinematics with the real link meshes of OpenAI's Shadow Hand
   (gymnasium-robotics 1.4.2, the DexGraspNet lineage), unpacked by ``make install``; MuJoCo collides
   the meshes, the torch model uses containing proxies (:mod:`dexgys.hands.proxy`).
+* ``shadow-e3m5``: the current Shadow Hand E3M5 of MuJoCo Menagerie (mujoco-mjx 3.1.4 wheel), its
+  joints mapped onto the record and its middle and distal joints coupled by one tendon per finger
+  (:mod:`dexgys.hands.e3m5`), written by ``make install``.
 
 >>> hand = load_hand("shadow")                   # float32, CPU; hand.to("cuda") for a GPU copy
 >>> pose = HandPose.from_record(records, hand.n_dofs, hand.name)   # records (B, 28)
@@ -43,12 +46,15 @@ __all__ = [
     "read_semantics",
 ]
 
-HAND_NAMES = ("shadow", "shadow-mesh")
+HAND_NAMES = ("shadow", "shadow-mesh", "shadow-e3m5")
 HAND_ALIASES = {"shadow-capsule": "shadow"}
-# hand -> (file stem under assets/, third-party package its MJCF needs or None, geometry in words)
+# hand -> (MJCF path under assets/, third-party package it needs or None, geometry in words); the
+# semantics JSON is assets/<stem>_hand.json
 _HANDS = {
-    "shadow": ("shadow", None, "boxes and capsules (DexGYSNet primitives)"),
-    "shadow-mesh": ("shadow_mesh", "gymnasium-robotics", "OpenAI Shadow Hand meshes (gymnasium-robotics)"),
+    "shadow": ("shadow_hand.xml", None, "boxes and capsules (DexGYSNet primitives)"),
+    "shadow-mesh": ("shadow_mesh_hand.xml", "gymnasium-robotics", "OpenAI Shadow Hand meshes (gymnasium-robotics)"),
+    "shadow-e3m5": ("third_party/menagerie-shadow-e3m5/shadow_e3m5_hand.xml", "mujoco-mjx",
+                    "Shadow Hand E3M5, J1/J2 coupled (MuJoCo Menagerie)"),
 }
 
 
@@ -66,11 +72,11 @@ def hand_files(name: str = "shadow") -> tuple[Path, Path]:
     third-party meshes are not installed)."""
     from dexgys.hands.third_party import require
 
-    stem, package, _ = _HANDS[canonical_hand_name(name)]
+    mjcf, package, _ = _HANDS[canonical_hand_name(name)]
     if package is not None:
         require(package, f"the {name} hand")
     assets = Path(str(resources.files("dexgys.hands") / "assets"))
-    return assets / f"{stem}_hand.xml", assets / f"{stem}_hand.json"
+    return assets / mjcf, assets / f"{Path(mjcf).stem}.json"
 
 
 def hand_info(name: str) -> dict:
@@ -80,7 +86,7 @@ def hand_info(name: str) -> dict:
 
     from dexgys.hands.third_party import missing_assets
 
-    stem, package, geometry = _HANDS[canonical_hand_name(name)]
+    _, package, geometry = _HANDS[canonical_hand_name(name)]
     installed = package is None or not missing_assets(package)
     n_dofs = mujoco.MjModel.from_xml_path(str(hand_files(name)[0])).njnt if installed else None
     return {"name": name, "n_dofs": n_dofs, "geometry": geometry, "installed": installed}

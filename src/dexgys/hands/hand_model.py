@@ -528,6 +528,12 @@ class HandModel:
             return self.penetration_depth(pose, points)
         pose = self.as_pose(pose)
         points = torch.as_tensor(points).to(self.device, self.dtype)
+        widest = max(stop - start for _, start, stop in self._hull_runs)
+        chunk = max(1, _SDF_CHUNK // max(1, points.shape[1] * widest))  # bounds the (poses, points, planes) block
+        parts = [self._collision_depth(pose[a : a + chunk], points[a : a + chunk]) for a in range(0, pose.batch_size, chunk)]
+        return torch.cat(parts)
+
+    def _collision_depth(self, pose: HandPose, points: torch.Tensor) -> torch.Tensor:
         T = self.forward_kinematics(pose)
         depth = torch.zeros(points.shape[:2], dtype=self.dtype, device=self.device)
         for k in self._real_geom_index.tolist():

@@ -106,6 +106,13 @@ def primitive_sdf(points: np.ndarray, prims: list[ProxyPrimitive]) -> np.ndarray
     return out
 
 
+def _inside_convex(hull: trimesh.Trimesh, points: np.ndarray) -> np.ndarray:
+    """``(M,)`` whether each point is inside the convex mesh ``hull`` (exact, deterministic)."""
+    n = hull.face_normals
+    d = np.einsum("ij,ij->i", n, hull.vertices[hull.faces[:, 0]])
+    return (points @ n.T - d <= 0).all(axis=1)
+
+
 def _primitive_mesh(p: ProxyPrimitive) -> trimesh.Trimesh:
     if p.type == "box":
         mesh = trimesh.creation.box(extents=2.0 * np.asarray(p.size))
@@ -130,13 +137,13 @@ def proxy_overshoot(hull: trimesh.Trimesh, prims: list[ProxyPrimitive], n: int =
         keep = primitive_sdf(pts, others) > -1e-9 if others else np.ones(len(pts), dtype=bool)
         surf.append(pts[keep])
     surf = np.concatenate(surf)
-    inside_hull = hull.contains(surf)
+    inside_hull = _inside_convex(hull, surf)
     dist = np.where(inside_hull, 0.0, trimesh.proximity.closest_point(hull, surf)[1])
     lo = np.min([_primitive_mesh(p).bounds[0] for p in prims], axis=0)
     hi = np.max([_primitive_mesh(p).bounds[1] for p in prims], axis=0)
     box = rng.uniform(lo, hi, size=(20000, 3))
     in_proxy = primitive_sdf(box, prims) <= 0
-    in_hull = hull.contains(box[in_proxy]).sum()
+    in_hull = _inside_convex(hull, box[in_proxy]).sum()
     return {
         "outside_mm": 1000.0 * outside,
         "overshoot_mean_mm": 1000.0 * float(dist.mean()),

