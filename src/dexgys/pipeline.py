@@ -87,7 +87,7 @@ import torch
 from dexgys import __version__
 from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
-from dexgys.hands import HandModel, HandPose, load_hand
+from dexgys.hands import HandModel, HandPose, canonical_hand_name, load_hand
 from dexgys.language.brief import INTENTS, action_id_from_intent
 from dexgys.models.checkpoint import (
     CHECKPOINT_FORMAT_VERSION,
@@ -323,6 +323,7 @@ class GenerationResult:
     touching: tuple[str, ...] | None = None
     regions: np.ndarray | None = None
     finalists: int = 1
+    hand: str = "shadow"
 
     def object_frame_records(self) -> np.ndarray:
         """``records`` in the object frame (bounding-box centre at the origin), as the model made them."""
@@ -342,12 +343,13 @@ class GenerationResult:
         write_grasp_file(path, self.grasps, ref, instruction=self.instruction, frame="input",
                          object_offset_m=[float(x) for x in obj.offset], seed=self.seed, sampler=self.sampler,
                          steps=self.steps, guidance_scale=self.guidance_scale, refined=self.refined,
-                         polished=self.polished, oversample=self.oversample, finalists=self.finalists, model=model)
+                         polished=self.polished, oversample=self.oversample, finalists=self.finalists, model=model,
+                         hand=self.hand)
 
     def write_views(self, html: str | os.PathLike | None = None, png: str | os.PathLike | None = None) -> None:
         """HTML viewer (every grasp, selectable) and/or PNG (up to four grasps) of the grasps on the
         object; a bare point cloud is drawn as small cubes."""
-        hand = load_hand()
+        hand = load_hand(self.hand)
         pose = HandPose.from_record(torch.from_numpy(self.object_frame_records()), hand.n_dofs, hand.name)
         meshes = [[m] for m in hand.meshes(pose)]
         labels = [f"grasp {i}" for i in range(len(meshes))]
@@ -380,7 +382,7 @@ class GraspGenerator:
                  source: str = "", polish_config: PolishConfig = PolishConfig(), guidance_scale: float = 1.0,
                  oversample: int = DEFAULT_OVERSAMPLE, fingers: FingerContactPredictor | None = None,
                  regions: ContactRegionPredictor | None = None, q1_weight: float = DEFAULT_Q1_WEIGHT,
-                 finalists: int = DEFAULT_FINALISTS) -> None:
+                 finalists: int = DEFAULT_FINALISTS, hand: str = "shadow") -> None:
         if text_encoder.dim != idgc.config.text_dim:
             raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the IDGC reads "
                               f"{idgc.config.text_dim}-d")
@@ -401,16 +403,18 @@ class GraspGenerator:
         self.finalists = _check_finalists(finalists)
         self.q1_weight = float(q1_weight)
         self.device = next(idgc.parameters()).device
+        self.hand = canonical_hand_name(hand)  # the hand the polish fits grasps to
         self._hand = None
         self._field = None
 
     @classmethod
     def from_pretrained(
-        cls, path: str | os.PathLike | None = None, device: torch.device | str = "cpu"
+        cls, path: str | os.PathLike | None = None, device: torch.device | str = "cpu", hand: str = "shadow"
     ) -> GraspGenerator:
         """A generator file (default :data:`DEFAULT_MODEL`), a training output directory (``idgc.pt`` and,
         when present, ``qgc.pt``, ``fingers.pt`` and ``regions.pt``) or a single IDGC checkpoint; see the
-        module docstring."""
+        module docstring. ``hand``: the hand the physics polish fits the grasps to (``shadow-mesh``: the
+        real link meshes, through their containing proxies)."""
         if path is None:
             if not DEFAULT_MODEL.is_file():
                 raise DexgysError(f"no pretrained model is installed ({DEFAULT_MODEL} is missing): {TRAIN_HINT}")
@@ -421,10 +425,13 @@ class GraspGenerator:
             if not idgc_path.is_file():
                 raise DexgysError(f"{str(path)!r} holds no idgc.pt: not a training output directory")
             present = {stage: path / f"{stage}.pt" for stage in _OPTIONAL_STAGES if (path / f"{stage}.pt").is_file()}
-            return cls.from_checkpoints(idgc_path, present.get("qgc"), device, present.get("fingers"),
-                                        present.get("regions"))
-        stages, defaults = _read_generator(path)
-        return cls._assemble(stages, str(path), device, defaults.get("guidance_scale", 1.0))
+            generator = cls.from_checkpoints(idgc_path, present.get("qgc"), device, present.get("fingers"),
+                                             present.get("regions"))
+        else:
+            stages, defaults = _read_generator(path)
+            generator = cls._assemble(stages, str(path), device, defaults.get("guidance_scale", 1.0))
+        generator.hand = canonical_hand_name(hand)
+        return generator
 
     @classmethod
     def from_checkpoints(cls, idgc_path: str | os.PathLike, qgc_path: str | os.PathLike | None = None,
@@ -589,7 +596,8 @@ class GraspGenerator:
         return GenerationResult(obj_input, instruction, records, coarse_records, grasps, refined, bool(polish),
                                 candidates["unpolished"][chosen], int(seed), sampler, steps, guidance_scale,
                                 timings, oversample, candidates, touching,
-                                None if regions is None else regions.numpy(), finalists if polish else 1)
+                                None if regions is None else regions.numpy(), finalists if polish else 1,
+                                self.hand if polish else "shadow")
 
     def _surface_field(self, obj_input: ObjectInput) -> ObjectField:
         """The object's surface field for the polish: exact for a catalogue or mesh object, from the
@@ -624,8 +632,8 @@ class GraspGenerator:
         ``regions`` ``(P, 6)`` bool: which of the object cloud's P points each should touch; ``free``
         ``(P,)`` bool: which no hand part should touch. The candidates run in descents of at most
         :data:`POLISH_CHUNK` (each grasp's descent does not depend on the others), which bounds the memory."""
-        if self._hand is None:
-            self._hand = load_hand().to(self.device, torch.float32)
+        if self._hand is None or self._hand.name != self.hand:
+            self._hand = load_hand(self.hand).to(self.device, torch.float32)
         hand, config = self._hand, self.polish_config
         points = torch.from_numpy(obj_input.points)
         pose, named, regions = _polish_inputs(hand, records, named, None if regions is None else (points, regions))
@@ -812,15 +820,16 @@ def predict_records(
 
 
 def polish_predictions(predictions: list[dict], config: PolishConfig = PolishConfig(), progress: bool = True,
-                       device: torch.device | str = "cpu") -> list[dict]:
+                       device: torch.device | str = "cpu", hand: str = "shadow") -> list[dict]:
     """The physics polish (:mod:`dexgys.synthesis.polish`) of a predictions list (object frame; each
     ``obj_id`` a catalogue name or a mesh file): new records with polished ``dex_grasp``, in the same
-    order, all grasps of one object polished together. Deterministic; the input is not modified."""
+    order, all grasps of one object polished together, fitted to ``hand``. Deterministic; the input is
+    not modified."""
     from tqdm import tqdm
 
     from dexgys.objects.resolve import resolve_object
 
-    hand = load_hand().to(device, torch.float32)
+    hand = load_hand(hand).to(device, torch.float32)
     by_object: dict[str, list[int]] = {}
     for i, p in enumerate(predictions):
         by_object.setdefault(p["obj_id"], []).append(i)

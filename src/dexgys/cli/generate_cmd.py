@@ -38,6 +38,9 @@ def add_parser(sub) -> None:
     p.add_argument("--finalists", type=int, metavar="F",
                    help="candidates per grasp that the polish finishes; the others stop early, at the screen "
                         "(default: 2; F >= K: no screen; needs the polish)")
+    p.add_argument("--hand", default="shadow", metavar="HAND",
+                   help="hand the physics polish fits the grasps to: shadow (capsules, default) or shadow-mesh "
+                   "(the real link meshes)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.set_defaults(run=run)
 
@@ -60,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         raise DexgysError("--oversample and --finalists need the polish, which ranks the candidates: drop --no-polish")
     if args.device not in ("cpu", "cuda"):
         raise DexgysError(f"--device must be cpu or cuda, got {args.device!r}")
-    generator = GraspGenerator.from_pretrained(args.model, device=args.device)
+    generator = GraspGenerator.from_pretrained(args.model, device=args.device, hand=args.hand)
     result = generator.generate(args.object, instruction, n=args.num, seed=args.seed, sampler=args.sampler,
                                 steps=args.steps, refine=not args.no_refine, polish=not args.no_polish,
                                 guidance_scale=args.guidance_scale, oversample=args.oversample,

@@ -23,6 +23,9 @@ def add_parser(sub) -> None:
     p.add_argument("--engage-distance", type=float, metavar="M",
                    help="phalanges within this many metres of the object are pulled onto it")
     p.add_argument("--contact", type=float, metavar="W", help="weight of the contact term")
+    p.add_argument("--hand", default="shadow", metavar="HAND",
+                   help="hand the physics polish fits the grasps to: shadow (capsules, default) or shadow-mesh "
+                   "(the real link meshes)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.set_defaults(run=run)
 
@@ -43,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
         if value < 0 or (key == "steps" and value < 1):
             raise DexgysError(f"--{key.replace('_', '-')} must be positive, got {value}")
     predictions = read_predictions(args.predictions)
-    polished = polish_predictions(predictions, dataclasses.replace(PolishConfig(), **changes), device=args.device)
+    polished = polish_predictions(predictions, dataclasses.replace(PolishConfig(), **changes), device=args.device,
+                                  hand=args.hand)
     write_predictions(args.out, polished)
     print(f"polished {len(polished)} grasps of {len({p['obj_id'] for p in polished})} objects; wrote {args.out}")
     return 0

@@ -37,6 +37,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed (condition c uses seed + c; default: 0)")
     p.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddpm", help="diffusion sampler (default: ddpm)")
     p.add_argument("--steps", type=int, help="DDIM steps (with --sampler ddim)")
+    p.add_argument("--hand", default="shadow", metavar="HAND",
+                   help="hand the physics polish fits the grasps to: shadow (capsules, default) or shadow-mesh "
+                   "(the real link meshes)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.set_defaults(run=run)
 
@@ -61,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     check_output_dirs(args.out, args.coarse_out, args.unpolished_out, args.unselected_out)
     records = load_split(resolve_split(args.data))
     conditions = choose_conditions(len(records), args.conditions, args.seed)
-    generator = GraspGenerator.from_pretrained(args.model, device=args.device)
+    generator = GraspGenerator.from_pretrained(args.model, device=args.device, hand=args.hand)
     stages = predict_records(generator, records, conditions, args.samples, args.seed, args.sampler, args.steps,
                              refine=not args.no_refine, polish=not args.no_polish,
                              guidance_scale=args.guidance_scale, oversample=args.oversample,

@@ -40,7 +40,7 @@ from dexgys.data.builder import load_records
 from dexgys.errors import DexgysError
 from dexgys.evaluation import metrics as mt
 from dexgys.evaluation.predictions import check_predictions, ground_truth_predictions, read_predictions
-from dexgys.hands import HandModel, load_hand
+from dexgys.hands import HandModel, canonical_hand_name, load_hand
 from dexgys.language.brief import intent_from_action_id
 from dexgys.language.contacts import CONTACT_THRESHOLD, ContactFacts
 from dexgys.objects.resolve import resolve_object
@@ -225,7 +225,7 @@ class EvalResults:
             f"conditions ({samples} each), {m['n_objects']} objects",
             f"* dataset: `{data.get('path', '?')}` ({data.get('records', '?')} records, sha256 "
             f"{str(data.get('sha256', '?'))[:12]})",
-            f"* protocol: {EVAL_PROTOCOL} (physics {SIM_PROTOCOL}, MuJoCo"
+            f"* protocol: {EVAL_PROTOCOL} (physics {SIM_PROTOCOL}, MuJoCo, hand {self.meta.get('hand', 'shadow')}"
             + ("" if m["physics"] else "; physics not run") + ")",
             "",
             *results_table([("dexgys (this run)", m)]),
@@ -361,18 +361,23 @@ def evaluate_predictions(
     workers: int = 1,
     progress: bool = True,
     meta: dict | None = None,
+    hand: str = "shadow",
 ) -> EvalResults:
     """Every metric of ``predictions`` (prediction records, see :mod:`dexgys.evaluation.predictions`)
     against the split ``records`` they were drawn for (module docstring). ``physics=False`` skips the
-    MuJoCo test (success rates are then None); ``workers`` processes run the physics and Q1 hulls."""
+    MuJoCo test (success rates are then None); ``workers`` processes run the physics and Q1 hulls.
+    ``hand`` (:data:`dexgys.hands.HAND_NAMES`) is the hand of the physics, penetration, Q1 and contact
+    metrics; CD and Con. always compare the capsule hand's surface points, so they stay comparable
+    across hands."""
     from tqdm import tqdm
 
     if workers < 1:
         raise DexgysError(f"workers must be at least 1, got {workers}")
     preds = check_predictions(list(predictions))
     _check_against_split(preds, records)
-    hand = load_hand()
-    hand64 = hand.to(dtype=torch.float64)
+    hand_name = canonical_hand_name(hand)
+    hand = load_hand(hand_name)
+    hand64 = load_hand("shadow").to(dtype=torch.float64)
     named = [ContactFacts.from_dict(r["contacts"]) for r in records]
     keys = [_target_key(r, f) for r, f in zip(records, named)]
     groups: dict[tuple, list[int]] = defaultdict(list)
@@ -391,7 +396,7 @@ def evaluate_predictions(
                                                 physics, workers)):
             rows[i] = row
     bar.close()
-    return EvalResults(_summarise(rows, preds, physics), rows, dict(meta or {}))
+    return EvalResults(_summarise(rows, preds, physics), rows, {**(meta or {}), "hand": hand_name})
 
 
 def _sha256(path: Path) -> str:
@@ -406,6 +411,7 @@ def evaluate_files(
     physics: bool = True,
     workers: int = 1,
     progress: bool = True,
+    hand: str = "shadow",
 ) -> EvalResults:
     """:func:`evaluate_predictions` of a predictions file (or, with ``ground_truth``, of the split's own
     grasps: record ``i`` as condition ``i``, sample 0) against ``data`` (a dataset directory -> its
@@ -420,4 +426,5 @@ def evaluate_files(
                     "objects": len({r["obj_id"] for r in records})},
         "predictions": "ground truth (the split's own grasps)" if ground_truth else str(predictions),
     }
-    return evaluate_predictions(preds, records, physics=physics, workers=workers, progress=progress, meta=meta)
+    return evaluate_predictions(preds, records, physics=physics, workers=workers, progress=progress, meta=meta,
+                                hand=hand)
