@@ -1,9 +1,12 @@
-"""Sim-layer speed: MuJoCo grasp test (1 process and N workers), Q1, penetration, scene build.
+"""Sim-layer speed: MuJoCo grasp test (1 process and N workers), Q1, penetration, scene build, and
+the time per grasp of every named physics protocol (:mod:`dexgys.sim.protocols`).
 
 Grasps: a power grasp on a 13 cm capsule bar (fingers closed until contact), plus copies with its
 palm and joints perturbed (seeded), so that some hold, some fail early and some fail the penetration
-pre-check - the mix a generator's output has. Prints a table and writes ``benchmarks/results/sim.json``.
-Run: ``python benchmarks/bench_sim.py [--grasps 64] [--workers 2]``.
+pre-check - the mix a generator's output has. The protocol rows time the holding grasp alone (every
+direction runs to the end) and the mixed set, with the capsule Shadow Hand, one process. Prints a
+table and writes ``benchmarks/results/sim.json``.
+Run: ``python benchmarks/bench_sim.py [--grasps 64] [--workers 2] [--protocols dexgys dexgraspbench]``.
 """
 
 from __future__ import annotations
@@ -23,14 +26,17 @@ import torch
 RESULTS = Path(__file__).resolve().parent / "results" / "sim.json"
 
 
-def make_grasps(hand, obj, n: int, seed: int = 0) -> torch.Tensor:
+def make_grasps(hand, obj, n: int, seed: int = 0, radius: float = 0.025, palm_gap: float = 0.001,
+                gap: float = 0.001) -> torch.Tensor:
+    """A power grasp of a bar of ``radius`` (palm ``palm_gap`` from it, fingers closed to ``gap``),
+    then ``n - 1`` seeded perturbations of it."""
     from dexgys.sim.closing import close_fingers
 
-    centre = np.array([0.01, -(0.0111 + 0.025 + 0.001), 0.085])
+    centre = np.array([0.01, -(0.0111 + radius + palm_gap), 0.085])
     rec = torch.zeros(6 + hand.n_dofs, dtype=torch.float64)
     rec[:3] = torch.from_numpy(-centre)
     rec[6 + hand.joint_names.index("THJ4")] = 0.6
-    base = close_fingers(hand, obj, rec)
+    base = close_fingers(hand, obj, rec, gap=gap)
     g = torch.Generator().manual_seed(seed)
     recs = base.expand(n, -1).clone()
     recs[1:, :3] += 0.003 * torch.randn(n - 1, 3, generator=g, dtype=torch.float64)
@@ -56,6 +62,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--protocols", nargs="+", default=None, help="protocols to time (default: all)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -64,6 +71,7 @@ def main() -> None:
     from dexgys.objects.primitive_object import Part, PrimitiveObject
     from dexgys.sim import grasp_test as gt
     from dexgys.sim import quality as ql
+    from dexgys.sim.protocols import PROTOCOLS
     from dexgys.sim.scene import build_scene
 
     hand = load_hand()
@@ -90,6 +98,18 @@ def main() -> None:
     t_w, res_w = timed(lambda: gt.test_grasps(hand, bar, recs, scene=scene, workers=args.workers), 1)
     row(f"physics test, {B} mixed grasps, {args.workers} workers (incl. start-up)", t_w, B, "grasps",
         identical_to_1_process=bool(np.array_equal(res.held, res_w.held)))
+
+    # the protocols, on a 4 cm bar whose power grasp (fingers 0.8 mm off) holds under all three
+    thin = PrimitiveObject.from_parts("bar4", [Part("body", [Capsule(0.02, 0.04, quat=(math.sqrt(0.5), 0, math.sqrt(0.5), 0))])])
+    thin_recs = make_grasps(hand, thin, args.grasps, radius=0.02, palm_gap=0.0005, gap=0.0008)
+    for name in args.protocols or list(PROTOCOLS):
+        p_scene = build_scene(hand, thin, name)
+        t, res = timed(lambda: gt.test_grasps(hand, thin, thin_recs[:1], scene=p_scene, protocol=name), args.repeats)
+        row(f"protocol {name}: holding grasp, 4 cm bar", t, 1, "grasps", protocol=res.protocol.protocol_id,
+            success_all6=float(res.success_all6.mean()))
+        t, res = timed(lambda: gt.test_grasps(hand, thin, thin_recs, scene=p_scene, protocol=name), 1)
+        row(f"protocol {name}: {B} mixed grasps, 4 cm bar ({int(res.simulated.sum())} simulated)", t, B, "grasps",
+            protocol=res.protocol.protocol_id, **{k: v for k, v in res.summary().items() if k != "protocol"})
 
     t, contacts = timed(lambda: ql.link_contacts(hand, bar, recs), args.repeats)
     row(f"link contacts, {B} grasps", t, B, "grasps")

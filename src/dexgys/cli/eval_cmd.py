@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dexgys.errors import DexgysError
+from dexgys.sim.protocols import DEFAULT_PROTOCOL, PROTOCOLS
 
 
 def add_parser(sub) -> None:
@@ -27,6 +28,8 @@ def add_parser(sub) -> None:
     p.add_argument("--workers", type=int, default=1, help="processes for the physics test and Q1 (default: 1)")
     p.add_argument("--hand", default="shadow", help="hand of the physics, penetration, Q1 and contact metrics: "
                    "shadow (capsules), shadow-mesh (real meshes) (default: shadow)")
+    p.add_argument("--protocol", choices=list(PROTOCOLS), default=DEFAULT_PROTOCOL,
+                   help=f"physics protocol (default: {DEFAULT_PROTOCOL}; see dexgys sim --help)")
     p.add_argument("--no-physics", action="store_true", help="skip the MuJoCo test (Q1 and the rest still run)")
     p.set_defaults(run=run)
 
@@ -42,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         raise DexgysError("give a PREDICTIONS file or --ground-truth (one of them)")
     check_output_dirs(args.out, args.markdown)
     results = evaluate_files(args.predictions, args.data, ground_truth=args.ground_truth,
-                             physics=not args.no_physics, workers=args.workers, hand=args.hand)
+                             physics=not args.no_physics, workers=args.workers, hand=args.hand,
+                             protocol=args.protocol)
     markdown = results.to_markdown()
     print(markdown, end="")
     if args.out:

@@ -11,8 +11,8 @@ from dexgys.errors import DexgysError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dexgys.cli import (data_cmd, demo_cmd, eval_cmd, generate_cmd, hands_cmd, intents_cmd, objects_cmd,
-                            polish_cmd, predict_cmd, show_cmd, sim_cmd, train_cmd)
+    from dexgys.cli import (data_cmd, demo_cmd, eval_cmd, export_cmd, generate_cmd, hands_cmd, intents_cmd,
+                            objects_cmd, polish_cmd, predict_cmd, show_cmd, sim_cmd, train_cmd)
 
     parser = argparse.ArgumentParser(
         prog="dexgys",
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     show_cmd.add_parser(sub)
     hands_cmd.add_parser(sub)
     sim_cmd.add_parser(sub)
+    export_cmd.add_parser(sub)
     intents_cmd.add_parser(sub)
     data_cmd.add_parser(sub)
     demo_cmd.add_parser(sub)

@@ -36,12 +36,9 @@ def run(args: argparse.Namespace) -> int:
         raise DexgysError(f"{args.file} does not say which object it grasps: pass --object")
     obj = resolve_object(object_ref)
     hand = load_hand(grasp_file.hand)
-    vectors = torch.tensor(grasp_file.vectors(), dtype=torch.float64) if len({len(v) for v in grasp_file.vectors()}) == 1 else None
-    if vectors is None:
+    if len({len(v) for v in grasp_file.vectors()}) != 1:
         raise DexgysError(f"{args.file}: grasps have different lengths")
-    if grasp_file.extra.get("frame") == "input":  # e.g. `dexgys generate` on an off-centre mesh file
-        offset = grasp_file.extra.get("object_offset_m", [0.0, 0.0, 0.0])
-        vectors[:, :3] += torch.tensor(offset, dtype=torch.float64)  # back to the object frame drawn here
+    vectors = torch.tensor(grasp_file.object_frame_vectors(), dtype=torch.float64)  # the frame drawn here
     pose = HandPose.from_record(vectors, n_dofs=hand.n_dofs, hand_name=hand.name)
     meshes = [[m] for m in hand.meshes(pose)]
     labels = [str(r.get("guidance") or f"grasp {i}") for i, r in enumerate(grasp_file.records)]

@@ -6,25 +6,40 @@ import argparse
 from pathlib import Path
 
 from dexgys.errors import DexgysError
+from dexgys.sim.protocols import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, get_protocol
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "sim",
         help="physics-test grasps in MuJoCo and compute Q1 and penetration",
-        description="Test every grasp of a grasp file: penetration pre-check (> 5 mm fails), squeeze, then "
-        "gravity along +-x, +-y, +-z of the object frame for 1 s each (held: < 2 cm and < 15 degrees). "
-        "Also Q1 (epsilon metric) and the maximal penetration depth. See spec/evaluation.md.",
+        description="Test every grasp of a grasp file under a named physics protocol. dexgys (default, "
+        "dexgys-sim-2): penetration pre-check (> 5 mm fails), squeeze, then gravity along +-x, +-y, +-z of "
+        "the object frame for 1 s each (held: < 2 cm and < 15 degrees). dexgraspbench: DexGraspBench's "
+        "pre-grasp -> grasp -> squeeze, then 10 x mass newtons along each axis for 2 s (held: < 5 cm and "
+        "< 15 degrees). dexgraspnet: DexGraspNet's Isaac validator approximated in MuJoCo (1 mm push, "
+        "gravity 9.8 m/s^2 six ways, held: still in contact; penetration energy < 1 mm). Also Q1 "
+        "(epsilon metric) and the maximal penetration depth. See spec/protocols.md, spec/evaluation.md.",
     )
     p.add_argument("file", help="grasp file (JSON: dexgys grasp file or a list of DexGYSNet records)")
     p.add_argument("--object", help="object to use instead of the file's: catalogue name (mug:3) or mesh file")
     p.add_argument("--workers", type=int, default=1, help="processes for the simulation (default: 1)")
+    p.add_argument("--protocol", choices=list(PROTOCOLS), default=DEFAULT_PROTOCOL,
+                   help=f"physics protocol (default: {DEFAULT_PROTOCOL})")
+    p.add_argument("--hand", metavar="HAND", help="hand to test the grasps on instead of the file's: shadow "
+                   "(capsules; alias shadow-capsule), shadow-mesh (real OpenAI meshes), shadow-e3m5 (Menagerie E3M5)")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write per-grasp results and the summary as JSON")
     p.set_defaults(run=run)
 
 
 def _mark(flag: bool) -> str:
     return "Y" if flag else "."
+
+
+def _precheck_note(protocol: Protocol) -> str:
+    measure = "penetration energy" if protocol.precheck == "energy" else "penetration"
+    where = "" if protocol.precheck_pose == 0 else " at the pre-grasp"
+    return f"{measure}{where} > {1000 * protocol.precheck_threshold_m:g} mm: not simulated"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,14 +59,15 @@ def run(args: argparse.Namespace) -> int:
     if not ref:
         raise DexgysError(f"{args.file}: the file names no object; give one with --object")
     obj = resolve_object(ref)
-    hand = load_hand(grasp_file.hand)
-    report = evaluate_grasps(hand, obj, grasp_file.vectors(), workers=args.workers)
+    hand = load_hand(getattr(args, "hand", None) or grasp_file.hand)  # namespaces built in code may lack them
+    protocol = get_protocol(getattr(args, "protocol", DEFAULT_PROTOCOL))
+    report = evaluate_grasps(hand, obj, grasp_file.object_frame_vectors(), workers=args.workers, protocol=protocol)
 
     head = f"{'#':>4} {'pen cm':>7} {'Q1':>6} {'vQ1':>6} {'con':>3}  " + " ".join(f"{d:>2}" for d in DIRECTION_NAMES)
-    print(f"{obj.name}: {len(report.rows)} grasps, hand {hand.name}")
+    print(f"{obj.name}: {len(report.rows)} grasps, hand {hand.name}, protocol {protocol.name} ({protocol.protocol_id})")
     print(head + "  all6 any  note")
     for r in report.rows:
-        note = "" if r["simulated"] else "penetration > 5 mm: not simulated"
+        note = "" if r["simulated"] else _precheck_note(protocol)
         if r["unstable"]:
             note = "unstable simulation"
         held = " ".join(f"{_mark(r['held'][d]):>2}" for d in DIRECTION_NAMES)
@@ -60,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             f"{held}  {_mark(r['success_all6']):>4} {_mark(r['success_any']):>3}  {note}"
         )
     s = report.summary
-    print(f"success_all6 {s['success_all6_pct']:.1f} %   success_any {s['success_any_pct']:.1f} %   "
+    print(f"[{protocol.protocol_id}] success_all6 {s['success_all6_pct']:.1f} %   success_any {s['success_any_pct']:.1f} %   "
           f"(penetration pre-check failed: {s['failed_precheck']})")
     print("held per direction: " + "  ".join(f"{d} {s[f'held_{d}_pct']:.1f} %" for d in DIRECTION_NAMES))
     print(f"mean valid Q1 {s['mean_valid_q1']:.4f}   mean Q1 {s['mean_q1']:.4f}   "

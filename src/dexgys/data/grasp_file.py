@@ -38,6 +38,14 @@ class GraspFile:
     def vectors(self) -> list[list[float]]:
         return [r["dex_grasp"] for r in self.records]
 
+    def object_frame_vectors(self) -> list[list[float]]:
+        """The grasps in the object frame: files written by ``dexgys generate`` for an off-centre mesh
+        hold input-frame grasps (``"frame": "input"``), moved back by ``object_offset_m``."""
+        if self.extra.get("frame") != "input":
+            return self.vectors()
+        offset = [float(x) for x in self.extra.get("object_offset_m", [0.0, 0.0, 0.0])]
+        return [[v[0] + offset[0], v[1] + offset[1], v[2] + offset[2], *v[3:]] for v in self.vectors()]
+
 
 def _check_record(record, index: int, path: Path) -> dict:
     if not isinstance(record, dict):

@@ -44,8 +44,8 @@ from dexgys.hands import HandModel, canonical_hand_name, load_hand
 from dexgys.language.brief import intent_from_action_id
 from dexgys.language.contacts import CONTACT_THRESHOLD, ContactFacts
 from dexgys.objects.resolve import resolve_object
-from dexgys.sim.evaluate import PROTOCOL as SIM_PROTOCOL
 from dexgys.sim.evaluate import evaluate_grasps, protocol_constants
+from dexgys.sim.protocols import DEFAULT_PROTOCOL, get_protocol
 from dexgys.sim.grasp_test import DIRECTION_NAMES
 from dexgys.sim.quality import quality_metrics
 from dexgys.synthesis.contacts import contact_facts
@@ -107,8 +107,8 @@ _COLUMNS = (
 )
 
 
-def eval_constants() -> dict:
-    """Every constant of the evaluation beyond the physics protocol's."""
+def eval_constants(protocol: str = DEFAULT_PROTOCOL) -> dict:
+    """Every constant of the evaluation, with those of the physics ``protocol``."""
     return {
         "protocol": EVAL_PROTOCOL,
         "contact_threshold_m": CONTACT_THRESHOLD,
@@ -120,7 +120,7 @@ def eval_constants() -> dict:
         "diversity_ddof": mt.DIVERSITY_DDOF,
         "euler_convention": "xyz extrinsic (R = Rz Ry Rx), degrees, wrap-aware std",
         "part_contact_rule": PART_CONTACT_RULE,
-        "physics": protocol_constants(),
+        "physics": protocol_constants(protocol),
     }
 
 
@@ -202,13 +202,18 @@ class EvalResults:
         return {
             "format_version": RESULTS_FORMAT_VERSION,
             "protocol": EVAL_PROTOCOL,
-            "sim_protocol": SIM_PROTOCOL,
+            "sim_protocol": self.sim_protocol_id,
             **self.meta,
             "metrics": self.metrics,
             "paper": {"label": PAPER_LABEL, "source": PAPER_SOURCE, "values": PAPER_TABLE1},
-            "constants": eval_constants(),
+            "constants": eval_constants(self.meta.get("sim_protocol_name", DEFAULT_PROTOCOL)),
             "grasps": self.rows,
         }
+
+    @property
+    def sim_protocol_id(self) -> str:
+        """The id of the physics protocol that produced the success rates (e.g. ``dexgys-sim-2``)."""
+        return get_protocol(self.meta.get("sim_protocol_name", DEFAULT_PROTOCOL)).protocol_id
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, allow_nan=False)
@@ -225,7 +230,7 @@ class EvalResults:
             f"conditions ({samples} each), {m['n_objects']} objects",
             f"* dataset: `{data.get('path', '?')}` ({data.get('records', '?')} records, sha256 "
             f"{str(data.get('sha256', '?'))[:12]})",
-            f"* protocol: {EVAL_PROTOCOL} (physics {SIM_PROTOCOL}, MuJoCo, hand {self.meta.get('hand', 'shadow')}"
+            f"* protocol: {EVAL_PROTOCOL} (physics {self.sim_protocol_id}, MuJoCo, hand {self.meta.get('hand', 'shadow')}"
             + ("" if m["physics"] else "; physics not run") + ")",
             "",
             *results_table([("dexgys (this run)", m)]),
@@ -262,13 +267,14 @@ def _hand_clouds(hand64: HandModel, grasps: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
-def _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, hand64, physics, workers) -> list[dict]:
+def _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, hand64, physics, workers,
+                     protocol) -> list[dict]:
     """Rows of the predictions ``idx`` (indices into ``preds``), all of object ``obj_id``."""
     obj = resolve_object(obj_id)
     grasps = np.array([preds[i]["dex_grasp"] for i in idx], dtype=np.float64)
     pose = torch.as_tensor(grasps)
     if physics:
-        report = evaluate_grasps(hand, obj, pose, workers=workers)
+        report = evaluate_grasps(hand, obj, pose, workers=workers, protocol=protocol)
         quality, held, simulated = report.quality, report.physics.held, report.physics.simulated
     else:
         quality, held, simulated = quality_metrics(hand, obj, pose, workers=workers), None, None
@@ -362,19 +368,21 @@ def evaluate_predictions(
     progress: bool = True,
     meta: dict | None = None,
     hand: str = "shadow",
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> EvalResults:
     """Every metric of ``predictions`` (prediction records, see :mod:`dexgys.evaluation.predictions`)
     against the split ``records`` they were drawn for (module docstring). ``physics=False`` skips the
     MuJoCo test (success rates are then None); ``workers`` processes run the physics and Q1 hulls.
     ``hand`` (:data:`dexgys.hands.HAND_NAMES`) is the hand of the physics, penetration, Q1 and contact
     metrics; CD and Con. always compare the capsule hand's surface points, so they stay comparable
-    across hands."""
+    across hands. ``protocol``: the physics protocol (:data:`dexgys.sim.protocols.PROTOCOLS`)."""
     from tqdm import tqdm
 
     if workers < 1:
         raise DexgysError(f"workers must be at least 1, got {workers}")
     preds = check_predictions(list(predictions))
     _check_against_split(preds, records)
+    protocol = get_protocol(protocol).name
     hand_name = canonical_hand_name(hand)
     hand = load_hand(hand_name)
     hand64 = load_hand("shadow").to(dtype=torch.float64)
@@ -393,10 +401,11 @@ def evaluate_predictions(
         bar.set_postfix_str(obj_id)
         idx = by_object[obj_id]
         for i, row in zip(idx, _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, hand64,
-                                                physics, workers)):
+                                                physics, workers, protocol)):
             rows[i] = row
     bar.close()
-    return EvalResults(_summarise(rows, preds, physics), rows, {**(meta or {}), "hand": hand_name})
+    return EvalResults(_summarise(rows, preds, physics), rows,
+                       {**(meta or {}), "hand": hand_name, "sim_protocol_name": protocol})
 
 
 def _sha256(path: Path) -> str:
@@ -412,6 +421,7 @@ def evaluate_files(
     workers: int = 1,
     progress: bool = True,
     hand: str = "shadow",
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> EvalResults:
     """:func:`evaluate_predictions` of a predictions file (or, with ``ground_truth``, of the split's own
     grasps: record ``i`` as condition ``i``, sample 0) against ``data`` (a dataset directory -> its
@@ -427,4 +437,4 @@ def evaluate_files(
         "predictions": "ground truth (the split's own grasps)" if ground_truth else str(predictions),
     }
     return evaluate_predictions(preds, records, physics=physics, workers=workers, progress=progress, meta=meta,
-                                hand=hand)
+                                hand=hand, protocol=protocol)

@@ -3,7 +3,8 @@
 :func:`evaluate_grasps` runs :func:`~dexgys.sim.grasp_test.test_grasps` and
 :func:`~dexgys.sim.quality.quality_metrics` on the same grasps and returns a :class:`SimReport`
 whose ``rows`` (one dict per grasp) and ``summary`` use report units (cm, degrees, per cent) with the
-unit in every key. ``protocol_constants()`` lists every constant of the protocol, for reports.
+unit in every key. ``protocol_constants(protocol)`` lists every constant of a protocol
+(:mod:`dexgys.sim.protocols`), for reports; the report, its rows and its summary name the protocol.
 """
 
 from __future__ import annotations
@@ -17,14 +18,38 @@ import numpy as np
 from dexgys.sim import grasp_test as gt
 from dexgys.sim import quality as ql
 from dexgys.sim import scene as sc
+from dexgys.sim.protocols import DEFAULT_PROTOCOL, Protocol, get_protocol
 
 __all__ = ["PROTOCOL", "SimReport", "evaluate_grasps", "protocol_constants"]
 
-PROTOCOL = "dexgys-sim-2"  # bump when any constant or rule of the test changes
+PROTOCOL = "dexgys-sim-2"  # the "dexgys" protocol's id; bump when any constant or rule of it changes
 
 
-def protocol_constants() -> dict:
-    """Every named constant of the physics test, Q1 and penetration (SI units, angles in degrees)."""
+def _q1_constants() -> dict:
+    return {
+        "q1_contact_distance_m": ql.Q1_CONTACT_DISTANCE,
+        "q1_friction": ql.Q1_FRICTION,
+        "q1_cone_edges": ql.Q1_CONE_EDGES,
+        "q1_torque_scale": ql.Q1_TORQUE_SCALE,
+        "q1_cap": ql.Q1_CAP,
+    }
+
+
+def protocol_constants(protocol: str | Protocol = DEFAULT_PROTOCOL) -> dict:
+    """Every named constant of ``protocol``'s physics test, with Q1's and the penetration's (SI units,
+    angles in degrees). ``"dexgys"`` keeps the keys its reports have always had."""
+    p = get_protocol(protocol)
+    if p != get_protocol(DEFAULT_PROTOCOL):
+        return {
+            "protocol": p.protocol_id,
+            "protocol_name": p.name,
+            **p.constants(),
+            "integrator": "implicitfast",
+            "solver": "Newton",
+            "cone": "elliptic",
+            "penetration_samples": ql.PENETRATION_SAMPLES,
+            **_q1_constants(),
+        }
     return {
         "protocol": PROTOCOL,
         "timestep_s": sc.TIMESTEP,
@@ -47,11 +72,7 @@ def protocol_constants() -> dict:
         "check_steps": gt.CHECK_STEPS,
         "hold_translation_m": gt.HOLD_TRANSLATION,
         "hold_rotation_deg": gt.HOLD_ROTATION_DEG,
-        "q1_contact_distance_m": ql.Q1_CONTACT_DISTANCE,
-        "q1_friction": ql.Q1_FRICTION,
-        "q1_cone_edges": ql.Q1_CONE_EDGES,
-        "q1_torque_scale": ql.Q1_TORQUE_SCALE,
-        "q1_cap": ql.Q1_CAP,
+        **_q1_constants(),
     }
 
 
@@ -70,27 +91,44 @@ class SimReport:
     quality: dict
     meta: dict = field(default_factory=dict)
 
+    @property
+    def protocol(self) -> Protocol:
+        return self.physics.protocol
+
     def to_dict(self) -> dict:
-        return {"format_version": 1, **self.meta, "constants": protocol_constants(), "summary": self.summary,
-                "grasps": self.rows}
+        return {"format_version": 1, **self.meta, "constants": protocol_constants(self.protocol),
+                "summary": self.summary, "grasps": self.rows}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, allow_nan=False)
 
 
-def evaluate_grasps(hand, obj, grasps, *, workers: int = 1, scene: sc.SimScene | None = None) -> SimReport:
-    """Physics test, Q1 and max penetration of ``grasps`` ``(B, 6+n)`` (or a HandPose) on ``obj``."""
+def evaluate_grasps(
+    hand,
+    obj,
+    grasps,
+    *,
+    workers: int = 1,
+    scene: sc.SimScene | None = None,
+    protocol: str | Protocol = DEFAULT_PROTOCOL,
+) -> SimReport:
+    """Physics test under ``protocol``, Q1 and max penetration of ``grasps`` ``(B, 6+n)`` (or a
+    HandPose) on ``obj``. ``precheck_cm`` is the value the protocol's pre-check compared (max
+    penetration at its pre-check pose, or the penetration energy), in cm."""
     pose = hand.as_pose(grasps)
-    physics = gt.test_grasps(hand, obj, pose, workers=workers, scene=scene)
+    physics = gt.test_grasps(hand, obj, pose, workers=workers, scene=scene, protocol=protocol)
     quality = ql.quality_metrics(hand, obj, pose, workers=workers, penetration=physics.penetration)
+    protocol_id = physics.protocol.protocol_id
     rows = []
     for b in range(pose.batch_size):
         rows.append({
             "index": b,
+            "protocol": protocol_id,
             "penetration_cm": 100.0 * float(quality["penetration"][b]),
             "q1": float(quality["q1"][b]),
             "valid_q1": float(quality["valid_q1"][b]),
             "q1_contacts": int(quality["n_contacts"][b]),
+            "precheck_cm": 100.0 * float(physics.precheck[b]),
             "simulated": bool(physics.simulated[b]),
             "unstable": bool(physics.unstable[b]),
             "held": {name: bool(physics.held[b, k]) for k, name in enumerate(gt.DIRECTION_NAMES)},
@@ -105,6 +143,7 @@ def evaluate_grasps(hand, obj, grasps, *, workers: int = 1, scene: sc.SimScene |
     n = max(pose.batch_size, 1)
     phys = physics.summary()
     summary = {
+        "protocol": protocol_id,
         "n_grasps": pose.batch_size,
         "success_all6_pct": 100.0 * phys["success_all6"],
         "success_any_pct": 100.0 * phys["success_any"],
@@ -116,5 +155,5 @@ def evaluate_grasps(hand, obj, grasps, *, workers: int = 1, scene: sc.SimScene |
         "failed_precheck": phys["failed_precheck"],
         "unstable": phys["unstable"],
     }
-    meta = {"object": obj.name, "hand": hand.name}
+    meta = {"object": obj.name, "hand": hand.name, "protocol": protocol_id, "protocol_name": physics.protocol.name}
     return SimReport(rows, summary, physics, quality, meta)

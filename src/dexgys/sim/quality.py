@@ -25,8 +25,11 @@ through the origin and gives the same Q1.
 
 **Maximal penetration** (:func:`max_penetration`): :data:`PENETRATION_SAMPLES` = 4,096 object
 surface points (area-uniform, seed :data:`PENETRATION_SEED`); the depth of the deepest one inside the
-hand's collision geometry (boxes and capsules of the MJCF; exact signed distance), in **metres**, 0
-when none is inside. Reports show it in cm.
+hand's real collision geometry (boxes and capsules of the MJCF, the convex hulls of its collision
+meshes; exact), in **metres**, 0 when none is inside. Reports show it in cm.
+
+**Penetration energy** (:func:`penetration_energy`, the ``"dexgraspnet"`` protocol's pre-check):
+DexGraspNet's ``E_pen``, the *sum* of those depths over 2,000 farthest-point object samples, metres.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ from dexgys.objects.grasp_object import GraspObject
 from dexgys.sim._pool import pool_map
 
 __all__ = [
+    "ENERGY_DENSE_FACTOR",
+    "ENERGY_SAMPLES",
     "MAX_PENETRATION",
     "PENETRATION_SAMPLES",
     "PENETRATION_SEED",
@@ -57,6 +62,7 @@ __all__ = [
     "grasp_q1",
     "link_contacts",
     "max_penetration",
+    "penetration_energy",
     "penetration_points",
     "q1_from_contacts",
     "quality_metrics",
@@ -221,7 +227,8 @@ def max_penetration(
     pose: HandPose | torch.Tensor,
     points: torch.Tensor | None = None,
 ) -> np.ndarray:
-    """Maximal depth ``(B,)`` (metres, >= 0) of object surface points inside the hand's collision geoms."""
+    """Maximal depth ``(B,)`` (metres, >= 0) of object surface points inside the hand's real collision
+    geometry (:meth:`HandModel.collision_depth`: primitives, and meshes by their convex hulls)."""
     pose = hand.as_pose(pose)
     pts = penetration_points(obj) if points is None else torch.as_tensor(points)
     pts = pts.to(hand.device, hand.dtype)
@@ -229,7 +236,7 @@ def max_penetration(
     with torch.no_grad():
         for start in range(0, pose.batch_size, _POSE_CHUNK):
             sub = pose[start : start + _POSE_CHUNK]
-            depth = hand.penetration_depth(sub, pts.expand(sub.batch_size, -1, -1))
+            depth = hand.collision_depth(sub, pts.expand(sub.batch_size, -1, -1))
             out.append(depth.amax(-1).to(torch.float64).cpu())
     return torch.cat(out).clamp_min(0.0).numpy()
 
@@ -258,3 +265,36 @@ def quality_metrics(
         "valid_q1": np.where(pen < MAX_PENETRATION, q1, 0.0),
         "n_contacts": contacts.mask.sum(1),
     }
+
+
+ENERGY_SAMPLES = 2000  # object surface points of DexGraspNet's penetration energy (its main.py num_samples)
+ENERGY_DENSE_FACTOR = 10  # farthest-point samples are drawn from this many times as many uniform ones
+
+
+def penetration_energy(
+    hand: HandModel,
+    obj: GraspObject,
+    pose: HandPose | torch.Tensor,
+    n_points: int = ENERGY_SAMPLES,
+    seed: int = PENETRATION_SEED,
+) -> np.ndarray:
+    """DexGraspNet's penetration energy ``E_pen`` ``(B,)`` (metres, >= 0): the sum, over ``n_points``
+    farthest-point samples of the object surface, of their depths inside the hand's real collision
+    geometry (:meth:`HandModel.collision_depth`, the depth :func:`max_penetration` maximises).
+
+    DexGraspNet (``utils/energy.py``; ``utils/object_model.py``) draws its 2,000 points by FPS from
+    100 x as many uniform samples; here from :data:`ENERGY_DENSE_FACTOR` x as many (seeded), which
+    spaces them alike at a tenth of the cost. The sum grows with ``n_points``: compare values only at
+    the same count."""
+    from dexgys.geometry.pointcloud import farthest_point_sample
+
+    pose = hand.as_pose(pose)
+    dense = torch.as_tensor(obj.sample_surface(ENERGY_DENSE_FACTOR * n_points, seed=seed).points, dtype=torch.float64)
+    pts = dense[farthest_point_sample(dense, n_points)].to(hand.device, hand.dtype)
+    out = []
+    with torch.no_grad():
+        for start in range(0, pose.batch_size, _POSE_CHUNK):
+            sub = pose[start : start + _POSE_CHUNK]
+            depth = hand.collision_depth(sub, pts.expand(sub.batch_size, -1, -1))
+            out.append(depth.to(torch.float64).sum(-1).cpu())
+    return torch.cat(out).numpy()
