@@ -242,6 +242,18 @@ def test_opened_fingers_lose_part_contact(dataset):
     assert "physics not run" in results.to_markdown()
 
 
+def test_results_name_their_hand_and_protocol(dataset):
+    _, records = dataset
+    preds = [make_prediction(r, c, 0, r["dex_grasp"]) for c, r in enumerate(records[:2])]
+    results = evaluate_predictions(preds, records[:2], progress=False, hand="shadow-mesh", protocol="dexgraspbench")
+    data = json.loads(results.to_json())
+    assert data["hand"] == "shadow-mesh" and data["sim_protocol"] == "dexgraspbench-fc-1"
+    assert data["constants"]["physics"]["protocol"] == "dexgraspbench-fc-1"
+    assert "physics dexgraspbench-fc-1, MuJoCo, hand shadow-mesh" in results.to_markdown()
+    with pytest.raises(DexgysError, match="unknown"):
+        evaluate_predictions(preds, records[:2], progress=False, protocol="isaac")
+
+
 # ------------------------------------------------------------------------------------------ CLI
 def _parse(argv):
     parser = argparse.ArgumentParser(prog="dexgys")
