@@ -298,6 +298,8 @@ class GenerationResult:
     ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the same candidates'
     earlier stages.
 
+    ``hand``: the hand the polish fitted the grasps to (``"shadow"`` without the polish).
+
     ``touching``: the hand parts (:data:`~dexgys.models.finger_contacts.HAND_PARTS`) that the model's
     finger-contact predictor read from the instruction, and that the polish pulled onto the object
     harder; None when the model has no predictor. ``regions`` ``(N, 6)`` bool: for each point of
