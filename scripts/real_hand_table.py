@@ -1,7 +1,7 @@
 """Collect the evaluations written by scripts/eval_real_hands.sh into one table (Markdown on stdout) and
 a JSON summary.
 
-    python scripts/real_hand_table.py runs/s17 docs/real_hand_results.json
+    python scripts/real_hand_table.py out/s17 docs/real_hand_results.json
 """
 
 from __future__ import annotations
