@@ -46,11 +46,11 @@ REFERENCE_DENSITY = 1000.0  # kg/m^3 written into info/simplified.json (the eval
 @functools.lru_cache(maxsize=1)
 def e3m5_signs() -> np.ndarray:
     """``(22,)`` +-1 per record joint: DexGraspBench's (E3M5) joint value = sign x the record's."""
-    from dexgys.hands import load_hand
+    from dexgys.hands import hand_files, read_mjcf
     from dexgys.hands.e3m5 import JOINT_MAP
 
     flipped = {name for name, flip in JOINT_MAP.values() if flip}
-    return np.array([-1.0 if j in flipped else 1.0 for j in load_hand("shadow").joint_names])
+    return np.array([-1.0 if j in flipped else 1.0 for j in read_mjcf(hand_files("shadow")[0]).joint_names])
 
 
 def _piece_mesh(g) -> trimesh.Trimesh:

@@ -22,6 +22,7 @@ relative ``meshdir``, so MuJoCo loads those files directly too.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import shutil
 import tempfile
 import zipfile
@@ -44,7 +45,8 @@ class ThirdPartyAssets:
     sha256: str
     licence: str
     members: dict[str, str]
-    derived: tuple[str, ...] = ()  # files the install writes from the members (dexgys.hands.e3m5)
+    derived: tuple[str, ...] = ()  # files the install writes from the members...
+    derive: str | None = None  # ... with this "module:function", called on the unpacked folder
 
     @property
     def requirement(self) -> str:
@@ -84,6 +86,7 @@ THIRD_PARTY = {
             "mujoco_mjx-3.1.4.dist-info/LICENSE": "LICENSE",
         },
         derived=("shadow_e3m5_hand.xml",),
+        derive="dexgys.hands.e3m5:write_e3m5_hand",
     ),
 }
 
@@ -147,10 +150,9 @@ def install_from_wheels(wheel_dir: str | Path, target: str | Path | None = None)
                     out = staging / dst
                     out.parent.mkdir(parents=True, exist_ok=True)
                     out.write_bytes(zf.read(src))
-            if spec.folder == "menagerie-shadow-e3m5":
-                from dexgys.hands.e3m5 import write_e3m5_hand
-
-                write_e3m5_hand(staging)
+            if spec.derive is not None:
+                module, function = spec.derive.split(":")
+                getattr(importlib.import_module(module), function)(staging)
             final = target / spec.folder
             if final.exists():
                 shutil.rmtree(final)
