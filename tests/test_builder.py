@@ -17,6 +17,7 @@ from dexgys.data.builder import BuildConfig, build_units, merge_dataset, parse_s
 from dexgys.errors import DexgysError
 
 CALLS = []
+REAL_BUILD_UNIT = builder.build_unit  # before the stand-in replaces it
 
 
 def fake_unit(category, seed, config):
@@ -108,6 +109,33 @@ def test_units_held_by_a_live_builder_are_left_alone_and_stale_locks_taken(tmp_p
     assert ("bottle", 0) in CALLS and stale.exists() and not builder._lock_path(stale).exists()
 
 
+def test_pipeline_version_names_protocol_and_hand():
+    assert builder.pipeline_version().endswith("+dexgys-sim-2+shadow")
+    real = BuildConfig(("mug",), 1, 1, hand="shadow-mesh", protocol="dexgraspbench")
+    assert builder.pipeline_version(real).endswith("+dexgraspbench-fc-1+shadow-mesh")
+
+
+def test_a_real_unit_on_the_mesh_hand_carries_its_protocol_stage_poses():
+    """One real unit (apple, hold, 2 grasps) synthesised on the real-mesh hand and validated by the
+    DexGraspBench protocol: every record holds under that protocol again, from its own pre-grasp and
+    squeeze joints, which lie on either side of the grasp."""
+    import numpy as np
+
+    from dexgys.hands import load_hand
+    from dexgys.objects.catalogue import make_object
+    from dexgys.sim.grasp_test import stage_joint_poses, test_grasps
+
+    config = BuildConfig(("apple",), 1, 2, intents=("hold",), hand="shadow-mesh", protocol="dexgraspbench")
+    unit = REAL_BUILD_UNIT("apple", 0, config)
+    assert unit["pipeline"] == builder.pipeline_version(config) and unit["records"]
+    hand, obj = load_hand("shadow-mesh"), make_object("apple", 0)
+    grasps = np.array([r["dex_grasp"] for r in unit["records"]])
+    stages = stage_joint_poses(hand, obj, grasps, "dexgraspbench")
+    for key, name in (("pregrasp", "dex_pregrasp_joints"), ("squeeze", "dex_squeeze_joints")):
+        np.testing.assert_allclose([r[name] for r in unit["records"]], stages[key], atol=1e-9)
+    assert test_grasps(hand, obj, grasps, protocol="dexgraspbench").success_all6.all()
+
+
 def test_units_are_seed_major_and_candidates_follow_the_pass_rate():
     assert CONFIG.units()[:3] == [("mug", 0), ("bottle", 0), ("mug", 1)]
     assert builder.candidates_for(10, 0, 0) == 20  # prior pass rate 3/4
@@ -124,6 +152,9 @@ def test_units_are_seed_major_and_candidates_follow_the_pass_rate():
         (BuildConfig(("mug",), 1, 0), "at least 1"),
         (BuildConfig(("teacup",), 1, 1), "unknown object category"),
         (BuildConfig(("apple",), 1, 1, intents=("use",)), "not supported"),
+        (BuildConfig(("mug",), 1, 1, hand="allegro"), "unknown hand"),
+        (BuildConfig(("mug",), 1, 1, hand="shadow-capsule"), "canonical name 'shadow'"),
+        (BuildConfig(("mug",), 1, 1, protocol="isaac"), "unknown physics protocol"),
     ],
 )
 def test_impossible_requests(tmp_path, config, message):

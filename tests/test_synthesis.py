@@ -1,5 +1,7 @@
 """Grasp synthesis: object field, energies, optimisation, contacts, acceptance rule, end to end."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,7 @@ from dexgys.hands import load_hand
 from dexgys.language.contacts import ContactFacts
 from dexgys.objects.catalogue import make_object
 from dexgys.objects.primitive_object import Part, PrimitiveObject
+from dexgys.sim import protocols
 from dexgys.sim import quality as ql
 from dexgys.sim.grasp_test import test_grasps
 from dexgys.synthesis.contacts import (
@@ -233,6 +236,27 @@ def test_max_accepted_keeps_the_first_grasps_in_candidate_order(hand, bottle, bo
     assert first.unused == 16 - 1 - first.grasps[0].candidate
     with pytest.raises(DexgysError, match="max_accepted"):
         synthesize_grasps(bottle, "hold", n_candidates=4, hand=hand, config=config, max_accepted=0)
+
+
+def test_synthesis_under_a_named_protocol_revalidates_under_it(bottle):
+    """Grasps synthesised on the real-mesh hand and accepted by the DexGraspBench protocol hold under
+    that protocol's own test; a pre-check no grasp can pass rejects every simulated candidate."""
+    mesh = load_hand("shadow-mesh")
+    config = replace(E2E_CONFIG, protocol="dexgraspbench")
+    result = synthesize_grasps(bottle, "hold", n_candidates=16, seed=0, hand=mesh, config=config)
+    assert len(result) >= 1 and set(result.rejected) == {"penetration", "contacts", "q1", "precheck", "physics"}
+    physics = test_grasps(mesh, bottle, result.records, protocol="dexgraspbench")
+    assert physics.success_all6.all() and (physics.precheck <= 0.01).all()
+    strict = replace(protocols.get_protocol("dexgraspbench"), name="strict", precheck_threshold_m=-1.0)
+    protocols.PROTOCOLS["strict"] = strict
+    try:
+        none = synthesize_grasps(bottle, "hold", n_candidates=16, seed=0, hand=mesh,
+                                 config=replace(config, protocol="strict"))
+    finally:
+        del protocols.PROTOCOLS["strict"]
+    assert len(none) == 0 and none.rejected["precheck"] >= 1 and none.rejected["physics"] == 0
+    with pytest.raises(DexgysError, match="unknown physics protocol"):
+        synthesize_grasps(bottle, "hold", n_candidates=4, hand=mesh, config=replace(config, protocol="isaac"))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")

@@ -27,6 +27,10 @@ def add_parser(sub) -> None:
     b.add_argument("--shard", help="build only shard i of n ('i/n'); merge runs when every unit exists")
     b.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     b.add_argument("--seed", type=int, default=0, help="build seed (default: 0)")
+    b.add_argument("--hand", default="shadow",
+                   help="hand to synthesise and simulate on: shadow (capsules, default), shadow-mesh, shadow-e3m5")
+    b.add_argument("--protocol", default="dexgys",
+                   help="physics protocol that validates each grasp: dexgys (default), dexgraspbench, dexgraspnet")
     b.add_argument("--language", choices=("composer", "llm"), default="composer",
                    help="guidance writer: built-in composer (default) or an OpenAI-compatible endpoint "
                         "(DEXGYS_LLM_BASE_URL, DEXGYS_LLM_MODEL, DEXGYS_LLM_API_KEY), falling back to the composer")
@@ -40,8 +44,10 @@ def run_build(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise DexgysError("--workers must be at least 1")
     names = categories() if args.categories == ["all"] else args.categories
+    from dexgys.hands import canonical_hand_name
+
     config = BuildConfig(tuple(names), args.objects_per_category, args.grasps_per_intent, args.seed, args.language,
-                         tuple(args.intents))
+                         tuple(args.intents), canonical_hand_name(args.hand), args.protocol)
     shard = parse_shard(args.shard)
     out = Path(args.out)
     counts = build_units(config, out, shard, workers=args.workers)

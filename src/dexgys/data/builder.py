@@ -60,6 +60,8 @@ class BuildConfig:
     seed: int = 0
     language_backend: str = "composer"
     intents: tuple[str, ...] = ()  # empty: every intent each category supports
+    hand: str = "shadow"  # the hand grasps are synthesised and simulated on (dexgys.hands.HAND_NAMES)
+    protocol: str = "dexgys"  # the physics protocol that validates them (dexgys.sim.protocols)
 
     def intents_of(self, category: str) -> list[str]:
         from dexgys.synthesis.intents import intents_for
@@ -102,6 +104,13 @@ def validate_config(config: BuildConfig) -> None:
         raise DexgysError(f"--grasps-per-intent must be at least 1, got {config.grasps_per_intent}")
     if config.language_backend not in ("composer", "llm"):
         raise DexgysError(f"unknown language backend {config.language_backend!r} (composer or llm)")
+    from dexgys.hands import canonical_hand_name, hand_files
+    from dexgys.sim.protocols import get_protocol
+
+    if canonical_hand_name(config.hand) != config.hand:
+        raise DexgysError(f"hand {config.hand!r}: give its canonical name {canonical_hand_name(config.hand)!r}")
+    hand_files(config.hand)  # a hand whose third-party meshes are not installed fails here
+    get_protocol(config.protocol)
     for name in config.categories:
         get_category(name)
         intents_for(name)
@@ -139,12 +148,14 @@ def read_json_gz(path: Path):
         raise DexgysError(f"{path} is corrupt ({exc}); delete it and run the build again to redo it") from None
 
 
-def pipeline_version() -> str:
-    """The synthesis code version, candidate schedule and physics protocol that made a unit."""
-    from dexgys.sim.evaluate import PROTOCOL
+def pipeline_version(config: BuildConfig | None = None) -> str:
+    """The synthesis code version, candidate schedule, physics protocol and hand that made a unit
+    (``config`` picks the protocol and hand; default: ours on the capsule hand)."""
+    from dexgys.sim.protocols import get_protocol
     from dexgys.synthesis.synthesize import SYNTHESIS_VERSION
 
-    return f"synthesis-{SYNTHESIS_VERSION}.{SCHEDULE_VERSION}+{PROTOCOL}"
+    protocol, hand = (config.protocol, config.hand) if config is not None else ("dexgys", "shadow")
+    return f"synthesis-{SYNTHESIS_VERSION}.{SCHEDULE_VERSION}+{get_protocol(protocol).protocol_id}+{hand}"
 
 
 def candidates_for(missing: int, accepted: int, judged: int) -> int:
@@ -158,17 +169,20 @@ def candidates_for(missing: int, accepted: int, judged: int) -> int:
 
 def build_unit(category: str, seed: int, config: BuildConfig) -> dict:
     """Synthesise, validate and annotate every intent of object ``category:seed``; returns the unit payload."""
+    import numpy as np
     import torch
 
     from dexgys.hands import load_hand
     from dexgys.language import annotate
     from dexgys.objects.catalogue import make_object
+    from dexgys.sim.grasp_test import stage_joint_poses
     from dexgys.synthesis.intents import get_intent_spec
-    from dexgys.synthesis.synthesize import synthesize_grasps
+    from dexgys.synthesis.synthesize import SynthesisConfig, synthesize_grasps
 
     torch.set_num_threads(1)
     obj = make_object(category, seed)
-    hand = load_hand()
+    hand = load_hand(config.hand)
+    synthesis = SynthesisConfig(protocol=config.protocol)
     records, stats = [], {}
     for intent in config.intents_of(category):
         spec = get_intent_spec(category, intent)
@@ -177,7 +191,8 @@ def build_unit(category: str, seed: int, config: BuildConfig) -> dict:
         for round_ in range(MAX_ROUNDS):  # more candidates until enough grasps pass, or give up
             missing = config.grasps_per_intent - len(accepted)
             n = candidates_for(missing, len(accepted), counts["judged"])
-            result = synthesize_grasps(obj, spec, n_candidates=n, seed=base + round_, hand=hand, max_accepted=missing)
+            result = synthesize_grasps(obj, spec, n_candidates=n, seed=base + round_, hand=hand, config=synthesis,
+                                       max_accepted=missing)
             accepted.extend(result.grasps)
             seconds += result.wall_time
             counts.update({"candidates": result.n_candidates, "judged": result.n_candidates - result.unused,
@@ -186,6 +201,8 @@ def build_unit(category: str, seed: int, config: BuildConfig) -> dict:
                 break
         counts["accepted"] = len(accepted)
         stats[intent] = {**counts, "seconds": round(seconds, 3)}
+        stages = (stage_joint_poses(hand, obj, np.stack([g.record for g in accepted]), config.protocol)
+                  if accepted else {})
         for j, grasp in enumerate(accepted):
             note = annotate(grasp.facts, category, intent, seed=base + j, backend=config.language_backend,
                             free_parts=spec.free_parts, part_names=obj.part_names)
@@ -199,12 +216,14 @@ def build_unit(category: str, seed: int, config: BuildConfig) -> dict:
                 "contact_text": note.contacts,
                 "guidance_backend": note.backend,
                 "dex_grasp": [float(x) for x in grasp.record],
+                "dex_pregrasp_joints": [float(x) for x in stages["pregrasp"][j]],
+                "dex_squeeze_joints": [float(x) for x in stages["squeeze"][j]],
                 "quality": {"q1": float(grasp.q1), "max_penetration_cm": 100.0 * float(grasp.penetration),
                             "held": [bool(h) for h in grasp.held]},
             })
     return {
         "format_version": UNIT_FORMAT_VERSION,
-        "pipeline": pipeline_version(),
+        "pipeline": pipeline_version(config),
         "config": config.as_json(),
         "object": {
             "name": obj.name, "category": category, "seed": seed, "source": obj.source,
@@ -275,7 +294,7 @@ def build_units(config: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1),
     index, count = shard
     mine = [u for i, u in enumerate(config.units()) if i % count == index]
     todo = [u for u in mine if not unit_path(out, *u).exists()]
-    version = pipeline_version()
+    version = pipeline_version(config)
     for category, seed in mine:
         path = unit_path(out, category, seed)
         if not path.exists():

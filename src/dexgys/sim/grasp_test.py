@@ -72,6 +72,7 @@ __all__ = [
     "GraspTestResult",
     "joint_offsets",
     "joint_pose",
+    "precheck_values",
     "simulate_grasp",
     "stage_joint_poses",
     "test_grasps",
@@ -328,9 +329,11 @@ def _run_item(item: tuple) -> dict:
     return simulate_grasp(_WORKER_SCENE, _WORKER_DATA, *item)
 
 
-def _precheck(hand, obj, pose, scene: SimScene, items: list[tuple], penetration: np.ndarray) -> np.ndarray:
+def precheck_values(hand, obj, pose, scene: SimScene, items: list[tuple], penetration: np.ndarray) -> np.ndarray:
     """The value ``(B,)`` (m) the protocol's pre-check compares: the maximal penetration or the
-    penetration energy, at the joint pose ``scene.protocol.precheck_pose`` of each grasp."""
+    penetration energy, at the joint pose ``scene.protocol.precheck_pose`` of each grasp. ``items``:
+    per grasp ``(t, R, q, bodies, points, directions)`` as :func:`simulate_grasp` takes them;
+    ``penetration``: the maximal penetration ``(B,)`` at the grasp itself (m)."""
     from dexgys.hands import HandPose
     from dexgys.sim.quality import max_penetration, penetration_energy
 
@@ -382,7 +385,7 @@ def test_grasps(
         mask = contacts.mask[b]
         bodies = scene.link_bodies[contacts.links[mask]]
         all_items.append((t[b], R[b], q[b], bodies, contacts.hand_points[b, mask], -contacts.normals[b, mask]))
-    precheck = _precheck(hand, obj, pose, scene, all_items, pen)
+    precheck = precheck_values(hand, obj, pose, scene, all_items, pen)
     simulated = precheck <= protocol.precheck_threshold_m
     index = np.nonzero(simulated)[0]
     outcomes = pool_map(_run_item, [all_items[b] for b in index], workers, _init_worker, (scene,))

@@ -17,9 +17,14 @@ exact (no interpolated field):
    :attr:`SynthesisResult.contact_reasons`;
 3. ``q1``: Q1 (:func:`dexgys.sim.quality.q1_from_contacts` on the per-link contacts of
    :func:`dexgys.sim.quality.link_contacts`) at least :data:`Q1_THRESHOLD`;
-4. ``physics``: the MuJoCo squeeze-and-shake test (:func:`dexgys.sim.grasp_test.simulate_grasp`,
-   with the same contacts :func:`~dexgys.sim.grasp_test.test_grasps` would use) holds the object in
-   all six gravity directions (``success_all6``).
+4. ``precheck``: the physics protocol's own pre-check (:func:`dexgys.sim.grasp_test.precheck_values`;
+   under ``"dexgraspbench"`` at most 1 cm penetration at the pre-grasp pose, 1 cm off the object)
+   -- a grasp a protocol would refuse to simulate is never accepted;
+5. ``physics``: the protocol's MuJoCo test (:func:`dexgys.sim.grasp_test.simulate_grasp`, with the
+   same contacts :func:`~dexgys.sim.grasp_test.test_grasps` would use) holds the object in all six
+   directions (``success_all6``). The protocol is :attr:`SynthesisConfig.protocol` (default ours,
+   ``"dexgys"``); the hand is the ``hand`` argument (e.g. ``load_hand("shadow-mesh")``: then
+   penetration and contacts are measured on the real link meshes and MuJoCo collides them).
 
 ``rejected`` counts each rejected candidate once, under the first stage it failed.
 """
@@ -39,6 +44,7 @@ from dexgys.errors import DexgysError
 from dexgys.hands import HandModel, HandPose, load_hand
 from dexgys.language.contacts import ContactFacts
 from dexgys.objects.grasp_object import GraspObject
+from dexgys.sim.protocols import get_protocol
 from dexgys.sim.quality import MAX_PENETRATION  # 5 mm, the evaluation protocol's threshold
 from dexgys.synthesis.contacts import contact_facts, exact_hand_distances, fast_link_contacts, spec_violations
 from dexgys.synthesis.energy import EnergyWeights, GraspEnergy, ObjectField
@@ -63,8 +69,8 @@ __all__ = [
 #: DexGYS reports a mean valid Q1 of 0.083, which a higher bar would bias upwards.
 Q1_THRESHOLD = 0.005
 #: bump when a change to initialisation, energies, optimiser or validation changes which grasps come out
-SYNTHESIS_VERSION = 2
-STAGES = ("penetration", "contacts", "q1", "physics")
+SYNTHESIS_VERSION = 3
+STAGES = ("penetration", "contacts", "q1", "precheck", "physics")
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class SynthesisConfig:
     q1_threshold: float = Q1_THRESHOLD
     physics: bool = True  # run the MuJoCo test (False: accept after Q1)
     workers: int = 0  # MuJoCo worker processes (0: simulate in this process, no overlap)
+    protocol: str = "dexgys"  # the physics protocol of the pre-check and the test (dexgys.sim.protocols)
 
 
 @dataclass
@@ -187,14 +194,14 @@ def object_field(obj: GraspObject) -> ObjectField:
     return built
 
 
-def _scene(hand: HandModel, obj: GraspObject):
+def _scene(hand: HandModel, obj: GraspObject, protocol: str):
     from dexgys.sim.scene import build_scene
 
-    key = (id(obj), str(hand.mjcf_path))
+    key = (id(obj), str(hand.mjcf_path), protocol)
     hit = _SCENES.get(key)
     if hit is not None and hit[0]() is obj:
         return hit[1]
-    scene = build_scene(hand, obj)
+    scene = build_scene(hand, obj, protocol)
     for k in [k for k, (ref, _) in _SCENES.items() if ref() is None]:
         del _SCENES[k]
     _SCENES[key] = (weakref.ref(obj), scene)
@@ -281,6 +288,7 @@ def synthesize_grasps(
         raise DexgysError(f"batch_size must be positive, got {config.batch_size}")
     if max_accepted is not None and max_accepted < 1:
         raise DexgysError(f"max_accepted must be positive, got {max_accepted}")
+    get_protocol(config.protocol)  # an unknown name fails here, before any work
     limit = n_candidates if max_accepted is None else max_accepted
     timings = {k: 0.0 for k in ("field", "init", "optimise", *STAGES, "physics_wait")}
     t0 = time.perf_counter()
@@ -293,7 +301,7 @@ def synthesize_grasps(
 
     generator = torch.Generator().manual_seed(int(seed))
     run = _Run(cpu_hand, obj, field_cpu, spec, config, timings, limit)
-    physics = _Physics(_scene(cpu_hand, obj), config.workers) if config.physics else None
+    physics = _Physics(_scene(cpu_hand, obj, config.protocol), config.workers) if config.physics else None
     pending = []
     try:
         for start in range(0, n_candidates, config.batch_size):
@@ -311,9 +319,8 @@ def synthesize_grasps(
             batch = _Batch(start, result.pose.to("cpu", torch.float32), result.energy.cpu())
             run.screen(batch)
             if physics is not None and physics.pool is not None:
-                run.q1_all(batch)  # the workers need every physics item now
                 t = time.perf_counter()
-                batch.handles = physics.submit([batch.item(run.scene, k) for k in batch.q1_passing(config.q1_threshold)])
+                batch.handles = physics.submit([batch.item(run.scene, k) for k in run.simulated(batch)])
                 timings["physics_wait"] += time.perf_counter() - t
                 pending.append(batch)
             else:
@@ -343,11 +350,8 @@ class _Batch:
     facts: list | None = None  # (A,) ContactFacts
     contacts: object = None  # LinkContacts of the alive candidates
     q1: dict | None = None  # alive position -> Q1
-    handles: list | None = None  # physics futures, in q1_passing() order
-
-    def q1_passing(self, threshold: float) -> list[int]:
-        """Alive positions whose (computed) Q1 reaches ``threshold``."""
-        return [k for k in range(len(self.alive)) if self.q1[k] >= threshold]
+    precheck: dict | None = None  # alive position -> the protocol's pre-check value (m)
+    handles: list | None = None  # physics futures, in _Run.simulated() order
 
     def item(self, scene, k: int) -> tuple:
         """The :func:`dexgys.sim.grasp_test.simulate_grasp` arguments of alive candidate ``k``."""
@@ -364,7 +368,8 @@ class _Run:
     def __init__(self, hand, obj, field, spec, config, timings, limit):
         self.hand, self.obj, self.field, self.spec, self.config = hand, obj, field, spec, config
         self.timings, self.limit = timings, limit
-        self.scene = _scene(hand, obj) if config.physics else None
+        self.protocol = get_protocol(config.protocol)
+        self.scene = _scene(hand, obj, config.protocol) if config.physics else None
         self.rejected = {k: 0 for k in STAGES}
         self.reasons: dict[str, int] = {}
         self.grasps: list[SynthesizedGrasp] = []
@@ -380,7 +385,7 @@ class _Run:
         batch.stage = [None if p <= MAX_PENETRATION else "penetration" for p in batch.pen]
         alive = np.arange(B)[batch.pen <= MAX_PENETRATION]
         self.timings["penetration"] += time.perf_counter() - t
-        batch.alive, batch.facts, batch.q1 = alive, [], {}
+        batch.alive, batch.facts, batch.q1, batch.precheck = alive, [], {}, {}
         if len(alive) == 0:
             return
         t = time.perf_counter()
@@ -394,7 +399,8 @@ class _Run:
         idx = torch.as_tensor(np.nonzero(keep)[0])
         dist.points, dist.parts, dist.screened = dist.points[idx], dist.parts[idx], dist.screened[idx]
         batch.alive, batch.facts = alive[keep], [f for f, k in zip(facts, keep) if k]
-        batch.contacts = fast_link_contacts(hand, obj, dist) if keep.any() else None
+        batch.contacts = (fast_link_contacts(hand, obj, dist, self.protocol.push.contact_distance_m)
+                          if keep.any() else None)
         self.timings["contacts"] += time.perf_counter() - t
 
     def q1_of(self, batch: _Batch, k: int) -> float:
@@ -407,14 +413,34 @@ class _Run:
             self.timings["q1"] += time.perf_counter() - t
         return batch.q1[k]
 
-    def q1_all(self, batch: _Batch) -> None:
-        for k in range(len(batch.alive)):
-            self.q1_of(batch, k)
+    def precheck_of(self, batch: _Batch, k: int) -> float:
+        """The protocol's pre-check value (m) of alive candidate ``k`` (0 without physics)."""
+        from dexgys.sim.grasp_test import precheck_values
+
+        if self.scene is None:
+            return 0.0
+        if k not in batch.precheck:
+            t = time.perf_counter()
+            b = int(batch.alive[k])
+            pose = batch.pose[torch.as_tensor([b])]
+            value = precheck_values(self.hand, self.obj, pose, self.scene, [batch.item(self.scene, k)[:6]],
+                                    np.array([batch.pen[b]]))
+            batch.precheck[k] = float(value[0])
+            self.timings["precheck"] += time.perf_counter() - t
+        return batch.precheck[k]
+
+    def passes_precheck(self, batch: _Batch, k: int) -> bool:
+        return self.precheck_of(batch, k) <= self.protocol.precheck_threshold_m
+
+    def simulated(self, batch: _Batch) -> list[int]:
+        """Alive positions that reach the physics test: Q1 and the pre-check pass (both computed)."""
+        return [k for k in range(len(batch.alive))
+                if self.q1_of(batch, k) >= self.config.q1_threshold and self.passes_precheck(batch, k)]
 
     def judge(self, batch: _Batch, physics: _Physics | None) -> None:
         """Judge the batch's candidates in index order until :attr:`limit` grasps are accepted."""
         position = {int(b): k for k, b in enumerate(batch.alive)}
-        handle_of = dict(zip(batch.q1_passing(self.config.q1_threshold), batch.handles)) if batch.handles is not None else {}
+        handle_of = dict(zip(self.simulated(batch), batch.handles)) if batch.handles is not None else {}
         records = batch.pose.to_record().double().numpy()
         for b in range(batch.pose.batch_size):
             if len(self.grasps) >= self.limit:
@@ -431,6 +457,9 @@ class _Run:
             q1 = self.q1_of(batch, k)
             if q1 < self.config.q1_threshold:
                 self.rejected["q1"] += 1
+                continue
+            if not self.passes_precheck(batch, k):
+                self.rejected["precheck"] += 1
                 continue
             held = np.ones(6, dtype=bool)
             if physics is not None:
