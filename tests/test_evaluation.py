@@ -240,6 +240,14 @@ def test_opened_fingers_lose_part_contact(dataset):
     assert m["diversity_conditions"] == 3 and m["delta_q_deg"] > 1.0
     assert m["delta_t_cm"] == pytest.approx(0.0, abs=1e-9)  # only the fingers moved
     assert "physics not run" in results.to_markdown()
+    # per (category, intent): the cells partition the grasps and each cell's rate is its rows' rate
+    cells = m["cells"]
+    assert sum(c["grasps"] for c in cells) == m["n_grasps"]
+    for c in cells:
+        rows = [r for r in results.rows if (r["category"], r["intent"]) == (c["category"], c["intent"])]
+        assert c["part_contact_pct"] == pytest.approx(100.0 * np.mean([r["part_contact"] for r in rows]))
+        assert c["success_all6_pct"] is None
+        assert f"| {c['category']} | {c['intent']} | {c['grasps']} |" in results.to_markdown()
 
 
 def test_results_name_their_hand_and_protocol(dataset):

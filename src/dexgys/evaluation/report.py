@@ -249,6 +249,10 @@ class EvalResults:
             f"Paper row: {PAPER_SOURCE}. Its success counts a grasp held in at least one of six directions "
             f"(Isaac Gym); its CD unit is not stated; it also reports FID {PAPER_TABLE1['fid']} and P-FID "
             f"{PAPER_TABLE1['p_fid']} (Point-E features), which are not computed here.",
+            "",
+            "### Per category and intent",
+            "",
+            *cells_table(m["cells"]),
         ]
         return "\n".join(lines) + "\n"
 
@@ -306,6 +310,8 @@ def _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, han
                 "condition": c,
                 "sample": preds[i]["sample"],
                 "obj_id": obj_id,
+                "category": obj.category,
+                "intent": intent_from_action_id(records[c]["action_id"]),
                 "penetration_cm": 100.0 * float(quality["penetration"][k]),
                 "q1": float(quality["q1"][k]),
                 "valid_q1": float(valid_q1[k]),
@@ -356,7 +362,40 @@ def _summarise(rows: list[dict], preds: list[dict], physics: bool) -> dict:
                                          if judged else None),
     })
     out.update(mt.diversity(np.array([p["dex_grasp"] for p in preds]), np.array([p["condition"] for p in preds])))
+    out["cells"] = _cells(rows, physics)
     return out
+
+
+def _cells(rows: list[dict], physics: bool) -> list[dict]:
+    """Per (category, intent): grasps, success all 6 / any (%), part contact (%), mean penetration (cm)."""
+    cells: dict[tuple, list[dict]] = defaultdict(list)
+    for r in rows:
+        cells[(r["category"] or "?", r["intent"])].append(r)
+    out = []
+    for (category, intent), rs in sorted(cells.items()):
+        judged = [r["part_contact"] for r in rs if r["part_contact"] is not None]
+        out.append({
+            "category": category,
+            "intent": intent,
+            "grasps": len(rs),
+            "success_all6_pct": 100.0 * float(np.mean([r["success_all6"] for r in rs])) if physics else None,
+            "success_any_pct": 100.0 * float(np.mean([r["success_any"] for r in rs])) if physics else None,
+            "part_contact_grasps": len(judged),
+            "part_contact_pct": 100.0 * float(np.mean(judged)) if judged else None,
+            "mean_max_penetration_cm": float(np.mean([r["penetration_cm"] for r in rs])),
+        })
+    return out
+
+
+def cells_table(cells: list[dict]) -> list[str]:
+    """Markdown rows of the per-(category, intent) cells of a summary."""
+    lines = ["| category | intent | grasps | success all 6 (%) | any (%) | part contact (%) | penetration (mm) |",
+             "|---|---|---|---|---|---|---|"]
+    for c in cells:
+        lines.append(f"| {c['category']} | {c['intent']} | {c['grasps']} | {_fmt(c['success_all6_pct'], '.1f')} | "
+                     f"{_fmt(c['success_any_pct'], '.1f')} | {_fmt(c['part_contact_pct'], '.1f')} | "
+                     f"{10 * c['mean_max_penetration_cm']:.2f} |")
+    return lines
 
 
 def evaluate_predictions(
