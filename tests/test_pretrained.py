@@ -68,3 +68,12 @@ def test_shipped_model_grasps_are_deterministic_and_near_the_object(shipped):
     tips = hand.fingertip_points(pose).detach().double()
     distance = make_object("mug:5").sdf(tips.reshape(-1, 3)).reshape(4, -1)
     assert (distance.min(dim=1).values < 0.02).all()
+    # every grasp carries DexGraspBench's pre-grasp and squeeze: joints on either side of the grasp
+    pre = np.array([g["dex_pregrasp_joints"] for g in first.grasps])
+    squeeze = np.array([g["dex_squeeze_joints"] for g in first.grasps])
+    grasp = first.records[:, 6:]
+    assert pre.shape == squeeze.shape == grasp.shape and not np.allclose(pre, grasp)
+    # unclipped joints move symmetrically (BODex: squeeze = 2 grasp - pregrasp)
+    inside = (squeeze > hand.joint_lower.numpy() + 1e-6) & (squeeze < hand.joint_upper.numpy() - 1e-6) & \
+        (pre > hand.joint_lower.numpy() + 1e-6) & (pre < hand.joint_upper.numpy() - 1e-6)
+    np.testing.assert_allclose((squeeze - grasp)[inside], (grasp - pre)[inside], atol=1e-9)

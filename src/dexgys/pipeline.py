@@ -145,6 +145,7 @@ MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a t
 DEFAULT_OVERSAMPLE = 8  # candidates drawn per returned grasp when polishing; chosen in docs/results.md
 DEFAULT_FINALISTS = 2  # candidates per returned grasp that the polish finishes; chosen in docs/results.md
 DEFAULT_Q1_WEIGHT = 5.0  # the selection's weight of a candidate's valid Q1; chosen in docs/results.md
+STAGE_PROTOCOL = "dexgraspbench"  # whose pre-grasp / squeeze rule the grasps' stage joints follow
 POLISH_CHUNK = 256  # candidates per polish descent: bounds the memory of large calls (docs/benchmarks.md)
 POLISH_SURFACE_POINTS = 1024  # object surface points for the polish's surface term in polish_predictions
 TRAIN_HINT = (
@@ -282,7 +283,9 @@ class GenerationResult:
     ``(n, 28)``: the grasps before the polish (the QGC output, or ``coarse`` without QGC), input
     frame; ``grasps``: ``records`` as DexGYSNet
     record dicts (``cate_id`` when known, ``obj_id``, ``action_id`` when :func:`infer_intent` finds
-    the intent, ``guidance``, ``dex_grasp``); ``timings``: seconds for ``object``, ``text``,
+    the intent, ``guidance``, ``dex_grasp``, and for an object with a surface ``dex_pregrasp_joints`` /
+    ``dex_squeeze_joints``: the joints 1 cm off and 1 cm into the contacts, DexGraspBench's pre-grasp
+    and squeeze, :data:`STAGE_PROTOCOL`); ``timings``: seconds for ``object``, ``text``,
     ``idgc``, ``qgc``, ``polish`` and ``total``.
 
     ``oversample``: candidates drawn per grasp, ``finalists``: of them, polished to the end (module
@@ -593,6 +596,11 @@ class GraspGenerator:
         if intent is not None:
             head["action_id"] = action_id_from_intent(intent)
         grasps = [{**head, "guidance": instruction, "dex_grasp": [float(x) for x in r]} for r in records]
+        stages = self._stage_joints(obj_input, polished[chosen])
+        if stages is not None:
+            for k, g in enumerate(grasps):
+                g["dex_pregrasp_joints"] = [float(x) for x in stages["pregrasp"][k]]
+                g["dex_squeeze_joints"] = [float(x) for x in stages["squeeze"][k]]
         timings["total"] = time.perf_counter() - total_start
         touching = None if named is None else tuple(p for p, on in zip(HAND_PARTS, named.tolist()) if on)
         return GenerationResult(obj_input, instruction, records, coarse_records, grasps, refined, bool(polish),
@@ -600,6 +608,16 @@ class GraspGenerator:
                                 timings, oversample, candidates, touching,
                                 None if regions is None else regions.numpy(), finalists if polish else 1,
                                 self.hand if polish else "shadow")
+
+    def _stage_joints(self, obj_input: ObjectInput, grasps: np.ndarray) -> dict | None:
+        """The pre-grasp and squeeze joints ``{"pregrasp", "squeeze"}`` ``(n, 22)`` of object-frame
+        ``grasps`` under :data:`STAGE_PROTOCOL` (DexGraspBench's layout: the contacts 1 cm off and 1 cm
+        in), on the polish's hand; None for a bare point cloud (no surface to find the contacts on)."""
+        if obj_input.object is None:
+            return None
+        from dexgys.sim.grasp_test import stage_joint_poses
+
+        return stage_joint_poses(load_hand(self.hand), obj_input.object, grasps, STAGE_PROTOCOL)
 
     def _surface_field(self, obj_input: ObjectInput) -> ObjectField:
         """The object's surface field for the polish: exact for a catalogue or mesh object, from the
