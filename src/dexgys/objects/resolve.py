@@ -13,7 +13,12 @@ MESH_SUFFIXES = {".obj", ".stl", ".ply", ".glb"}
 
 
 def resolve_object(ref: str) -> GraspObject:
-    """A catalogue name ``category:seed`` or a mesh file (obj, stl, ply, glb; parts from ``<stem>.parts.json``)."""
+    """A catalogue name ``category:seed``, a real-mesh set object ``real:<name>``
+    (:mod:`dexgys.objects.real_meshes`) or a mesh file (obj, stl, ply, glb; parts from ``<stem>.parts.json``)."""
+    if ref.startswith("real:"):
+        from dexgys.objects.real_meshes import load_real_object
+
+        return load_real_object(ref)
     path = Path(ref)
     if path.suffix.lower() in MESH_SUFFIXES or path.exists():
         if not path.is_file():
