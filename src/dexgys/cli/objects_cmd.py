@@ -47,6 +47,7 @@ def add_parser(sub) -> None:
     cp.add_argument("--categories", nargs="+", help="categories to draw (default: all)")
     cp.add_argument("--seeds", type=int, default=3, help="seeds per category, 0..N-1 (default: 3)")
     cp.add_argument("--tile", type=int, default=200, help="tile size in pixels (default: 200)")
+    cp.add_argument("--real", action="store_true", help="draw the real-mesh evaluation set instead")
     cp.set_defaults(run=run_sheet)
 
 
@@ -111,16 +112,23 @@ def run_sheet(args: argparse.Namespace) -> int:
     if args.seeds < 1 or args.tile < 32:
         raise DexgysError("--seeds must be at least 1 and --tile at least 32")
     check_output_dirs(args.png)
-    names = args.categories or categories()
-    for name in names:
-        get_category(name)
+    if args.real:
+        from dexgys.objects.real_meshes import load_real_object, real_object_names
+
+        if args.categories:
+            raise DexgysError("--real draws the whole real-mesh set; drop --categories")
+        objects, columns = [load_real_object(ref) for ref in real_object_names()], 8
+    else:
+        names = args.categories or categories()
+        for name in names:
+            get_category(name)
+        objects = [make_object(name, seed) for name in names for seed in range(args.seeds)]
+        columns = args.seeds * max(1, 8 // args.seeds)
     tiles, captions = [], []
-    for name in tqdm(names, desc="categories", unit="cat"):
-        for seed in range(args.seeds):
-            obj = make_object(name, seed)
-            tiles.append(render_images(object_scene(obj), size=(args.tile, args.tile))[0])
-            captions.append(f"{obj.name} {100 * max(obj.extents):.0f}cm")
-    save_png(contact_sheet(tiles, captions, columns=args.seeds * max(1, 8 // args.seeds)), args.png)
+    for obj in tqdm(objects, desc="objects", unit="obj"):
+        tiles.append(render_images(object_scene(obj), size=(args.tile, args.tile))[0])
+        captions.append(f"{obj.name} {100 * max(obj.extents):.0f}cm")
+    save_png(contact_sheet(tiles, captions, columns=columns), args.png)
     print(f"wrote {args.png} ({len(tiles)} objects)")
     return 0
 
