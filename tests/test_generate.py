@@ -22,7 +22,8 @@ from dexgys.hands import load_hand
 from dexgys.language.brief import intent_from_action_id
 from dexgys.models import load_checkpoint
 from dexgys.objects.resolve import resolve_object
-from dexgys.pipeline import GraspGenerator, export_generator, infer_intent, selection_score
+from dexgys.language.reading import infer_intent
+from dexgys.pipeline import GraspGenerator, export_generator, selection_score
 from dexgys.sim.quality import grasp_q1, max_penetration
 from dexgys.synthesis.energy import ObjectField
 
@@ -59,8 +60,10 @@ def test_generate_api(generator):
     hand = load_hand()
     assert (result.records[:, 6:] >= hand.joint_lower.numpy() - 1e-6).all()
     assert (result.records[:, 6:] <= hand.joint_upper.numpy() + 1e-6).all()
-    assert result.grasps[0] == {"cate_id": "mug", "obj_id": "mug:3", "action_id": "0002", "guidance": INSTRUCTION,
-                                "dex_grasp": result.records[0].tolist()}
+    head = {k: v for k, v in result.grasps[0].items() if k not in ("dex_pregrasp_joints", "dex_squeeze_joints")}
+    assert head == {"cate_id": "mug", "obj_id": "mug:3", "action_id": "0002", "guidance": INSTRUCTION,
+                    "dex_grasp": result.records[0].tolist()}
+    assert len(result.grasps[0]["dex_squeeze_joints"]) == 22 and result.reading.intent == "hold"
     assert set(result.timings) == {"object", "text", "idgc", "qgc", "polish", "total"}
     assert result.polished and result.guidance_scale == 1.0 and not np.allclose(result.records, result.unpolished)
     again = generator.generate("mug:3", f"  {INSTRUCTION} ", n=5, seed=7)

@@ -75,7 +75,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import re
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -88,7 +87,8 @@ from dexgys import __version__
 from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
 from dexgys.hands import HandModel, HandPose, canonical_hand_name, load_hand
-from dexgys.language.brief import INTENTS, action_id_from_intent
+from dexgys.language.brief import action_id_from_intent
+from dexgys.language.reading import Reading, read_instruction
 from dexgys.models.checkpoint import (
     CHECKPOINT_FORMAT_VERSION,
     PREDICTOR_KINDS,
@@ -126,7 +126,6 @@ __all__ = [
     "GraspGenerator",
     "candidate_seed",
     "export_generator",
-    "infer_intent",
     "lowest",
     "polish_predictions",
     "polish_records",
@@ -153,32 +152,6 @@ TRAIN_HINT = (
     "'dexgys train qgc --config cpu --data DIR --out runs/cpu', and bundle it with "
     "'dexgys train export --idgc runs/cpu/idgc.pt --qgc runs/cpu/qgc.pt --out MODEL.pt' (or pass a run directory)"
 )
-
-# --------------------------------------------------------------------------------------------- intents
-_INTENT_PATTERNS = {
-    "hand over": r"\bhand(?:s|ed|ing)?\s+(?:it\s+|them\s+)?over\b|\bhand(?:s|ed|ing)?\s+(?:the|a|an|it|this|that)\b"
-                 r"[^,.;:]*?\bto\b|\b(?:pass|passes|passed|passing|give|gives|giving)\b",
-    "lift": r"\b(?:lift|lifts|lifted|lifting|raise|raises|raising)\b|\bpick(?:s|ed|ing)?\s+(?:\w+\s+){0,3}?up\b",
-    "hold": r"\b(?:hold|holds|holding|grasp|grasps|grasping)\b",
-    "use": r"\b(?:use|uses|using|operate|operates|operating)\b",
-}
-
-
-def infer_intent(sentence: str) -> str | None:
-    """The intent (``"use"``, ``"hold"``, ``"lift"``, ``"hand over"``) a sentence names first, or None.
-
-    The earliest intent phrase wins ("To use the mug, hold the body..." -> use): instructions open
-    with what to do, the rest says how ("hand over" also matches "hand the knife to...", "pass";
-    "lift" also "pick ... up", "raise").
-    """
-    text = sentence.lower()
-    found = []
-    for intent in INTENTS:
-        m = re.search(_INTENT_PATTERNS[intent], text)
-        if m:
-            found.append((m.start(), intent))
-    return min(found)[1] if found else None
-
 
 # --------------------------------------------------------------------------------------------- files
 def _read_payload(path: Path) -> dict:
@@ -281,11 +254,11 @@ class GenerationResult:
     ``records`` ``(n, 28)`` float64: the grasps (refined when ``refined``, polished when ``polished``)
     in the input frame; ``coarse`` ``(n, 28)``: the IDGC samples, input frame; ``unpolished``
     ``(n, 28)``: the grasps before the polish (the QGC output, or ``coarse`` without QGC), input
-    frame; ``grasps``: ``records`` as DexGYSNet
-    record dicts (``cate_id`` when known, ``obj_id``, ``action_id`` when :func:`infer_intent` finds
-    the intent, ``guidance``, ``dex_grasp``, and for an object with a surface ``dex_pregrasp_joints`` /
-    ``dex_squeeze_joints``: the joints 1 cm off and 1 cm into the contacts, DexGraspBench's pre-grasp
-    and squeeze, :data:`STAGE_PROTOCOL`); ``timings``: seconds for ``object``, ``text``,
+    frame; ``grasps``: ``records`` as DexGYSNet record dicts (``cate_id`` when known, ``obj_id``,
+    ``action_id`` when the reading finds the intent, ``guidance``, ``dex_grasp``, and for an object
+    with a surface ``dex_pregrasp_joints`` / ``dex_squeeze_joints``: the joints 1 cm off and 1 cm
+    into the contacts, DexGraspBench's pre-grasp and squeeze, :data:`STAGE_PROTOCOL`);
+    ``timings``: seconds for ``object``, ``text``,
     ``idgc``, ``qgc``, ``polish`` and ``total``.
 
     ``oversample``: candidates drawn per grasp, ``finalists``: of them, polished to the end (module
@@ -302,6 +275,10 @@ class GenerationResult:
     earlier stages.
 
     ``hand``: the hand the polish fitted the grasps to (``"shadow"`` without the polish).
+
+    ``reading``: what :func:`~dexgys.language.reading.read_instruction` read from the instruction
+    (intent, fingers, parts to touch and to avoid, notes); the parts to avoid are kept free of the
+    hand by the polish, with the points the contact-region predictor leaves free.
 
     ``touching``: the hand parts (:data:`~dexgys.models.finger_contacts.HAND_PARTS`) that the model's
     finger-contact predictor read from the instruction, and that the polish pulled onto the object
@@ -329,6 +306,7 @@ class GenerationResult:
     regions: np.ndarray | None = None
     finalists: int = 1
     hand: str = "shadow"
+    reading: Reading | None = None
 
     def object_frame_records(self) -> np.ndarray:
         """``records`` in the object frame (bounding-box centre at the origin), as the model made them."""
@@ -349,7 +327,7 @@ class GenerationResult:
                          object_offset_m=[float(x) for x in obj.offset], seed=self.seed, sampler=self.sampler,
                          steps=self.steps, guidance_scale=self.guidance_scale, refined=self.refined,
                          polished=self.polished, oversample=self.oversample, finalists=self.finalists, model=model,
-                         hand=self.hand)
+                         hand=self.hand, reading=None if self.reading is None else self.reading.as_dict())
 
     def write_views(self, html: str | os.PathLike | None = None, png: str | os.PathLike | None = None) -> None:
         """HTML viewer (every grasp, selectable) and/or PNG (up to four grasps) of the grasps on the
@@ -549,6 +527,10 @@ class GraspGenerator:
             probability = self.regions.probabilities(points, tokens.to(self.device), mask.to(self.device))[0].cpu()
             regions = probability > self.regions.config.threshold
             free = probability.amax(-1) < self.polish_config.free_below
+        reading = self._read(obj_input, instruction)
+        avoid = _avoid_mask(obj_input, reading)
+        if avoid is not None:  # the parts the words keep free: the polish keeps the hand off them too
+            free = torch.from_numpy(avoid) if free is None else free | torch.from_numpy(avoid)
         timings["text"] = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -588,7 +570,7 @@ class GraspGenerator:
                       "chosen": chosen}
         records = candidates["polished"][chosen]
         coarse_records = candidates["coarse"][chosen]
-        intent = infer_intent(instruction)
+        intent = reading.intent
         head = {}
         if obj_input.object is not None and obj_input.object.category:
             head["cate_id"] = obj_input.object.category
@@ -607,7 +589,14 @@ class GraspGenerator:
                                 candidates["unpolished"][chosen], int(seed), sampler, steps, guidance_scale,
                                 timings, oversample, candidates, touching,
                                 None if regions is None else regions.numpy(), finalists if polish else 1,
-                                self.hand if polish else "shadow")
+                                self.hand if polish else "shadow", reading)
+
+    @staticmethod
+    def _read(obj_input: ObjectInput, instruction: str) -> Reading:
+        """:func:`~dexgys.language.reading.read_instruction` against the object's parts (none for a bare cloud)."""
+        obj = obj_input.object
+        parts = obj.part_names if obj is not None and obj_input.parts is not None else ()
+        return read_instruction(instruction, parts, None if obj is None else obj.category)
 
     def _stage_joints(self, obj_input: ObjectInput, grasps: np.ndarray) -> dict | None:
         """The pre-grasp and squeeze joints ``{"pregrasp", "squeeze"}`` ``(n, 22)`` of object-frame
@@ -769,6 +758,15 @@ def _check_finalists(finalists) -> int:
         raise DexgysError(f"finalists must be an integer from 1 to 64 (candidates per grasp the polish finishes), "
                           f"got {finalists!r}")
     return int(finalists)
+
+
+def _avoid_mask(obj_input: ObjectInput, reading: Reading) -> np.ndarray | None:
+    """``(N,)`` bool: the object cloud's points on the parts the reading avoids (None when it avoids
+    none or the cloud has no part labels)."""
+    if not reading.avoid_parts or obj_input.parts is None or obj_input.object is None:
+        return None
+    names = obj_input.object.part_names
+    return np.isin(obj_input.parts, [names.index(p) for p in reading.avoid_parts])
 
 
 def _check_oversample(oversample) -> int:

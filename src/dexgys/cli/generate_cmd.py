@@ -79,9 +79,11 @@ def run(args: argparse.Namespace) -> int:
                            + (f" ({int(result.candidates['finalist'].sum())} polished to the end)"
                               if not result.candidates["finalist"].all() else "")]
                         * (result.oversample > 1))
-    intent = result.grasps[0].get("action_id", "not recognised")
     print(f"{len(result.grasps)} grasps for {result.object.name} ({stages}, {args.sampler}"
-          f"{f' {args.steps} steps' if args.steps else ''}, seed {args.seed}; intent {intent})")
+          f"{f' {args.steps} steps' if args.steps else ''}, seed {args.seed})")
+    print(f"read: {result.reading.describe()}")
+    for note in result.reading.notes:
+        print(f"note: {note}")
     print(f"time: object {t['object']:.2f} s, text {t['text']:.2f} s, IDGC {t['idgc']:.2f} s, QGC {t['qgc']:.2f} s, "
           f"polish {t['polish']:.2f} s, total {t['total']:.2f} s")
     if result.touching is not None:

@@ -104,8 +104,9 @@ def sample_object_cloud(
 
 
 def _has_part_labels(obj: GraspObject) -> bool:
-    """False for a mesh whose single ``"body"`` part is only the default (no part file, or parts rejected)."""
-    if not isinstance(obj, MeshObject):
+    """False for a mesh whose single ``"body"`` part is only the default (no part file, or parts rejected);
+    the real-mesh set's objects are labelled (:mod:`dexgys.objects.real_meshes`)."""
+    if not isinstance(obj, MeshObject) or obj.source.get("kind") == "real":
         return True
     return bool(obj.source.get("parts_file")) and "parts_note" not in obj.source
 
