@@ -1,0 +1,61 @@
+"""Progress of a dataset build from its unit files: grasps per (category, intent), pass rates, why
+candidates were rejected, the cells still short of grasps. Works on a build still running.
+
+    python scripts/build_progress.py data/dexgys-v2 [--json docs/dexgys-v2-progress.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from dexgys.atomic import atomic_write_text
+from dexgys.data.builder import read_json_gz
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--json", type=Path, help="also write the summary here")
+    args = parser.parse_args()
+
+    units = sorted((args.data / "units").glob("*.json.gz"))
+    cells: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    objects: Counter = Counter()
+    pipeline = config = None
+    for path in units:
+        unit = read_json_gz(path)
+        pipeline, config = unit["pipeline"], unit["config"]
+        category = unit["object"]["category"]
+        objects[category] += 1
+        for intent, stats in unit["stats"].items():
+            cells[(category, intent)].update({k: v for k, v in stats.items() if k != "seconds"})
+            cells[(category, intent)]["seconds"] += stats["seconds"]
+    total = Counter()
+    for c in cells.values():
+        total.update(c)
+    rejected = {k.removeprefix("rejected_"): v for k, v in total.items() if k.startswith("rejected_")}
+    print(f"{args.data}: {len(units)} units ({pipeline}), {total['accepted']:,} grasps, pass rate "
+          f"{total['accepted'] / max(1, total['judged']):.1%} of {total['judged']:,} judged, "
+          f"{total['accepted'] / max(1e-9, total['seconds']):.2f} grasps per worker-second")
+    print("rejected:", ", ".join(f"{k} {v:,}" for k, v in rejected.items()))
+    print("\n| category | intent | objects | grasps | per object | pass rate |\n|---|---|---|---|---|---|")
+    rows = []
+    for (category, intent), c in sorted(cells.items()):
+        per_object = c["accepted"] / objects[category]
+        rows.append({"category": category, "intent": intent, "objects": objects[category], "grasps": c["accepted"],
+                     "judged": c["judged"], "pass_rate": c["accepted"] / max(1, c["judged"])})
+        flag = " **short**" if config and per_object < 0.5 * config["grasps_per_intent"] else ""
+        print(f"| {category} | {intent} | {objects[category]} | {c['accepted']} | {per_object:.1f}{flag} | "
+              f"{rows[-1]['pass_rate']:.1%} |")
+    if args.json:
+        atomic_write_text(args.json, json.dumps({"data": str(args.data), "pipeline": pipeline, "config": config,
+                                                 "units": len(units), "grasps": total["accepted"],
+                                                 "judged": total["judged"], "rejected": rejected, "cells": rows},
+                                                indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
