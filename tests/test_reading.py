@@ -47,12 +47,15 @@ def test_what_cannot_be_read_is_said():
     assert any("neither fingers nor a part of the mug" in n for n in r.notes)
     assert "intent: (not stated)" in r.describe()
     assert read_instruction("use the mug by the handle", MUG).notes == ()
+    assert read_instruction("press the trigger of the mug with your index finger", MUG, "mug").notes == (
+        "the mug has no trigger (its parts: body, handle)",)
+    assert "a hand has five fingers, not six" in read_instruction("hold the mug with six fingers", MUG, "mug").notes
 
 
 def test_the_dataset_sentences_are_read_as_their_contacts_say():
     """On 300 test sentences of the catalogue dataset: the intent always, the digits the sentence's
     contacts name in at least 90 % (the rest are sentences that leave out a finger the grasp uses),
-    and every part read is one the grasp touches."""
+    every part read is one the grasp touches, and no note (no part of another object, no missing intent)."""
     records = random.Random(0).sample(load_records("data/dexgys-v1/test.json.gz"), 300)
     parts = {}
     digits_right = 0
@@ -64,4 +67,5 @@ def test_the_dataset_sentences_are_read_as_their_contacts_say():
         assert set(reading.touch_parts) <= touched, (r["guidance"], reading)
         digits = {f for f in ("thumb", "forefinger", "middle", "ring", "little") if f in r["contacts"]}
         digits_right += (set(reading.fingers) - {"palm"}) == digits
+        assert reading.notes == (), (r["guidance"], reading.notes)  # nothing unreadable in our own sentences
     assert digits_right >= 0.9 * len(records)

@@ -59,7 +59,7 @@ field, 0 when a point of the object's cloud lies 5 mm or deeper inside the hand,
 counts it. No part labels, no simulator. Why a screen: a descent step costs about the same for 8 and
 for 64 grasps on a CPU, the finishing steps and the Q1 hulls do not; 64 candidates screened to 16
 at step 20 of 150 chose better grasps than 16 or 32 candidates polished to the end, in 1.45 times
-the time of 16 (``docs/results.md``, "A wider draw, screened early"). Batch ``j`` of ``n``
+the time of 16 (``docs/experiments/results-history.md``, "A wider draw, screened early"). Batch ``j`` of ``n``
 candidates draws its noise from a seed derived from (``seed``, ``j``), batch 0 from ``seed`` itself, so
 batch 0 holds the grasps ``oversample=1`` returns (up to float rounding: every stage runs on all
 candidates at once).
@@ -141,9 +141,9 @@ _OPTIONAL_STAGES = ("qgc", "fingers", "regions")
 _STAGE_NAMES = {"idgc": "IDGC", "qgc": "QGC", "fingers": "finger-contact predictor",
                 "regions": "contact-region predictor"}
 MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a typo
-DEFAULT_OVERSAMPLE = 8  # candidates drawn per returned grasp when polishing; chosen in docs/results.md
-DEFAULT_FINALISTS = 2  # candidates per returned grasp that the polish finishes; chosen in docs/results.md
-DEFAULT_Q1_WEIGHT = 5.0  # the selection's weight of a candidate's valid Q1; chosen in docs/results.md
+DEFAULT_OVERSAMPLE = 8  # candidates drawn per returned grasp when polishing; chosen in docs/experiments/results-history.md
+DEFAULT_FINALISTS = 2  # candidates per returned grasp that the polish finishes; chosen in docs/experiments/results-history.md
+DEFAULT_Q1_WEIGHT = 5.0  # the selection's weight of a candidate's valid Q1; chosen in docs/experiments/results-history.md
 STAGE_PROTOCOL = "dexgraspbench"  # whose pre-grasp / squeeze rule the grasps' stage joints follow
 POLISH_CHUNK = 256  # candidates per polish descent: bounds the memory of large calls (docs/benchmarks.md)
 POLISH_SURFACE_POINTS = 1024  # object surface points for the polish's surface term in polish_predictions

@@ -19,21 +19,23 @@ people talk:
   rest of the fingers" = the digits not yet named;
   a finger after "without", "not", "except" or "keep ... off" is left out;
 * **parts**: the object's part names (``pump_head`` read as "pump head"), singular or plural, and a
-  few common words for them (:data:`PART_WORDS`: "loops" / "finger holes" for handle loops,
-  "nozzle" for a nozzle or head, "ear cups", ...); a part mentioned in an avoiding phrase ("without
+  few common words for them after "the" / "its" / "your" (:data:`PART_WORDS`: "loops" / "finger
+  holes" for handle loops, "spout" for a nozzle, "ear cups", ...); a part mentioned in an avoiding phrase ("without
   touching the blade", "keep the cap free", "don't touch the body", "avoid the lid", "away from /
   off the spout", "leaving the trigger clear") is to be avoided, any other mention is to be touched.
 
-Parts the words name that the object does not have, and an instruction that names no intent, go
-into :attr:`Reading.notes`, in words, so the caller can say what it did instead.
+Parts the words name that the object does not have (any part word of the catalogue), a finger
+count no hand has, and an instruction that names no intent go into :attr:`Reading.notes`, in words,
+so the caller can say what it did instead.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
-from dexgys.language.words import DIGITS, FINGERS, category_phrases
+from dexgys.language.words import DIGITS, FINGERS, category_phrase, category_phrases
 
 __all__ = ["PART_WORDS", "Reading", "infer_intent", "read_instruction"]
 
@@ -169,16 +171,24 @@ def _fingers(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(sorted(on, key=order.get)), tuple(sorted(off, key=order.get))
 
 
+_DETERMINER = r"(?:(?<=\bthe )|(?<=\bits )|(?<=\byour )|(?<=\btheir )|(?<=\bboth )|(?<=\btwo ))"
+
+
+def _word_pattern(word: str, determiner: bool) -> str:
+    stem = re.escape(word.rstrip("s")) if len(word) > 3 else re.escape(word)
+    return rf"{_DETERMINER if determiner else ''}\b{stem}(?:s|es)?\b"
+
+
 def _part_patterns(part_names) -> list[tuple[str, str]]:
-    """(part, regex) for every way of naming each part, longest first (so "pump head" beats "head")."""
+    """(part, regex) for every way of naming each part, longest first (so "pump head" beats "head"):
+    the part's own name anywhere, its other words (:data:`PART_WORDS`) only after "the", "its",
+    "your"... (so the verb "grip" is not the game controller's grips)."""
     out = []
     for part in part_names:
-        words = {part.replace("_", " ")} | set(PART_WORDS.get(part, ()))
-        for w in words:
-            stem = re.escape(w.rstrip("s")) if len(w) > 3 else re.escape(w)
-            out.append((part, rf"\b{stem}(?:s|es)?\b"))
-    out.sort(key=lambda pr: -len(pr[1]))
-    return out
+        out.append((len(part), part, _word_pattern(part.replace("_", " "), False)))
+        out += [(len(w), part, _word_pattern(w, True)) for w in PART_WORDS.get(part, ())]
+    out.sort(key=lambda t: -t[0])
+    return [(part, pattern) for _, part, pattern in out]
 
 
 def _avoided(text: str, start: int, end: int) -> bool:
@@ -194,6 +204,31 @@ def _avoided(text: str, start: int, end: int) -> bool:
     return bool(re.search(_AVOID_AFTER, after) and re.search(r"\b(?:keep|leave|leaving|keeping)\b", clause))
 
 
+@functools.lru_cache(maxsize=1)
+def _known_part_words() -> tuple[tuple[str, str], ...]:
+    """(word, part) for every part name of the catalogue and its other words."""
+    from dexgys.objects.catalogue import categories, get_category
+
+    names = {p for c in categories() for p in get_category(c).parts} | set(PART_WORDS)
+    out = {(n.replace("_", " "), n) for n in names} | {(w, n) for n, ws in PART_WORDS.items() for w in ws}
+    return tuple(sorted(out, key=lambda wp: -len(wp[0])))
+
+
+def _foreign_parts(text: str, own: set[str], taken: list[tuple[int, int]]) -> list[str]:
+    """Part words of other objects in ``text`` outside the spans already read (``taken``)."""
+    found, spans = [], list(taken)
+    for word, part in _known_part_words():
+        if part in own:
+            continue
+        for m in re.finditer(_word_pattern(word, True), text):
+            if any(a < m.end() and m.start() < b for a, b in spans):
+                continue
+            spans.append(m.span())
+            if word not in found:
+                found.append(word)
+    return found
+
+
 def read_instruction(text: str, part_names=(), category: str | None = None) -> Reading:
     """Read ``text`` (see the module docstring) against the object's ``part_names``; the ``category``'s
     own name is not read as a part ("the lotion pump" is not its pump head) and words the notes."""
@@ -201,9 +236,11 @@ def read_instruction(text: str, part_names=(), category: str | None = None) -> R
     intent = infer_intent(t)
     fingers, _ = _fingers(t)
     touch, avoid = [], []
-    taken = []  # spans already read: the object's own name ("lotion pump" is not its pump head), longer names
+    taken = []  # spans already read: the object's name ("lotion pump" is no pump head), fingers, longer names
     for phrase in category_phrases(category) if category else ():
         taken += [m.span() for m in re.finditer(rf"\b{re.escape(phrase)}s?\b", t)]
+    for pattern in _FINGER_PATTERNS.values():  # "ring finger" is no ring, "palm" no part
+        taken += [m.span() for m in re.finditer(pattern, t)]
     for part, pattern in _part_patterns(part_names):
         for m in re.finditer(pattern, t):
             if any(a < m.end() and m.start() < b for a, b in taken):
@@ -214,6 +251,14 @@ def read_instruction(text: str, part_names=(), category: str | None = None) -> R
                 target.append(part)
     touch = [p for p in touch if p not in avoid]
     notes = []
+    missing = _foreign_parts(t, set(part_names), taken)
+    if missing and part_names:
+        thing = category_phrase(category) if category else "object"
+        notes.append(f"the {thing} has no {' or '.join(missing)} (its parts: "
+                     f"{', '.join(p.replace('_', ' ') for p in part_names)})")
+    count = re.search(r"\b(six|seven|eight|nine|ten|[6-9]) fingers\b", t)
+    if count:
+        notes.append(f"a hand has five fingers, not {count.group(1)}")
     if intent is None:
         notes.append("no intent is stated (use, hold, lift or hand over)")
     if not fingers and not touch:

@@ -51,7 +51,7 @@ that stays far from it keeps a high residual energy, so the selection drops it. 
 (where the predictor expects no hand part) push the hand off parts the instruction leaves free.
 
 **Defaults** (150 steps, engage 5 cm, contact weight 5) come from a sweep on 40 test conditions x 8
-grasps of an earlier shipped model (``docs/results.md``, "Tuning the polish"): more steps, a wider
+grasps of an earlier shipped model (``docs/experiments/results-history.md``, "Tuning the polish"): more steps, a wider
 engage distance and a stronger contact pull each raised success and part contact; a looser anchor
 (0.005), a stronger force-closure term (0.1) or a much stiffer anchor (0.2) lowered both, and a
 stiffer anchor (0.05) kept success but lowered part contact.
@@ -74,7 +74,7 @@ success, and with the tolerance the mean penetration rose (0.100 cm); why is not
 (:attr:`PolishConfig.penetration_margin`; the synthesis keeps 1 mm), the named fingers' spheres
 1.5 mm (:attr:`PolishConfig.named_penetration_margin`); the contact pull still brings the phalanges
 to the surface, so the hand ends just short of it, a gap that the closing fingers take up.
-Chosen on 150 held-out test conditions (``docs/results.md``, "The clearance"): against 1 mm,
+Chosen on 150 held-out test conditions (``docs/experiments/results-history.md``, "The clearance"): against 1 mm,
 2 mm for every sphere held 3.8 points more grasps in some direction but cost 2.2 points of part
 contact; the named fingers at 1.5 mm kept 2.5 of the 3.8 points at 0.75 of part contact. On 50
 other held-out conditions the shipped setting lost 3 points (over all 200: +1.1), and touching
@@ -90,7 +90,7 @@ field has no gradient inside the wall. The generator therefore checks its finish
 :func:`~dexgys.sim.quality.max_penetration` and gives those with an object point :attr:`PolishConfig.rescue_depth` (2 mm) or
 deeper inside the hand :func:`rescue_polish`: :attr:`PolishConfig.rescue_steps` (100) more steps with
 the surface term at :attr:`PolishConfig.rescue_surface` (100), which pushes the wall out of the
-finger from the object's side. Chosen on 50 held-out test conditions (``docs/results.md``, "The
+finger from the object's side. Chosen on 50 held-out test conditions (``docs/experiments/results-history.md``, "The
 rescue"): the surface term on every grasp costs success, on these few it does not.
 
 :func:`polish_grasps` runs it with a :class:`~dexgys.synthesis.optimize.GraspDescent` (Adam, joints
