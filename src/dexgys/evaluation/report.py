@@ -238,8 +238,11 @@ class EvalResults:
         ]
         if m["physics"]:
             held = " · ".join(f"{name} {m[f'held_{name}_pct']:.1f}" for name in DIRECTION_NAMES)
-            lines.append(f"Held per gravity direction (%): {held}; failed the 5 mm penetration pre-check: "
-                         f"{m['failed_precheck']}.")
+            p = get_protocol(self.meta.get("sim_protocol_name", DEFAULT_PROTOCOL))
+            where = "the grasp" if p.precheck_pose == 0 else "the pre-grasp" if p.precheck_pose < 0 else "the squeeze"
+            what = "penetration" if p.precheck == "max" else "penetration-energy"
+            lines.append(f"Held per load direction (%): {held}; failed the {1000 * p.precheck_threshold_m:g} mm {what} "
+                         f"pre-check at {where}: {m['failed_precheck']}.")
         lines += [
             f"Part contact: {PART_CONTACT_RULE} ({m['part_contact_grasps']} grasps judged; named finger–part "
             f"pairs kept: {_fmt(m['part_contact_pair_recall_pct'], '.1f')} %).",
