@@ -402,3 +402,28 @@ def test_demo_generates_with_a_model_and_falls_back_without_one(run_dir, tmp_pat
     assert cli(["demo", "--out", str(bare), "--objects", "mug:0"]) == 0
     assert "no trained model" in capsys.readouterr().out
     assert "not a validated grasp" in read_grasp_file(bare / "mug_0.json").records[0]["guidance"]
+
+
+def test_parts_the_words_keep_free_are_kept_free_by_the_polish(generator, tmp_path, monkeypatch):
+    """The reading's parts to avoid reach the polish as keep-off points: exactly the cloud's points on
+    those parts (without a region predictor), and the grasp file records the reading."""
+    from dexgys import pipeline
+
+    seen = {}
+    original = pipeline.GraspGenerator._polish
+
+    def spy(self, obj_input, records, keep, named=None, regions=None, free=None):
+        seen["free"], seen["parts"], seen["names"] = free, obj_input.parts, obj_input.object.part_names
+        return original(self, obj_input, records, keep, named, regions, free)
+
+    monkeypatch.setattr(pipeline.GraspGenerator, "_polish", spy)
+    monkeypatch.setattr(generator, "regions", None)  # no predictor: the keep-off points are the words' alone
+    result = generator.generate("mug:3", "Hold the mug by the body and keep the handle free.", n=2, seed=0)
+    assert result.reading.avoid_parts == ("handle",) and result.reading.touch_parts == ("body",)
+    handle = seen["parts"] == seen["names"].index("handle")
+    assert handle.any() and np.array_equal(seen["free"].numpy(), handle)
+    path = tmp_path / "g.json"
+    result.save(path)
+    import json
+
+    assert json.loads(path.read_text())["reading"]["avoid_parts"] == ["handle"]
