@@ -8,7 +8,11 @@ from dexgys.errors import DexgysError
 
 
 def check_output_dirs(*paths: str | None) -> None:
-    """Fail before any work if an output file's directory does not exist."""
+    """Fail before any work if an output file's directory does not exist, or the path is a directory."""
     for path in paths:
-        if path is not None and not Path(path).resolve().parent.is_dir():
+        if path is None:
+            continue
+        if Path(path).is_dir():
+            raise DexgysError(f"output file {path!r} is a directory; give a file name")
+        if not Path(path).resolve().parent.is_dir():
             raise DexgysError(f"output directory of {path!r} does not exist")

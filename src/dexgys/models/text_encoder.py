@@ -49,8 +49,8 @@ _MIN_LATIN_SHARE = 0.8  # share of letters that must be Latin for a text to coun
 def check_instruction(text) -> str:
     """The stripped instruction, or a :class:`DexgysError` naming what is wrong with it.
 
-    Refused: non-strings; empty or whitespace-only text; more than 1,000 characters; text without
-    letters; text whose letters are mostly not Latin (a cheap "is this English" test: the encoders
+    Refused: non-strings; empty or whitespace-only text; more than 1,000 characters; control
+    characters (a NUL byte...); text without letters; text whose letters are mostly not Latin (a cheap "is this English" test: the encoders
     are English-only; other Latin-script languages pass, as the check cannot tell them apart).
     """
     if not isinstance(text, str):
@@ -60,6 +60,9 @@ def check_instruction(text) -> str:
         raise DexgysError("the instruction is empty")
     if len(text) > MAX_INSTRUCTION_CHARS:
         raise DexgysError(f"the instruction has {len(text)} characters; at most {MAX_INSTRUCTION_CHARS} are allowed")
+    control = [c for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r"]
+    if control:
+        raise DexgysError(f"the instruction contains a control character ({control[0]!r}); give plain text")
     letters = [c for c in text if c.isalpha()]
     if not letters:
         raise DexgysError(f"the instruction {text[:40]!r} contains no words")

@@ -425,7 +425,7 @@ def repair_mesh(
         v, f = v[used], remap[f]
 
     oriented, components = pcu.orient_mesh_faces(f)
-    oriented = np.asarray(oriented, dtype=np.int64)
+    oriented = np.asarray(oriented, dtype=np.int64).reshape(-1, 3)  # pcu squeezes a single face
     components = np.asarray(components).reshape(-1)
     tri = v[oriented]
     # signed volume of each piece about its own centroid (meaningful for pieces with holes too)
