@@ -124,6 +124,7 @@ def cases(root: Path) -> list[tuple[list[str], list[Path]]]:
                   ["--sampler", "euler"], ["-n", "ten"], ["--seed", "x"]):
         items.append((["generate", "mug:3", "hold the mug", "--out", str(out_json), *flags], [out_json]))
     unwritable = [] if os.geteuid() == 0 else [ro / "g.json"]  # root writes into read-only folders
+    items.append((["generate", "mug:3", "hold the mug", "--out", str(out_json), "--png", str(out_json)], [out_json]))
     for bad_out in (root / "no" / "such" / "dir" / "g.json", root, *unwritable):
         items.append((["generate", "mug:3", "hold the mug", "--out", str(bad_out)], [ro / "g.json"]))
         items.append((["objects", "export", "mug:3", str(bad_out)], [ro / "g.json"]))
