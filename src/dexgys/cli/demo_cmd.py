@@ -10,9 +10,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-import torch
-
 DEMO_OBJECTS = ("mug:0", "trigger_sprayer:0", "hammer:0", "bottle:3")
 DEMO_INSTRUCTIONS = (
     ("mug:0", "hold the mug by its handle with your thumb, forefinger and middle finger"),
@@ -36,6 +33,8 @@ def add_parser(sub) -> None:
 def palm_first_pose(hand, obj, direction: np.ndarray, clearance: float = 0.004) -> torch.Tensor:
     """A record vector that puts the palm facing ``obj`` from ``direction`` (unit, object frame), fingers
     wrapped around the vertical, with the palm surface ``clearance`` metres from the object."""
+    import numpy as np
+    import torch
     d = direction / np.linalg.norm(direction)
     z = np.cross([0.0, 0.0, 1.0], d)
     z = z / np.linalg.norm(z) if np.linalg.norm(z) > 1e-6 else np.array([1.0, 0.0, 0.0])
@@ -67,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_generate(args: argparse.Namespace) -> int:
     """Generated grasps for each built-in (object, instruction), viewers and a PNG sheet."""
+    import torch
     from tqdm import tqdm
 
     from dexgys.errors import DexgysError
@@ -102,6 +102,8 @@ def run_generate(args: argparse.Namespace) -> int:
 
 def run_poses(args: argparse.Namespace) -> int:
     """Without a model: the hand placed palm-first beside each object (labelled as not a grasp)."""
+    import numpy as np
+    import torch
     from tqdm import tqdm
 
     from dexgys.data.grasp_file import write_grasp_file

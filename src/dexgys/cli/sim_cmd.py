@@ -43,18 +43,20 @@ def _precheck_note(protocol: Protocol) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dexgys.atomic import atomic_write_text
+    from dexgys.cli.common import check_output_dirs
     from dexgys.data.grasp_file import read_grasp_file
+
+    if args.workers < 1:
+        raise DexgysError(f"--workers must be at least 1, got {args.workers}")
+    check_output_dirs(args.json_out)
+    grasp_file = read_grasp_file(args.file)  # a bad file is answered before the heavy imports below
+
+    from dexgys.atomic import atomic_write_text
     from dexgys.hands import load_hand
     from dexgys.objects.resolve import resolve_object
     from dexgys.sim.evaluate import evaluate_grasps
     from dexgys.sim.grasp_test import DIRECTION_NAMES
 
-    if args.workers < 1:
-        raise DexgysError(f"--workers must be at least 1, got {args.workers}")
-    if args.json_out and not Path(args.json_out).resolve().parent.is_dir():
-        raise DexgysError(f"output directory of {args.json_out!r} does not exist")
-    grasp_file = read_grasp_file(args.file)
     ref = args.object or grasp_file.object_ref
     if not ref:
         raise DexgysError(f"{args.file}: the file names no object; give one with --object")
