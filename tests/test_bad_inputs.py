@@ -19,7 +19,6 @@ import random
 import stat
 from pathlib import Path
 
-import pytest
 
 from dexgys.cli.main import main
 

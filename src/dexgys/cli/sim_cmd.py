@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from dexgys.errors import DexgysError
 from dexgys.sim.protocols import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, get_protocol

@@ -8,8 +8,8 @@ from rules and word lists of its own (nothing here comes from the composer's phr
 * ``intent``: ``use`` / ``hold`` / ``lift`` / ``hand over``, always one that
   :func:`~dexgys.synthesis.intents.intents_for` supports for the category;
 * ``fingers``: the hand parts the words put on the object (``thumb``, ``forefinger``, ``middle``,
-  ``ring``, ``little``, ``palm``; empty when the words name none). Conventions: "two fingers" (to
-  pinch) = thumb and forefinger; "first two fingers" = forefinger and middle; "four fingers" = all
+  ``ring``, ``little``, ``palm``; empty when the words name none). Conventions: "two fingers" = thumb
+  and forefinger (a pinch); "first two fingers" = forefinger and middle; "four fingers" = all
   but the thumb; "whole hand" and "fist" = the five digits and the palm; "heel of your hand" =
   palm; "the other / remaining fingers" = the digits not named before them in the sentence; a
   finger after "not" / "except" / "but" is left out. A verb alone ("pinch the cap") names no finger;
@@ -310,7 +310,7 @@ _SCENES: dict[str, tuple[_Scene, ...]] = {
                 _S("hold", "whole:body", "lens"), _S("hold", "all5:body"), _S("hand over", "none:body", "lens")),
     "can": (_S("use", "all5:-"), _S("use", "whole:-"), _S("hold", "fist:-"), _S("lift", "tripod:-"),
             _S("lift", "pinch:-")),
-    "cup": (_S("use", "all5:-"), _S("use", "whole:-"), _S("hold", "thumb:- four:-"), _S("hold", "fist:-"),
+    "cup": (_S("use", "all5:-"), _S("use", "whole:-"), _S("hold", "thumb:- four:-"), _S("hold", "all_but_little:-"),
             _S("lift", "tripod:-")),
     "cylinder_bottle": (_S("hold", "whole:body", "cap"), _S("hold", "all5:-"), _S("hold", "fist:body"),
                         _S("hand over", "all5:body", "cap"), _S("hand over", "none:body", "cap")),
@@ -342,7 +342,7 @@ _SCENES: dict[str, tuple[_Scene, ...]] = {
     "mouse": (_S("use", "first_two:buttons palm:body"), _S("use", "index:buttons"), _S("hold", "thumb_little:body"),
               _S("hold", "pinch:body", "buttons")),
     "mug": (_S("use", "first_two:handle thumb:handle"), _S("use", "none:handle"), _S("lift", "three_base:handle"),
-            _S("lift", "none:handle"), _S("hold", "whole:body", "handle"), _S("hold", "all5:body"),
+            _S("lift", "none:handle"), _S("hold", "whole:body", "handle"), _S("hold", "all_but_little:body"),
             _S("hand over", "all5:body", "handle"), _S("hand over", "none:body", "handle")),
     "pen": (_S("use", "tripod:body", "tip"), _S("use", "pinch:body", "cap"), _S("hold", "fist:body"),
             _S("hold", "none:body", "tip")),
@@ -370,12 +370,13 @@ _SCENES: dict[str, tuple[_Scene, ...]] = {
                    _S("hold", "none:handle")),
     "trigger_sprayer": (_S("use", "index:trigger rest:bottle"), _S("use", "index:trigger", "nozzle"),
                         _S("use", "first_two:trigger rest:bottle"), _S("use", "none:trigger", "nozzle"),
+                        _S("use", "index_not_thumb:trigger", "nozzle"),
                         _S("hold", "whole:bottle", "trigger"), _S("hand over", "all5:bottle", "trigger head"),
                         _S("hand over", "none:bottle", "trigger")),
     "wineglass": (_S("use", "tripod:stem", "bowl"), _S("use", "pinch:stem"), _S("hold", "palm:bowl"),
                   _S("lift", "pinch:stem", "bowl"), _S("lift", "none:stem"), _S("hand over", "tripod:bowl", "stem base"),
                   _S("hand over", "none:bowl", "stem")),
-    "wrench": (_S("use", "fist:handle", "head"), _S("use", "all5:handle"), _S("hold", "whole:handle"),
+    "wrench": (_S("use", "fist:handle", "head"), _S("use", "all5:handle"), _S("hold", "all_but_little:handle"),
                _S("hold", "none:handle", "head")),
 }
 
@@ -408,7 +409,7 @@ _CLAUSES: dict[str, tuple[_Tpl, ...]] = {
     ),
     "cap": (
         _t("twist {P} with {F}", "SPM", intents="use"), _t("unscrew {P} with {F}", "PM", intents="use"),
-        _t("pinch {P} between {F} and twist", "P", intents="use"), _t("twist {P}", "N", intents="use"),
+        _t("twist {P} between {F}", "P", intents="use"), _t("twist {P}", "N", intents="use"),
         _t("unscrew {P}", "N", intents="use"),
         _t("pinch {P} between {F}", "P", intents="grasp"), _t("grip {P} with {F}", "PM", intents="grasp"),
         _t("pinch {P}", "N", intents="grasp"),
@@ -434,14 +435,14 @@ _SUBJECT_CLAUSES = ("{F} {goes} on {P}", "{F} should rest on {P}")
 
 _USE_ACTS: dict[str, tuple[str, ...]] = {
     "trigger_sprayer": ("spray with {o}", "spray the plants with {o}"),
-    "power_drill": ("drill a hole with {o}", "make a hole in the wall with {o}"),
+    "power_drill": ("make a hole in the wall with {o}", "bore a hole with {o}", "put a screw in with {o}"),
     "knife": ("cut with {o}", "slice bread with {o}"),
     "scissors": ("cut paper with {o}", "snip a ribbon with {o}"),
     "lotion_pump": ("pump some lotion from {o}", "get a squirt of soap from {o}"),
     "mug": ("drink from {o}", "sip coffee from {o}"),
     "cup": ("drink from {o}", "take a sip from {o}"),
     "can": ("drink from {o}", "take a sip from {o}"),
-    "bottle": ("open {o}", "unscrew {o}"),
+    "bottle": ("open {o}", "pour a drink from {o}"),
     "hammer": ("hammer a nail with {o}", "drive a nail in with {o}"),
     "screwdriver": ("drive a screw with {o}", "turn a screw with {o}"),
     "wrench": ("tighten a bolt with {o}", "loosen a nut with {o}"),
@@ -492,20 +493,22 @@ _LONG_GOALS: dict[str, tuple[str, ...]] = {
     "hand over": ("pass {o} over to the person next to you", "hand {o} to your friend"),
 }
 _LONG_OPENERS = ("I'd like you to", "Could you please", "When you get a moment, please", "Please go ahead and")
-_LONG_REASONS: dict[str, tuple[str, ...]] = {
-    "use": ("it works the way it should", "you stay in full control of it"),
-    "hold": ("it does not slip at all", "it stays steady the whole time"),
-    "lift": ("it comes off the table cleanly", "nothing tips over"),
-    "hand over": ("the other person can take it easily", "it is easy for them to take"),
+_LONG_REASONS: dict[str, tuple[str, ...]] = {  # {it}: "it" or "them"
+    "use": ("everything works the way it should", "you stay in full control of {it}"),
+    "hold": ("nothing slips at all", "{it} stays steady the whole time"),
+    "lift": ("{it} comes off the table cleanly", "nothing tips over"),
+    "hand over": ("the other person can take {it} easily", "{it} is easy for them to take"),
 }
 
-# parts to keep free: (template, list conjunction, hand over only); {A} the parts
+# parts to keep free: (template, list conjunction, hand over only); {A} the parts. Inline ones
+# starting " and" / " but" follow imperative clauses only.
 _AVOID_INLINE = (
     (", without touching {A}", "or", False), (", keeping {A} free", "and", False), (" and keep {A} free", "and", False),
     (" but don't put fingers on {A}", "or", False), (", keeping your fingers off {A}", "and", False),
     (", not touching {A}", "or", False), (", leaving {A} alone", "and", False), ("; avoid {A}", "and", False),
     (" and stay away from {A}", "and", False), (", leaving {A} free for them", "and", True),
 )
+_IMPERATIVE_ONLY = (" and", " but")
 _AVOID_SENTENCES = (
     ("Don't touch {A}.", "or", False), ("Keep {A} free.", "and", False), ("Keep your fingers off {A}.", "and", False),
     ("Do not put fingers on {A}.", "or", False), ("Leave {A} alone.", "and", False), ("Stay clear of {A}.", "and", False),
@@ -543,20 +546,24 @@ class _Writer:
         self.fingers: set[str] = set()
         self.touch: list[str] = []
         self.avoid: list[str] = []
-        self.tags: set[str] = {"object_synonym"} if mode == "synonym" else set()
+        self.tags: set[str] = set()
 
     # the object ------------------------------------------------------------------------
+    def pronoun(self) -> str:
+        return "them" if self.plural else "it"
+
     def obj(self) -> str:
         """"the mug" the first time, "it" / "them" after (or always, when the object goes unnamed)."""
         if self.unnamed or self.named:
-            return "them" if self.plural else "it"
-        self.named = True
-        return f"the {self.noun}"
+            return self.pronoun()
+        return f"the {self.bare_obj()}"
 
     def bare_obj(self) -> str:
         if self.unnamed:
-            return "them" if self.plural else "it"
+            return self.pronoun()
         self.named = True
+        if self.noun != _OBJECTS[self.category][0]:
+            self.tags.add("object_synonym")
         return self.noun
 
     def act(self) -> str:
@@ -652,10 +659,11 @@ class _Writer:
     def clauses(self) -> str:
         return _join([self.clause(k, p) for k, p in self.scene.contacts])
 
-    def avoid_inline(self) -> str:
+    def avoid_inline(self, after_imperative: bool = True) -> str:
         if not self.scene.avoid:
             return ""
-        options = [(t, c) for t, c, handover in _AVOID_INLINE if not handover or self.scene.intent == "hand over"]
+        options = [(t, c) for t, c, handover in _AVOID_INLINE if (not handover or self.scene.intent == "hand over")
+                   and (after_imperative or not t.startswith(_IMPERATIVE_ONLY))]
         tpl, conj = self.rng.choice(options)
         return tpl.format(A=self.avoid_phrase(conj))
 
@@ -678,14 +686,12 @@ class _Writer:
 
     def by(self) -> str:
         """"Grab the mug by its handle (with two fingers)."; hold, lift and hand over only."""
-        (key, part), *others = self.scene.contacts
+        ((key, part),) = self.scene.contacts
         verb = self.rng.choice(_BY_VERBS[self.scene.intent]).format(o=self.obj())
         text = f"{verb} by {self.part(part)}"
-        if key != "none" and (self.rng.random() < 0.6 or any(k == "rest" for k, _ in others)):
+        if key != "none" and self.rng.random() < 0.6:
             words = self.hand(key)[0]
             text += f" in {words}" if _HANDS[key].cls == "F" else f" {self.rng.choice(('with', 'using'))} {words}"
-        for k, p in others:
-            text += f", and {self.clause(k, p)}"
         return text + self.avoid_inline() + "."
 
     def terse(self) -> str:
@@ -694,7 +700,7 @@ class _Writer:
         (key, part), rest = contacts[0], contacts[1:]
         intent, kind = self.scene.intent, _part_kind(self.category, part)
         chunks = []
-        if intent == "use" and kind == "grip" and (self.category, part) not in _SQUEEZED:
+        if intent == "use" and (kind == "loop" or kind == "grip" and (self.category, part) not in _SQUEEZED):
             chunks.append(f"use {self.bare_obj()}")
             rest = contacts
         else:
@@ -707,10 +713,13 @@ class _Writer:
                 lead += self.rng.choice((" with ", ", ")) + self.hand(key, terse=True)[0]
             chunks.append(lead)
         for k, p in rest:
-            if k != "none":
-                hand = self.hand(k, terse=True)[0]
-                self.touch_part(p)
-                chunks.append(f"{hand} on {self.part_word(p)}")
+            self.touch_part(p)
+            if k == "none":
+                chunks.append(f"by {self.part_word(p)}")
+                continue
+            hand = self.hand(k, terse=True)[0]
+            on = "through" if _part_kind(self.category, p) == "loop" and _HANDS[k].cls in "PM" else "on"
+            chunks.append(f"{hand} {on} {self.part_word(p)}")
         if self.scene.avoid:
             tpl, conj = self.rng.choice(_AVOID_TERSE)
             chunks.append(tpl.format(A=self.avoid_phrase(conj, bare=True)))
@@ -724,7 +733,7 @@ class _Writer:
         if intent == "use":
             if kind == "press":
                 return self.rng.choice(_TERSE_PRESS_VERBS.get(part, ("press",)))
-            return {"cap": "twist", "loop": "hook", "grip": "squeeze"}[kind]
+            return "twist" if kind == "cap" else "squeeze"
         if kind == "loop":
             return self.rng.choice(("hook", "grab"))
         if kind == "cap" or (key != "none" and _HANDS[key].cls == "P"):
@@ -738,17 +747,18 @@ class _Writer:
             return f"{first} {self.avoid_sentence()}"
         first = self.goal(_FIRST_SENTENCES)
         (key, part), *others = self.scene.contacts
-        if key != "none" and not _HANDS[key].exclusion and self.rng.random() < 0.35:
+        subject = key != "none" and not _HANDS[key].exclusion and self.rng.random() < 0.35
+        if subject:
             parts = [self.subject_clause(key, part)] + [self.clause(k, p) for k, p in others]
-            second = _join(parts) if not others else f"{parts[0]}, and {_join(parts[1:])}"
+            second = parts[0] if not others else f"{parts[0]}, and {_join(parts[1:])}"
         else:
             second = self.clauses()
-        return f"{_capital(first)} {_capital(second)}{self.avoid_inline()}."
+        return f"{_capital(first)} {_capital(second)}{self.avoid_inline(after_imperative=not subject or bool(others))}."
 
     def long(self) -> str:
         opener = self.rng.choice(_LONG_OPENERS)
         goal = self.goal(_LONG_GOALS)
-        reason = self.rng.choice(_LONG_REASONS[self.scene.intent])
+        reason = self.rng.choice(_LONG_REASONS[self.scene.intent]).format(it=self.pronoun())
         how = f"{self.clauses()}{self.avoid_inline()}, so that {reason}"
         if len(f"{opener} {goal} and while you do that {how}".split()) < _LONG_WORDS:
             goal += " slowly and carefully"
@@ -758,25 +768,28 @@ class _Writer:
 
 def _style_fits(style: str, scene: _Scene) -> bool:
     if style == "by":
-        return scene.intent != "use" and scene.contacts[0][1] is not None
+        return scene.intent != "use" and len(scene.contacts) == 1 and scene.contacts[0][1] is not None
     if style == "terse":
         return any(p is not None for _, p in scene.contacts)
     return True
 
 
 def _misspell(rng: random.Random, text: str) -> str | None:
-    """The text with one word of 4+ letters misspelt (two inner letters swapped, or one dropped)."""
-    words = [m for m in re.finditer(r"[A-Za-z]{4,}", text)]
+    """The text with one word of 5+ letters misspelt: two adjacent inner letters swapped, or one of
+    a doubled letter dropped ("midle"). Both keep the first and last letters, and neither tends to
+    make another English word (dropping any letter does: "body" -> "boy", "frame" -> "fame")."""
+    words = list(re.finditer(r"[A-Za-z]{5,}", text))
     rng.shuffle(words)
     for m in words:
         w = m.group()
-        if rng.random() < 0.5:
+        doubled = [i for i in range(1, len(w)) if w[i] == w[i - 1]]
+        if doubled and rng.random() < 0.5:
+            i = rng.choice(doubled)
+            typo = w[:i] + w[i + 1:]
+        else:
             i = rng.randrange(1, len(w) - 2)
             typo = w[:i] + w[i + 1] + w[i] + w[i + 2:]
-        else:
-            i = rng.randrange(1, len(w))
-            typo = w[:i] + w[i + 1:]
-        if typo.lower() != w.lower():
+        if typo != w:
             return text[:m.start()] + typo + text[m.end():]
     return None
 
