@@ -3,7 +3,7 @@
 
 The cases are generated from a fixed seed (:func:`cases`): broken meshes (random bytes, one face,
 collinear faces, NaN, an empty file, a directory, an unknown suffix), broken grasp files (wrong
-lengths, NaN, strings, wrong JSON shapes), bad object names, bad instructions (empty, blank, 100 kB,
+lengths, NaN, strings, wrong JSON shapes, a palm 1 km away, joints of 100 rad or in degrees), bad object names, bad instructions (empty, blank, 100 kB,
 a NUL byte), bad numbers, output paths that cannot be written (a missing folder, a directory, a
 read-only folder unless running as root), broken model files (truncated, random bytes, a pickle that would run code) and
 bad prediction files. Everything runs in this process (``dexgys.cli.main.main``), so the whole set
@@ -66,6 +66,9 @@ def _grasp_files(root: Path, rng: random.Random) -> list[Path]:
         json.dumps([{"dex_grasp": [float("nan")] + good[1:]}]).replace("NaN", "NaN"),
         json.dumps({"format_version": 99, "object": "mug:3", "grasps": [{"dex_grasp": good}]}),
         json.dumps([{"no_grasp": good}]), json.dumps([{"dex_grasp": [None] * 28}]),
+        json.dumps([{"dex_grasp": [1000.0] + good[1:]}]),  # a palm 1 km away
+        json.dumps([{"dex_grasp": good[:6] + [100.0] * 22}]),  # joints of 100 rad
+        json.dumps([{"dex_grasp": good[:6] + [45.0] + [0.1] * 21}]),  # a joint in degrees
     ]
     for _ in range(RANDOM_GRASP_FILES):
         n = rng.choice([0, 1, 5, 27, 29, 100])

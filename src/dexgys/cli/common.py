@@ -21,3 +21,34 @@ def check_output_dirs(*paths: str | None) -> None:
             raise DexgysError(f"output file {path!r} is a directory; give a file name")
         if not Path(path).resolve().parent.is_dir():
             raise DexgysError(f"output directory of {path!r} does not exist")
+
+
+MAX_REACH_M = 1.0  # a palm farther than this from the object is a unit or frame mistake
+JOINT_SLACK_RAD = 0.05  # joints this far outside their range are clamped; farther is a mistake (degrees?)
+
+
+def checked_grasps(vectors, hand, where: str):
+    """Grasp vectors ``(B, 6 + n)`` of a file as a float64 array, each joint clamped into the hand's
+    range when it is at most :data:`JOINT_SLACK_RAD` outside it; one clear error for grasps of another
+    length, a palm farther than :data:`MAX_REACH_M` from the object, or a joint farther outside (a
+    file written in degrees, or for another hand)."""
+    import numpy as np
+
+    bad = next((len(v) for v in vectors if len(v) != 6 + hand.n_dofs), None)
+    if bad is not None:
+        raise DexgysError(f"{where}: a grasp vector has {bad} values; the {hand.name} hand needs "
+                          f"{6 + hand.n_dofs} (translation, axis-angle, {hand.n_dofs} joints)")
+    g = np.asarray(vectors, dtype=np.float64)
+    far = np.linalg.norm(g[:, :3], axis=1) > MAX_REACH_M
+    if far.any():
+        k = int(np.argmax(far))
+        raise DexgysError(f"{where}: grasp {k} puts the palm {np.linalg.norm(g[k, :3]):.3g} m from the object "
+                          f"(more than {MAX_REACH_M:g} m: translations are in metres, object frame)")
+    lo, hi = hand.joint_lower.double().numpy(), hand.joint_upper.double().numpy()
+    outside = np.maximum(lo - g[:, 6:], g[:, 6:] - hi)
+    if (outside > JOINT_SLACK_RAD).any():
+        k, j = np.unravel_index(int(np.argmax(outside)), outside.shape)
+        raise DexgysError(f"{where}: grasp {k} sets joint {hand.joint_names[j]} to {g[k, 6 + j]:.3g} rad, outside its "
+                          f"range [{lo[j]:.3g}, {hi[j]:.3g}] (joints are in radians)")
+    g[:, 6:] = np.clip(g[:, 6:], lo, hi)
+    return g

@@ -27,10 +27,10 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    import numpy as np
-
+    from dexgys.cli.common import checked_grasps
     from dexgys.data.dexgraspbench import write_dexgraspbench
     from dexgys.data.grasp_file import read_grasp_file
+    from dexgys.hands import load_hand
     from dexgys.objects.resolve import resolve_object
 
     out = Path(args.out)
@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     if not ref:
         raise DexgysError(f"{args.file}: the file names no object; give one with --object")
     obj = resolve_object(ref)
-    files = write_dexgraspbench(np.asarray(grasp_file.object_frame_vectors(), dtype=np.float64), obj, out)
+    grasps = checked_grasps(grasp_file.object_frame_vectors(), load_hand(grasp_file.hand), args.file)
+    files = write_dexgraspbench(grasps, obj, out)
     print(f"wrote {len(files)} DexGraspBench grasp files under {out / 'graspdata'} and the object under "
           f"{out / 'object'}")
     return 0

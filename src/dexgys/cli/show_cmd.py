@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from dexgys.cli.common import check_output_dirs
+    from dexgys.cli.common import check_output_dirs, checked_grasps
     from dexgys.data.grasp_file import read_grasp_file
     from dexgys.hands import load_hand
     from dexgys.hands.pose import HandPose
@@ -36,9 +36,7 @@ def run(args: argparse.Namespace) -> int:
         raise DexgysError(f"{args.file} does not say which object it grasps: pass --object")
     obj = resolve_object(object_ref)
     hand = load_hand(grasp_file.hand)
-    if len({len(v) for v in grasp_file.vectors()}) != 1:
-        raise DexgysError(f"{args.file}: grasps have different lengths")
-    vectors = torch.tensor(grasp_file.object_frame_vectors(), dtype=torch.float64)  # the frame drawn here
+    vectors = torch.from_numpy(checked_grasps(grasp_file.object_frame_vectors(), hand, args.file))  # object frame
     pose = HandPose.from_record(vectors, n_dofs=hand.n_dofs, hand_name=hand.name)
     meshes = [[m] for m in hand.meshes(pose)]
     labels = [str(r.get("guidance") or f"grasp {i}") for i, r in enumerate(grasp_file.records)]

@@ -42,7 +42,7 @@ def _precheck_note(protocol: Protocol) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dexgys.cli.common import check_output_dirs
+    from dexgys.cli.common import check_output_dirs, checked_grasps
     from dexgys.data.grasp_file import read_grasp_file
 
     if args.workers < 1:
@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     obj = resolve_object(ref)
     hand = load_hand(getattr(args, "hand", None) or grasp_file.hand)  # namespaces built in code may lack them
     protocol = get_protocol(getattr(args, "protocol", DEFAULT_PROTOCOL))
-    report = evaluate_grasps(hand, obj, grasp_file.object_frame_vectors(), workers=args.workers, protocol=protocol)
+    grasps = checked_grasps(grasp_file.object_frame_vectors(), hand, args.file)
+    report = evaluate_grasps(hand, obj, grasps, workers=args.workers, protocol=protocol)
 
     head = f"{'#':>4} {'pen cm':>7} {'Q1':>6} {'vQ1':>6} {'con':>3}  " + " ".join(f"{d:>2}" for d in DIRECTION_NAMES)
     print(f"{obj.name}: {len(report.rows)} grasps, hand {hand.name}, protocol {protocol.name} ({protocol.protocol_id})")
