@@ -23,9 +23,9 @@ parts to keep free), checked against the intent catalogue (a scene never asks to
 its intent needs). A seeded ``random.Random`` per item picks a scene, a **style** (a full sentence
 with the goal first or last, "grab X by the Y", a terse note, two sentences, a long polite one), how
 to name the object (its name, a synonym that names no other category, or not at all: "it"), the
-words for fingers and parts, and whether to misspell one word (a letter swapped or dropped). The
-labels are collected while the words are chosen, so a finger group the style leaves out is not
-labelled. The same seed always gives the same items; every label is validated before it is returned.
+words for fingers and parts, and whether to misspell one word (two letters swapped or a doubled
+one dropped). The labels are collected while the words are chosen, so a finger group the style
+leaves out is not labelled. The same seed always gives the same items; every label is validated before it is returned.
 
 :func:`training_overlap` finds benchmark texts that equal a training sentence (case, whitespace and
 final punctuation ignored), so a test can show the benchmark is disjoint from the training set.
@@ -71,7 +71,7 @@ PHENOMENA: tuple[str, ...] = (
     "terse",  # a note, not a sentence ("pinch cap")
     "long",  # a long, polite sentence
     "two_sentences",
-    "misspelling",  # one word with a letter swapped or dropped
+    "misspelling",  # one word with two letters swapped or a doubled letter dropped
 )
 _STYLES = ("full",) * 4 + ("by",) * 3 + ("terse",) * 3 + ("two_sentences",) * 3 + ("long",) * 2
 _TYPO_RATE = 0.12
@@ -397,15 +397,17 @@ def _t(text: str, hands: str, parts: str = "", intents: str = "any") -> _Tpl:
 
 
 _CLAUSES: dict[str, tuple[_Tpl, ...]] = {
-    "press": (
-        _t("press {P} with {F}", "SPML"), _t("put {F} on {P}", "SPM"), _t("use {F} to press {P}", "SPML"),
-        _t("press {P}", "N"),
-        _t("squeeze {P} with {F}", "SP", "trigger"), _t("pull {P} back with {F}", "SP", "trigger"),
-        _t("curl {F} over {P}", "SP", "trigger"), _t("pull {P}", "N", "trigger"),
-        _t("push {P} down with {F}", "SPML", "pump_head top"), _t("push down on {P} with {F}", "SL", "pump_head top"),
-        _t("push {P} down", "N", "pump_head top"),
-        _t("click {P} with {F}", "SP", "buttons shutter_button"), _t("tap {P} with {F}", "S", "screen shutter_button"),
-        _t("swipe across {P} with {F}", "S", "screen"), _t("flick {P} with {F}", "S", "switch"),
+    "press": (  # to hold an object by a button, the hand only rests on it
+        _t("press {P} with {F}", "SPML", intents="use"), _t("put {F} on {P}", "SPM"),
+        _t("use {F} to press {P}", "SPML", intents="use"), _t("press {P}", "N", intents="use"),
+        _t("rest {F} on {P}", "SL", intents="grasp"), _t("grab {P}", "N", intents="grasp"),
+        _t("squeeze {P} with {F}", "SP", "trigger", "use"), _t("pull {P} back with {F}", "SP", "trigger", "use"),
+        _t("curl {F} over {P}", "SP", "trigger", "use"), _t("pull {P}", "N", "trigger", "use"),
+        _t("push {P} down with {F}", "SPML", "pump_head top", "use"),
+        _t("push down on {P} with {F}", "SL", "pump_head top", "use"), _t("push {P} down", "N", "pump_head top", "use"),
+        _t("click {P} with {F}", "SP", "buttons shutter_button", "use"),
+        _t("tap {P} with {F}", "S", "screen shutter_button", "use"), _t("swipe across {P} with {F}", "S", "screen", "use"),
+        _t("flick {P} with {F}", "S", "switch", "use"),
     ),
     "cap": (
         _t("twist {P} with {F}", "SPM", intents="use"), _t("unscrew {P} with {F}", "PM", intents="use"),
@@ -495,9 +497,9 @@ _LONG_GOALS: dict[str, tuple[str, ...]] = {
 _LONG_OPENERS = ("I'd like you to", "Could you please", "When you get a moment, please", "Please go ahead and")
 _LONG_REASONS: dict[str, tuple[str, ...]] = {  # {it}: "it" or "them"
     "use": ("everything works the way it should", "you stay in full control of {it}"),
-    "hold": ("nothing slips at all", "{it} stays steady the whole time"),
-    "lift": ("{it} comes off the table cleanly", "nothing tips over"),
-    "hand over": ("the other person can take {it} easily", "{it} is easy for them to take"),
+    "hold": ("nothing slips at all", "your grip stays steady the whole time"),
+    "lift": ("you lift {it} cleanly off the table", "nothing tips over"),
+    "hand over": ("the other person can take {it} easily", "your friend can take {it} without fumbling"),
 }
 
 # parts to keep free: (template, list conjunction, hand over only); {A} the parts. Inline ones
@@ -674,7 +676,9 @@ class _Writer:
 
     # styles -----------------------------------------------------------------------------------
     def goal(self, table: Mapping[str, tuple[str, ...]]) -> str:
-        tpl = self.rng.choice(table[self.scene.intent])
+        return self._fill_goal(self.rng.choice(table[self.scene.intent]))
+
+    def _fill_goal(self, tpl: str) -> str:
         return tpl.format(act=self.act(), o=self.obj()) if "{act}" in tpl else tpl.format(o=self.obj())
 
     def full(self) -> str:
@@ -682,7 +686,10 @@ class _Writer:
             head = self.goal(_HEADS)
             return f"{head}, {self.clauses()}{self.avoid_inline()}."
         body = self.clauses()
-        return _capital(f"{body}{self.goal(_TAILS)}{self.avoid_inline()}.")
+        tails = [t for t in _TAILS[self.scene.intent] if len(self.scene.contacts) == 1 or t.startswith(" to")]
+        tail = self.rng.choice(tails)
+        goal = self._fill_goal(tail)
+        return _capital(f"{body}{goal}{self.avoid_inline(after_imperative=not tail.startswith(' and'))}.")
 
     def by(self) -> str:
         """"Grab the mug by its handle (with two fingers)."; hold, lift and hand over only."""
@@ -766,6 +773,16 @@ class _Writer:
         return f"{opener} {goal}, and while you do that, {how}" + ("?" if opener.startswith("Could") else ".")
 
 
+_VERB_STEMS = ("hold", "grab", "grip", "grasp", "press", "squeeze", "pinch", "wrap", "close", "curl", "lift",
+               "push", "pull", "click", "twist", "take")
+
+
+def _repeats_a_verb(text: str) -> bool:
+    """"When you hold the pen, hold the body", "Grip the grips": a verb (or its stem) used twice."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return any(sum(w.startswith(stem) for w in words) > 1 for stem in _VERB_STEMS)
+
+
 def _style_fits(style: str, scene: _Scene) -> bool:
     if style == "by":
         return scene.intent != "use" and len(scene.contacts) == 1 and scene.contacts[0][1] is not None
@@ -794,9 +811,12 @@ def _misspell(rng: random.Random, text: str) -> str | None:
     return None
 
 
-def _write(rng: random.Random, category: str, scene: _Scene, style: str) -> tuple[str, _Writer]:
+def _write(rng: random.Random, category: str, scene: _Scene, style: str) -> tuple[str, _Writer] | None:
+    """One item's text and the writer holding its labels; None when the words repeat a verb."""
     w = _Writer(rng, category, scene)
     text = getattr(w, style if _style_fits(style, scene) else "full")()
+    if _repeats_a_verb(text):
+        return None
     if rng.random() < _TYPO_RATE:
         typo = _misspell(rng, text)
         if typo is not None:
@@ -855,13 +875,13 @@ def _category_items(category: str, seed: int, per_category: int, taken: set[str]
         scene, style = scene_cycle[k % len(scene_cycle)], styles[k % len(styles)]
         for attempt in range(50):
             rng = random.Random(f"dexgys.benchmark|{seed}|{category}|{k}|{attempt}")
-            text, w = _write(rng, category, scene, style)
-            key = normalise_sentence(text)
-            if key not in taken:
+            written = _write(rng, category, scene, style)
+            if written is not None and normalise_sentence(written[0]) not in taken:
                 break
         else:
             raise DexgysError(f"{category}: no new sentence for item {k} after 50 attempts")
-        taken.add(key)
+        text, w = written
+        taken.add(normalise_sentence(text))
         items.append(BenchmarkItem(
             id=f"{category}-{k:02d}", category=category, text=text, intent=scene.intent,
             fingers=tuple(f for f in FINGER_LABELS if f in w.fingers), touch_parts=tuple(w.touch),
