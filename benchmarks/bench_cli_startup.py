@@ -8,15 +8,14 @@ Prints a table and writes ``benchmarks/results/cli_startup.json``. Run:
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from results_io import machine, write_results  # benchmarks/ is the script's folder
 
 RESULTS = Path(__file__).resolve().parent / "results" / "cli_startup.json"
 COMMANDS = (["--version"], ["--help"], ["objects", "list"], ["generate"], ["sim", "missing.json"])
@@ -37,14 +36,8 @@ def main() -> None:
             times.append(time.perf_counter() - t)
         rows.append({"command": " ".join(command), "median_s": statistics.median(times), "max_s": max(times)})
         print(f"dexgys {' '.join(command):<20} {rows[-1]['median_s']:.2f} s (max {rows[-1]['max_s']:.2f} s)")
-    payload = {"benchmark": "cli_startup", "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
-                                                       "loadavg_1min": os.getloadavg()[0]},
-               "repeat": args.repeat, "rows": rows}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, indent=1))
-    tmp.replace(args.out)
-    print(f"wrote {args.out}")
+    payload = {"benchmark": "cli_startup", "machine": machine(), "repeat": args.repeat, "rows": rows}
+    write_results(args.out, payload)
 
 
 if __name__ == "__main__":
