@@ -22,7 +22,7 @@ from dexgys.models.finger_contacts import HAND_PARTS
 from dexgys.objects.resolve import resolve_object
 from dexgys.pipeline import GraspGenerator, polish_records
 from dexgys.synthesis.energy import LinkPoints
-from dexgys.synthesis.polish import PolishConfig, PolishEnergy
+from dexgys.synthesis.polish import PolishConfig, PolishEnergy, polish_grasps
 from dexgys.synthesis.synthesize import object_field
 from dexgys.training import BatchBuilder, ObjectTable, TrainConfig, train_contact_regions
 
@@ -182,6 +182,22 @@ def test_keep_off_pushes_the_hand_off_free_points():
     with pytest.raises(DexgysError, match=r"free points must have shape \(K, 3\)"):
         PolishEnergy(hand, field, pose, config, free=touched[:, :2])
 
+
+def test_avoid_term_is_on_by_default_apart_from_the_keep_off_term():
+    """The words' avoid points: on at the default weight, where the predictor's free points are off,
+    and the descent moves the hand away from them."""
+    hand, pose, field = _apple_grasps(1)
+    config = PolishConfig()
+    assert config.keep_off == 0.0 and config.avoid > 0
+    centres = LinkPoints.swept_spheres(hand)(hand.forward_kinematics(pose))[0]
+    touched = centres[::7] + 0.002
+    terms = PolishEnergy(hand, field, pose, config, free=touched, avoid=touched)(pose)[1]
+    assert "keep_off" not in terms and terms["avoid"] > 0
+    assert "avoid" not in PolishEnergy(hand, field, pose, PolishConfig(avoid=0.0), avoid=touched)(pose)[1]
+    polished = polish_grasps(hand, field, pose, config, avoid=touched).pose
+    assert PolishEnergy(hand, field, pose, config, avoid=touched)(polished)[1]["avoid"] < terms["avoid"]
+    with pytest.raises(DexgysError, match=r"avoid points must have shape \(K, 3\)"):
+        PolishEnergy(hand, field, pose, config, avoid=touched[:, :2])
 
 # ---------------------------------------------------------------------- the model file
 def test_train_export_and_generate_with_the_regions(tmp_path, capsys):

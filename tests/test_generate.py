@@ -105,6 +105,9 @@ def test_generate_keeps_the_candidates_the_polish_left_cleanest(generator):
     deep[0, :3] = 0.0  # the palm at the mug's centre
     assert generator._valid_q1(result.object, deep)[0] == 0.0
     assert selection_score(np.array([1.0, 2.0]), np.array([np.nan, 0.5]), 4.0).tolist() == [0.0, np.log(2.0) - 2.0]
+    # a candidate touching a part the words keep free ranks after all others, whatever its residual
+    touched = selection_score(np.array([1e-6, 1e3, 1e4]), np.full(3, np.nan), 4.0, np.array([True, False, True]))
+    assert np.argsort(touched).tolist() == [1, 0, 2]
     generator.q1_weight, weight = 0.0, generator.q1_weight
     try:
         by_residual = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3,
@@ -404,26 +407,41 @@ def test_demo_generates_with_a_model_and_falls_back_without_one(run_dir, tmp_pat
     assert "not a validated grasp" in read_grasp_file(bare / "mug_0.json").records[0]["guidance"]
 
 
-def test_parts_the_words_keep_free_are_kept_free_by_the_polish(generator, tmp_path, monkeypatch):
-    """The reading's parts to avoid reach the polish as keep-off points: exactly the cloud's points on
-    those parts (without a region predictor), and the grasp file records the reading."""
+def test_parts_the_words_keep_free_are_kept_free_by_the_polish_and_the_selection(generator, tmp_path, monkeypatch):
+    """The reading's parts to avoid reach the polish as avoid points (exactly the cloud's points on
+    those parts, apart from the predictor's free points); the selection ranks the finalists that touch
+    them last, judged as the evaluation judges contacts; the grasp file records the reading."""
     from dexgys import pipeline
+    from dexgys.objects.catalogue import make_object
+    from dexgys.synthesis.contacts import contact_facts
 
     seen = {}
     original = pipeline.GraspGenerator._polish
 
-    def spy(self, obj_input, records, keep, named=None, regions=None, free=None):
-        seen["free"], seen["parts"], seen["names"] = free, obj_input.parts, obj_input.object.part_names
-        return original(self, obj_input, records, keep, named, regions, free)
+    def spy(self, obj_input, records, keep, named=None, regions=None, free=None, avoid=None):
+        seen["avoid"], seen["parts"], seen["names"] = avoid, obj_input.parts, obj_input.object.part_names
+        return original(self, obj_input, records, keep, named, regions, free, avoid)
 
     monkeypatch.setattr(pipeline.GraspGenerator, "_polish", spy)
-    monkeypatch.setattr(generator, "regions", None)  # no predictor: the keep-off points are the words' alone
-    result = generator.generate("mug:3", "Hold the mug by the body and keep the handle free.", n=2, seed=0)
+    instruction = "Hold the mug by the body and keep the handle free."
+    result = generator.generate("mug:3", instruction, n=3, seed=0, oversample=3, finalists=3)
     assert result.reading.avoid_parts == ("handle",) and result.reading.touch_parts == ("body",)
     handle = seen["parts"] == seen["names"].index("handle")
-    assert handle.any() and np.array_equal(seen["free"].numpy(), handle)
+    assert handle.any() and np.array_equal(seen["avoid"], handle)
+    c = result.candidates
+    finalists = np.flatnonzero(c["finalist"])
+    facts = contact_facts(load_hand("shadow"), make_object("mug:3"), torch.as_tensor(
+        result.object.to_object_frame(c["polished"][finalists]), dtype=torch.float32))
+    judged = np.array(["handle" in f.parts for f in facts])
+    assert np.array_equal(c["avoid_touched"][finalists], judged)
+    clean = int((~judged).sum())
+    assert int(c["avoid_touched"][c["chosen"]].sum()) == max(0, 3 - clean)
     path = tmp_path / "g.json"
     result.save(path)
     import json
 
     assert json.loads(path.read_text())["reading"]["avoid_parts"] == ["handle"]
+    # avoidance off: no avoid points, nothing marked
+    monkeypatch.setattr(generator, "polish_config", dataclasses.replace(generator.polish_config, avoid=0.0))
+    off = generator.generate("mug:3", instruction, n=3, seed=0, oversample=3, finalists=3)
+    assert seen["avoid"] is None and not off.candidates["avoid_touched"].any()

@@ -56,7 +56,9 @@ fingers' weighing more, named fingers away from their regions, force closure, se
 less ``q1_weight`` (:data:`DEFAULT_Q1_WEIGHT`) times the candidate's valid Q1
 (``candidates["valid_q1"]``): its Q1 (:func:`~dexgys.sim.quality.grasp_q1`) on the polish's surface
 field, 0 when a point of the object's cloud lies 5 mm or deeper inside the hand, as the evaluation
-counts it. No part labels, no simulator. Why a screen: a descent step costs about the same for 8 and
+counts it. No simulator, and no part labels unless the instruction names parts to keep free: then a
+finalist with a hand part within :data:`~dexgys.language.contacts.CONTACT_THRESHOLD` of one
+(``candidates["avoid_touched"]``) ranks after every finalist without one. Why a screen: a descent step costs about the same for 8 and
 for 64 grasps on a CPU, the finishing steps and the Q1 hulls do not; 64 candidates screened to 16
 at step 20 of 150 chose better grasps than 16 or 32 candidates polished to the end, in 1.45 times
 the time of 16 (``docs/experiments/results-history.md``, "A wider draw, screened early"). Batch ``j`` of ``n``
@@ -88,6 +90,7 @@ from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
 from dexgys.hands import HandModel, HandPose, canonical_hand_name, load_hand
 from dexgys.language.brief import action_id_from_intent
+from dexgys.language.contacts import CONTACT_THRESHOLD
 from dexgys.language.reading import Reading, read_instruction
 from dexgys.models.checkpoint import (
     CHECKPOINT_FORMAT_VERSION,
@@ -106,6 +109,7 @@ from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
 from dexgys.sim.quality import max_penetration, quality_metrics
+from dexgys.synthesis.contacts import finger_part_distances
 from dexgys.synthesis.energy import ObjectField
 from dexgys.synthesis.polish import (
     PolishConfig,
@@ -145,6 +149,7 @@ DEFAULT_OVERSAMPLE = 8  # candidates drawn per returned grasp when polishing; ch
 DEFAULT_FINALISTS = 2  # candidates per returned grasp that the polish finishes; chosen in docs/experiments/results-history.md
 DEFAULT_Q1_WEIGHT = 5.0  # the selection's weight of a candidate's valid Q1; chosen in docs/experiments/results-history.md
 STAGE_PROTOCOL = "dexgraspbench"  # whose pre-grasp / squeeze rule the grasps' stage joints follow
+AVOID_PENALTY = 1e3  # added to the score of a candidate touching a part the words keep free: last, whatever else
 POLISH_CHUNK = 256  # candidates per polish descent: bounds the memory of large calls (docs/benchmarks.md)
 POLISH_SURFACE_POINTS = 1024  # object surface points for the polish's surface term in polish_predictions
 TRAIN_HINT = (
@@ -269,7 +274,9 @@ class GenerationResult:
     polish and for dropped candidates, whose score is +inf; valid Q1 NaN when there is nothing to
     choose from, ``oversample`` 1), ``"early_residual"`` (the residual energy at the screen step, also
     when no candidate was dropped; NaN without the polish), ``"finalist"`` (bool), ``"rescued"`` (bool:
-    finalists the polish's rescue moved off a thin wall, :func:`~dexgys.synthesis.polish.rescue_polish`) and ``"chosen"``
+    finalists the polish's rescue moved off a thin wall, :func:`~dexgys.synthesis.polish.rescue_polish`),
+    ``"avoid_touched"`` (bool: finalists touching a part the words keep free; all False when they
+    keep none) and ``"chosen"``
     ``(n,)``, the indices of ``records`` among them. ``records`` are
     ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the same candidates'
     earlier stages.
@@ -277,8 +284,8 @@ class GenerationResult:
     ``hand``: the hand the polish fitted the grasps to (``"shadow"`` without the polish).
 
     ``reading``: what :func:`~dexgys.language.reading.read_instruction` read from the instruction
-    (intent, fingers, parts to touch and to avoid, notes); the parts to avoid are kept free of the
-    hand by the polish, with the points the contact-region predictor leaves free.
+    (intent, fingers, parts to touch and to avoid, notes); the polish keeps the hand off the parts to
+    avoid (``PolishConfig.avoid``) and the selection prefers candidates that touch none of them.
 
     ``touching``: the hand parts (:data:`~dexgys.models.finger_contacts.HAND_PARTS`) that the model's
     finger-contact predictor read from the instruction, and that the polish pulled onto the object
@@ -528,9 +535,7 @@ class GraspGenerator:
             regions = probability > self.regions.config.threshold
             free = probability.amax(-1) < self.polish_config.free_below
         reading = self._read(obj_input, instruction)
-        avoid = _avoid_mask(obj_input, reading)
-        if avoid is not None:  # the parts the words keep free: the polish keeps the hand off them too
-            free = torch.from_numpy(avoid) if free is None else free | torch.from_numpy(avoid)
+        avoid = _avoid_mask(obj_input, reading) if self.polish_config.avoid > 0 else None
         timings["text"] = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -548,18 +553,21 @@ class GraspGenerator:
         start = time.perf_counter()
         if polish:
             polished, residual, early, rescued = self._polish(obj_input, final[0], n * finalists, named, regions,
-                                                              free)
+                                                              free, avoid)
             finalist = ~np.isnan(residual)
             q1 = np.full(len(polished), np.nan)
+            touched = np.zeros(len(polished), dtype=bool)
             if oversample > 1:
                 q1[finalist] = self._valid_q1(obj_input, polished[finalist])
-            score = np.where(finalist, selection_score(residual, q1, self.q1_weight), np.inf)
+                if avoid is not None:
+                    touched[finalist] = self._avoid_touched(obj_input, polished[finalist], reading)
+            score = np.where(finalist, selection_score(residual, q1, self.q1_weight, touched), np.inf)
             chosen = lowest(score, n)
         else:
             polished, residual, chosen = unpolished, np.full(len(unpolished), np.nan), np.arange(n)
             q1 = score = early = np.full(len(unpolished), np.nan)
             finalist = np.ones(len(unpolished), dtype=bool)
-            rescued = np.zeros(len(unpolished), dtype=bool)
+            rescued = touched = np.zeros(len(unpolished), dtype=bool)
         timings["polish"] = time.perf_counter() - start
 
         coarse_all = coarse[0].double().cpu().numpy()
@@ -567,7 +575,7 @@ class GraspGenerator:
                       "unpolished": obj_input.to_input_frame(unpolished),
                       "polished": obj_input.to_input_frame(polished), "residual": residual, "valid_q1": q1,
                       "score": score, "early_residual": early, "finalist": finalist, "rescued": rescued,
-                      "chosen": chosen}
+                      "avoid_touched": touched, "chosen": chosen}
         records = candidates["polished"][chosen]
         coarse_records = candidates["coarse"][chosen]
         intent = reading.intent
@@ -630,16 +638,26 @@ class GraspGenerator:
         return quality_metrics(self._hand, self._surface_field(obj_input), pose,
                                points=torch.from_numpy(obj_input.points))["valid_q1"]
 
+    def _avoid_touched(self, obj_input: ObjectInput, records: np.ndarray, reading: Reading) -> np.ndarray:
+        """``(n,)`` bool: which object-frame ``records`` put a part of the polish's hand within
+        :data:`~dexgys.language.contacts.CONTACT_THRESHOLD` of a part the reading keeps free."""
+        obj = obj_input.object
+        pose = torch.as_tensor(records, dtype=torch.float32)
+        distances = finger_part_distances(self._hand, obj, pose)  # (n, 6, parts)
+        avoided = [obj.part_names.index(p) for p in reading.avoid_parts]
+        return (distances[:, :, avoided] <= CONTACT_THRESHOLD).any((1, 2))
+
     def _polish(self, obj_input: ObjectInput, records: torch.Tensor, keep: int, named: torch.Tensor | None = None,
-                regions: torch.Tensor | None = None,
-                free: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                regions: torch.Tensor | None = None, free: torch.Tensor | None = None,
+                avoid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The physics polish of object-frame candidates ``records`` ``(N, 28)`` -> poses ``(N, 28)``
         float64, residual energies ``(N,)``, residual energies at the screen
         (``PolishConfig.screen_step``) ``(N,)`` and which finalists were rescued (:meth:`_rescue`) ``(N,)``. With ``keep`` < N, the ``keep`` with the lowest
         residual at the screen go on (the finalists) and the others stop there (their pose there,
         residual NaN). ``named`` ``(6,)`` bool: the hand parts the instruction asks to touch;
         ``regions`` ``(P, 6)`` bool: which of the object cloud's P points each should touch; ``free``
-        ``(P,)`` bool: which no hand part should touch. The candidates run in descents of at most
+        ``(P,)`` bool: which the predictor expects no hand part on; ``avoid`` ``(P,)`` bool: which lie
+        on the parts the words keep free. The candidates run in descents of at most
         :data:`POLISH_CHUNK` (each grasp's descent does not depend on the others), which bounds the memory."""
         if self._hand is None or self._hand.name != self.hand:
             self._hand = load_hand(self.hand).to(self.device, torch.float32)
@@ -647,11 +665,13 @@ class GraspGenerator:
         points = torch.from_numpy(obj_input.points)
         pose, named, regions = _polish_inputs(hand, records, named, None if regions is None else (points, regions))
         field, free_points = self._surface_field(obj_input), None if free is None else points[free]
+        avoid_points = None if avoid is None else points[torch.from_numpy(avoid)]
         chunks = [slice(s, min(s + POLISH_CHUNK, len(records))) for s in range(0, len(records), POLISH_CHUNK)]
         descents, early, polished = [], [], []
         for part in chunks:
             descent = start_polish(hand, field, pose[part], config, None if named is None else named[part],
-                                   None if regions is None else (regions[0], regions[1][part]), free_points, points)
+                                   None if regions is None else (regions[0], regions[1][part]), free_points, points,
+                                   avoid_points)
             early.append(early_residual(descent.run(config.screen_step)).double().cpu().numpy())
             polished.append(descent.pose().to_record().detach().double().cpu().numpy())
             descents.append(descent)
@@ -668,12 +688,12 @@ class GraspGenerator:
             index = part.start + result.kept.cpu().numpy()
             polished[index] = result.pose.to_record().double().cpu().numpy()
             residual[index] = residual_energy(result, config).double().cpu().numpy()
-        rescued = self._rescue(polished, residual, named, regions, field, free_points, points)
+        rescued = self._rescue(polished, residual, named, regions, field, free_points, points, avoid_points)
         return polished, residual, early, rescued
 
     def _rescue(self, polished: np.ndarray, residual: np.ndarray, named: torch.Tensor | None,
                 regions: tuple[torch.Tensor, torch.Tensor] | None, field: ObjectField, free: torch.Tensor | None,
-                points: torch.Tensor) -> np.ndarray:
+                points: torch.Tensor, avoid: torch.Tensor | None = None) -> np.ndarray:
         """The polish's rescue (:func:`~dexgys.synthesis.polish.rescue_polish`) of the finished candidates
         (residual not NaN) with a cloud point ``PolishConfig.rescue_depth`` or deeper inside the hand, in
         place in ``polished`` ``(N, 28)`` and ``residual`` ``(N,)`` -> which were rescued ``(N,)`` bool.
@@ -692,7 +712,8 @@ class GraspGenerator:
             index = part[deep]
             pose, energy = rescue_polish(hand, field, pose[torch.from_numpy(deep)], config,
                                          None if named is None else named[index],
-                                         None if regions is None else (regions[0], regions[1][index]), free, points)
+                                         None if regions is None else (regions[0], regions[1][index]), free, points,
+                                         avoid)
             polished[index] = pose.to_record().double().cpu().numpy()
             residual[index] = energy.double().cpu().numpy()
             rescued[index] = True
@@ -736,13 +757,18 @@ def lowest(values: np.ndarray, k: int) -> np.ndarray:
     return np.sort(np.argsort(values, kind="stable")[:k])
 
 
-def selection_score(residual: np.ndarray, q1: np.ndarray, q1_weight: float = DEFAULT_Q1_WEIGHT) -> np.ndarray:
+def selection_score(residual: np.ndarray, q1: np.ndarray, q1_weight: float = DEFAULT_Q1_WEIGHT,
+                    avoid_touched: np.ndarray | None = None) -> np.ndarray:
     """The candidates' ranking score ``(n,)``, lower is better: ``log(residual) - q1_weight * q1`` (module
     docstring, "Selection"; ``q1`` the candidates' valid Q1); the residual alone where ``q1`` is NaN (not
-    computed)."""
+    computed). Candidates that ``avoid_touched`` ``(n,)`` bool marks get :data:`AVOID_PENALTY` more,
+    which ranks them after every other (their order among themselves kept)."""
     score = np.log(np.maximum(np.asarray(residual, dtype=np.float64), 1e-12))
     q1 = np.asarray(q1, dtype=np.float64)
-    return np.where(np.isnan(q1), score, score - q1_weight * np.nan_to_num(q1))
+    score = np.where(np.isnan(q1), score, score - q1_weight * np.nan_to_num(q1))
+    if avoid_touched is not None:
+        score = score + AVOID_PENALTY * np.asarray(avoid_touched, dtype=bool)
+    return score
 
 
 def candidate_seed(seed: int, batch: int) -> int:

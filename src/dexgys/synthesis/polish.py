@@ -24,6 +24,11 @@ is fixed for the descent. The energy of :class:`PolishEnergy` is then, per grasp
 ``keep_off``          for every swept sphere of the hand, how far it comes within
                       :attr:`PolishConfig.keep_off_margin` of the closest *free* object point (one
                       that no hand part should touch), when the caller gives free points;
+``avoid``             the same for the *avoid* points, the parts the instruction's words keep free
+                      ("without touching the blade"), within :attr:`PolishConfig.avoid_margin`;
+                      on by default, unlike ``keep_off``: the words are an order, the predictor's
+                      free points a guess (weight 0 also stops the generator's selection from
+                      preferring grasps that keep off them: :mod:`dexgys.pipeline`, "Selection");
 ``surface``           when the caller gives the object's surface points: how far each comes within
                       :attr:`PolishConfig.surface_clearance` of the hand's collision geometry, or
                       inside it (:meth:`~dexgys.hands.HandModel.signed_distance`): the object reaching
@@ -135,6 +140,8 @@ class PolishConfig:
     region_margin: float = 0.005
     keep_off: float = 0.0
     keep_off_margin: float = 0.008
+    avoid: float = 30.0
+    avoid_margin: float = 0.008
     free_below: float = 0.1
     surface: float = 0.0
     surface_clearance: float = 0.001
@@ -168,7 +175,7 @@ class PolishEnergy:
     def __init__(self, hand: HandModel, field: ObjectField, start: HandPose, config: PolishConfig = PolishConfig(),
                  sphere_spacing: float = 0.004, named_fingers: torch.Tensor | None = None,
                  regions: tuple[torch.Tensor, torch.Tensor] | None = None, free: torch.Tensor | None = None,
-                 surface: torch.Tensor | None = None) -> None:
+                 surface: torch.Tensor | None = None, avoid: torch.Tensor | None = None) -> None:
         self.hand, self.config = hand, config
         device, dtype = hand.device, hand.dtype
         self.field = field.with_channels(field.values[:1])
@@ -221,6 +228,7 @@ class PolishEnergy:
         if regions is not None and config.region > 0:
             self.regions = self._check_regions(regions, named_fingers, best.shape[0], stored, fingers)
         self.free = self._point_set(free, config.keep_off, "free")
+        self.avoid = self._point_set(avoid, config.avoid, "avoid")
         self.surface = self._point_set(surface, config.surface, "surface")
 
     def subset(self, index: torch.Tensor) -> PolishEnergy:
@@ -282,13 +290,14 @@ class PolishEnergy:
             total = total + torch.relu(gap - self.config.region_margin) * pull
         return total
 
-    def _keep_off(self, T: torch.Tensor) -> torch.Tensor:
-        """``(B,)``: the keep-off term (module docstring) of the grasps at link transforms ``T``."""
+    def _keep_off(self, T: torch.Tensor, points: torch.Tensor, margin: float) -> torch.Tensor:
+        """``(B,)``: how far the swept spheres of the grasps at link transforms ``T`` come within
+        ``margin`` of the closest of ``points`` ``(K, 3)``, summed (the keep-off and avoid terms)."""
         centres = self.spheres(T)  # (B, S, 3)
         with torch.no_grad():
-            nearest = torch.cdist(centres, self.free.expand(centres.shape[0], -1, -1)).argmin(-1)  # (B, S)
-        gap = (centres - self.free[nearest]).norm(dim=-1) - self.spheres.radii
-        return torch.relu(self.config.keep_off_margin - gap).sum(-1)
+            nearest = torch.cdist(centres, points.expand(centres.shape[0], -1, -1)).argmin(-1)  # (B, S)
+        gap = (centres - points[nearest]).norm(dim=-1) - self.spheres.radii
+        return torch.relu(margin - gap).sum(-1)
 
     def _closest(self, T: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per group, the smallest ``|sdf|`` of its candidates ``(B, G)`` and the candidate points ``(B, G, 3)``."""
@@ -311,7 +320,9 @@ class PolishEnergy:
         if self.regions:
             terms["region"] = self._region_distance(T)
         if self.free is not None:
-            terms["keep_off"] = self._keep_off(T)
+            terms["keep_off"] = self._keep_off(T, self.free, c.keep_off_margin)
+        if self.avoid is not None:
+            terms["avoid"] = self._keep_off(T, self.avoid, c.avoid_margin)
         if self.surface is not None:
             depth = -self.hand.signed_distance(pose, self.surface.expand(pose.batch_size, -1, -1))
             terms["surface"] = torch.relu(depth + c.surface_clearance).sum(-1)
@@ -333,22 +344,25 @@ class PolishEnergy:
 def polish_grasps(hand: HandModel, field: ObjectField, poses: HandPose, config: PolishConfig = PolishConfig(),
                   named_fingers: torch.Tensor | None = None,
                   regions: tuple[torch.Tensor, torch.Tensor] | None = None,
-                  free: torch.Tensor | None = None, surface: torch.Tensor | None = None) -> OptimizeResult:
+                  free: torch.Tensor | None = None, surface: torch.Tensor | None = None,
+                  avoid: torch.Tensor | None = None) -> OptimizeResult:
     """Polish ``poses`` (B generated grasps, object frame) on ``field``: see the module docstring.
     ``named_fingers`` ``(B, 6)`` bool; ``regions``: object points ``(P, 3)`` and, per grasp and hand
     part, which of them it should touch ``(B, 6, P)`` bool; ``free``: object points ``(K, 3)`` no
-    hand part should touch."""
-    return start_polish(hand, field, poses, config, named_fingers, regions, free, surface).run().result()
+    hand part should touch (a guess: the keep-off term); ``avoid``: object points ``(K', 3)`` that the
+    instruction keeps free (the avoid term)."""
+    return start_polish(hand, field, poses, config, named_fingers, regions, free, surface, avoid).run().result()
 
 
 def start_polish(hand: HandModel, field: ObjectField, poses: HandPose, config: PolishConfig = PolishConfig(),
                  named_fingers: torch.Tensor | None = None,
                  regions: tuple[torch.Tensor, torch.Tensor] | None = None,
-                 free: torch.Tensor | None = None, surface: torch.Tensor | None = None) -> GraspDescent:
+                 free: torch.Tensor | None = None, surface: torch.Tensor | None = None,
+                 avoid: torch.Tensor | None = None) -> GraspDescent:
     """The polish of :func:`polish_grasps` as a :class:`~dexgys.synthesis.optimize.GraspDescent` not yet
     run, to run in stretches and drop grasps on the way (:func:`early_residual`)."""
     energy = PolishEnergy(hand, field.to(hand.device), poses, config, named_fingers=named_fingers, regions=regions,
-                          free=free, surface=surface)
+                          free=free, surface=surface, avoid=avoid)
     return GraspDescent(energy, poses, config.optimizer())
 
 
@@ -362,7 +376,8 @@ def rescue_polish(hand: HandModel, field: ObjectField, poses: HandPose, config: 
                   named_fingers: torch.Tensor | None = None,
                   regions: tuple[torch.Tensor, torch.Tensor] | None = None,
                   free: torch.Tensor | None = None,
-                  surface: torch.Tensor | None = None) -> tuple[HandPose, torch.Tensor]:
+                  surface: torch.Tensor | None = None,
+                  avoid: torch.Tensor | None = None) -> tuple[HandPose, torch.Tensor]:
     """The rescue (module docstring) of polished grasps ``poses`` that a thin wall left inside the hand:
     :attr:`PolishConfig.rescue_steps` more steps from where they are, with the surface term at
     :attr:`PolishConfig.rescue_surface` (the object's ``surface`` points, required) -> the new poses
@@ -370,8 +385,8 @@ def rescue_polish(hand: HandModel, field: ObjectField, poses: HandPose, config: 
     if surface is None:
         raise DexgysError("the rescue needs the object's surface points")
     rescue = replace(config, surface=config.rescue_surface, steps=config.rescue_steps)
-    result = polish_grasps(hand, field, poses, rescue, named_fingers, regions, free, surface)
-    check = start_polish(hand, field, result.pose, config, named_fingers, regions, free, surface)
+    result = polish_grasps(hand, field, poses, rescue, named_fingers, regions, free, surface, avoid)
+    check = start_polish(hand, field, result.pose, config, named_fingers, regions, free, surface, avoid)
     return result.pose, early_residual(check)
 
 
