@@ -303,7 +303,10 @@ def _hand_actuation(
     so a joint servo's row picks its joint and a fixed tendon's sums its joints with their
     coefficients (the E3M5's coupled J1 + J0). Every hand joint must be driven by some actuator."""
     data = mujoco.MjData(model)
-    mujoco.mj_forward(model, data)
+    # the moment arms need only the kinematics, tendons and transmission, not the contacts: at qpos0
+    # the object overlaps the hand, and a full forward pass can run out of MuJoCo's arena
+    for stage in (mujoco.mj_kinematics, mujoco.mj_comPos, mujoco.mj_tendon, mujoco.mj_transmission):
+        stage(model, data)
     moment = np.zeros((model.nu, model.nv))
     mujoco.mju_sparse2dense(moment, data.actuator_moment, data.moment_rownnz, data.moment_rowadr, data.moment_colind)
     dofs = np.array([model.jnt_dofadr[j] for j in joint_ids], dtype=np.int64)
