@@ -92,7 +92,9 @@ def test_generate_keeps_the_candidates_the_polish_left_cleanest(generator):
     assert result.oversample == 3 and c["polished"].shape == (12, 28) and c["residual"].shape == (12,)
     assert c["finalist"].all() and (c["early_residual"] > 0).all()  # no screen, but the early residuals
     assert ((c["valid_q1"] >= 0) & (c["valid_q1"] <= 1)).all() and c["valid_q1"].max() > 0
-    np.testing.assert_allclose(c["score"], np.log(c["residual"]) - generator.q1_weight * c["valid_q1"])
+    broken = c["avoid_touched"].astype(int) + c["named_missed"]  # the words name five fingers and the handle
+    np.testing.assert_allclose(c["score"], np.log(c["residual"]) - generator.q1_weight * c["valid_q1"]
+                               + pipeline.WORDS_PENALTY * broken)
     assert np.array_equal(c["chosen"], np.sort(np.argsort(c["score"], kind="stable")[:4]))
     assert c["score"][c["chosen"]].max() <= np.delete(c["score"], c["chosen"]).min()
     # the candidates' valid Q1: the evaluation's Q1 on the polish's sampled field of the object, 0 where
@@ -105,9 +107,9 @@ def test_generate_keeps_the_candidates_the_polish_left_cleanest(generator):
     deep[0, :3] = 0.0  # the palm at the mug's centre
     assert generator._valid_q1(result.object, deep)[0] == 0.0
     assert selection_score(np.array([1.0, 2.0]), np.array([np.nan, 0.5]), 4.0).tolist() == [0.0, np.log(2.0) - 2.0]
-    # a candidate touching a part the words keep free ranks after all others, whatever its residual
-    touched = selection_score(np.array([1e-6, 1e3, 1e4]), np.full(3, np.nan), 4.0, np.array([True, False, True]))
-    assert np.argsort(touched).tolist() == [1, 0, 2]
+    # a candidate breaking more orders of the words ranks after all breaking fewer, whatever its residual
+    broken = selection_score(np.array([1e-6, 1e3, 1e4, 1.0]), np.full(4, np.nan), 4.0, np.array([1, 0, 1, 2]))
+    assert np.argsort(broken).tolist() == [1, 0, 2, 3]
     generator.q1_weight, weight = 0.0, generator.q1_weight
     try:
         by_residual = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3,
@@ -434,8 +436,18 @@ def test_parts_the_words_keep_free_are_kept_free_by_the_polish_and_the_selection
         result.object.to_object_frame(c["polished"][finalists]), dtype=torch.float32))
     judged = np.array(["handle" in f.parts for f in facts])
     assert np.array_equal(c["avoid_touched"][finalists], judged)
+    assert not c["named_missed"].any()  # the words name no finger
     clean = int((~judged).sum())
     assert int(c["avoid_touched"][c["chosen"]].sum()) == max(0, 3 - clean)
+    # named fingers on named parts: finalists with the thumb or forefinger off the handle rank after the others
+    pinch = generator.generate("mug:3", "Pinch the handle with your thumb and index finger.", n=3, seed=0,
+                               oversample=3, finalists=3).candidates
+    finalists = np.flatnonzero(pinch["finalist"])
+    facts = contact_facts(load_hand("shadow"), make_object("mug:3"), torch.as_tensor(
+        result.object.to_object_frame(pinch["polished"][finalists]), dtype=torch.float32))
+    judged = np.array([not (f.touches("thumb", "handle") and f.touches("forefinger", "handle")) for f in facts])
+    assert np.array_equal(pinch["named_missed"][finalists], judged)
+    assert int(pinch["named_missed"][pinch["chosen"]].sum()) == max(0, 3 - int((~judged).sum()))
     path = tmp_path / "g.json"
     result.save(path)
     import json

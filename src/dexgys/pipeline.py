@@ -56,9 +56,12 @@ fingers' weighing more, named fingers away from their regions, force closure, se
 less ``q1_weight`` (:data:`DEFAULT_Q1_WEIGHT`) times the candidate's valid Q1
 (``candidates["valid_q1"]``): its Q1 (:func:`~dexgys.sim.quality.grasp_q1`) on the polish's surface
 field, 0 when a point of the object's cloud lies 5 mm or deeper inside the hand, as the evaluation
-counts it. No simulator, and no part labels unless the instruction names parts to keep free: then a
-finalist with a hand part within :data:`~dexgys.language.contacts.CONTACT_THRESHOLD` of one
-(``candidates["avoid_touched"]``) ranks after every finalist without one. Why a screen: a descent step costs about the same for 8 and
+counts it. No simulator, and no part labels unless the instruction's reading names parts: for an
+object with part labels, each order of the words that a finalist breaks adds
+:data:`WORDS_PENALTY` to its score, which ranks it after every finalist that breaks fewer: a hand part
+within :data:`~dexgys.language.contacts.CONTACT_THRESHOLD` of a part to keep free
+(``candidates["avoid_touched"]``), and a finger the words name that touches none of the parts they
+name (``candidates["named_missed"]``; only when the words name both fingers and parts). Why a screen: a descent step costs about the same for 8 and
 for 64 grasps on a CPU, the finishing steps and the Q1 hulls do not; 64 candidates screened to 16
 at step 20 of 150 chose better grasps than 16 or 32 candidates polished to the end, in 1.45 times
 the time of 16 (``docs/experiments/results-history.md``, "A wider draw, screened early"). Batch ``j`` of ``n``
@@ -149,7 +152,7 @@ DEFAULT_OVERSAMPLE = 8  # candidates drawn per returned grasp when polishing; ch
 DEFAULT_FINALISTS = 2  # candidates per returned grasp that the polish finishes; chosen in docs/experiments/results-history.md
 DEFAULT_Q1_WEIGHT = 5.0  # the selection's weight of a candidate's valid Q1; chosen in docs/experiments/results-history.md
 STAGE_PROTOCOL = "dexgraspbench"  # whose pre-grasp / squeeze rule the grasps' stage joints follow
-AVOID_PENALTY = 1e3  # added to the score of a candidate touching a part the words keep free: last, whatever else
+WORDS_PENALTY = 1e3  # added to a candidate's score per order of the words it breaks: after all that break fewer
 POLISH_CHUNK = 256  # candidates per polish descent: bounds the memory of large calls (docs/benchmarks.md)
 POLISH_SURFACE_POINTS = 1024  # object surface points for the polish's surface term in polish_predictions
 TRAIN_HINT = (
@@ -275,8 +278,9 @@ class GenerationResult:
     choose from, ``oversample`` 1), ``"early_residual"`` (the residual energy at the screen step, also
     when no candidate was dropped; NaN without the polish), ``"finalist"`` (bool), ``"rescued"`` (bool:
     finalists the polish's rescue moved off a thin wall, :func:`~dexgys.synthesis.polish.rescue_polish`),
-    ``"avoid_touched"`` (bool: finalists touching a part the words keep free; all False when they
-    keep none) and ``"chosen"``
+    ``"avoid_touched"`` (bool: finalists touching a part the words keep free), ``"named_missed"``
+    (bool: finalists with a finger the words name off the parts they name; both all False when the
+    words name no such parts or the object has no part labels) and ``"chosen"``
     ``(n,)``, the indices of ``records`` among them. ``records`` are
     ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the same candidates'
     earlier stages.
@@ -556,18 +560,19 @@ class GraspGenerator:
                                                               free, avoid)
             finalist = ~np.isnan(residual)
             q1 = np.full(len(polished), np.nan)
-            touched = np.zeros(len(polished), dtype=bool)
+            touched, missed = np.zeros(len(polished), dtype=bool), np.zeros(len(polished), dtype=bool)
             if oversample > 1:
                 q1[finalist] = self._valid_q1(obj_input, polished[finalist])
-                if avoid is not None:
-                    touched[finalist] = self._avoid_touched(obj_input, polished[finalist], reading)
-            score = np.where(finalist, selection_score(residual, q1, self.q1_weight, touched), np.inf)
+                touched[finalist], missed[finalist] = self._words_broken(obj_input, polished[finalist], reading,
+                                                                         avoid is not None)
+            broken = touched.astype(int) + missed
+            score = np.where(finalist, selection_score(residual, q1, self.q1_weight, broken), np.inf)
             chosen = lowest(score, n)
         else:
             polished, residual, chosen = unpolished, np.full(len(unpolished), np.nan), np.arange(n)
             q1 = score = early = np.full(len(unpolished), np.nan)
             finalist = np.ones(len(unpolished), dtype=bool)
-            rescued = touched = np.zeros(len(unpolished), dtype=bool)
+            rescued = touched = missed = np.zeros(len(unpolished), dtype=bool)
         timings["polish"] = time.perf_counter() - start
 
         coarse_all = coarse[0].double().cpu().numpy()
@@ -575,7 +580,7 @@ class GraspGenerator:
                       "unpolished": obj_input.to_input_frame(unpolished),
                       "polished": obj_input.to_input_frame(polished), "residual": residual, "valid_q1": q1,
                       "score": score, "early_residual": early, "finalist": finalist, "rescued": rescued,
-                      "avoid_touched": touched, "chosen": chosen}
+                      "avoid_touched": touched, "named_missed": missed, "chosen": chosen}
         records = candidates["polished"][chosen]
         coarse_records = candidates["coarse"][chosen]
         intent = reading.intent
@@ -638,14 +643,28 @@ class GraspGenerator:
         return quality_metrics(self._hand, self._surface_field(obj_input), pose,
                                points=torch.from_numpy(obj_input.points))["valid_q1"]
 
-    def _avoid_touched(self, obj_input: ObjectInput, records: np.ndarray, reading: Reading) -> np.ndarray:
-        """``(n,)`` bool: which object-frame ``records`` put a part of the polish's hand within
-        :data:`~dexgys.language.contacts.CONTACT_THRESHOLD` of a part the reading keeps free."""
+    def _words_broken(self, obj_input: ObjectInput, records: np.ndarray, reading: Reading,
+                      avoiding: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Which object-frame ``records`` ``(n, 28)`` break the reading's orders, on the polish's hand
+        (contact: within :data:`~dexgys.language.contacts.CONTACT_THRESHOLD`) -> ``(n,)`` bool twice:
+        a hand part on a part to keep free (when ``avoiding``), and a named finger (or the palm) on none
+        of the named parts to touch (when the reading names both). All False for an object without
+        part labels."""
+        n = len(records)
+        touched, missed = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
         obj = obj_input.object
-        pose = torch.as_tensor(records, dtype=torch.float32)
-        distances = finger_part_distances(self._hand, obj, pose)  # (n, 6, parts)
-        avoided = [obj.part_names.index(p) for p in reading.avoid_parts]
-        return (distances[:, :, avoided] <= CONTACT_THRESHOLD).any((1, 2))
+        named = [f for f in reading.fingers if f in self._hand.finger_names]
+        check_named = bool(named and reading.touch_parts)
+        if obj is None or obj_input.parts is None or not (avoiding or check_named):
+            return touched, missed
+        near = finger_part_distances(self._hand, obj, torch.as_tensor(records, dtype=torch.float32)) <= CONTACT_THRESHOLD
+        if avoiding:
+            touched = near[:, :, [obj.part_names.index(p) for p in reading.avoid_parts]].any((1, 2))
+        if check_named:
+            fingers = [self._hand.finger_names.index(f) for f in named]
+            parts = [obj.part_names.index(p) for p in reading.touch_parts]
+            missed = ~near[:, fingers][:, :, parts].any(-1).all(-1)
+        return touched, missed
 
     def _polish(self, obj_input: ObjectInput, records: torch.Tensor, keep: int, named: torch.Tensor | None = None,
                 regions: torch.Tensor | None = None, free: torch.Tensor | None = None,
@@ -758,16 +777,17 @@ def lowest(values: np.ndarray, k: int) -> np.ndarray:
 
 
 def selection_score(residual: np.ndarray, q1: np.ndarray, q1_weight: float = DEFAULT_Q1_WEIGHT,
-                    avoid_touched: np.ndarray | None = None) -> np.ndarray:
+                    broken: np.ndarray | None = None) -> np.ndarray:
     """The candidates' ranking score ``(n,)``, lower is better: ``log(residual) - q1_weight * q1`` (module
     docstring, "Selection"; ``q1`` the candidates' valid Q1); the residual alone where ``q1`` is NaN (not
-    computed). Candidates that ``avoid_touched`` ``(n,)`` bool marks get :data:`AVOID_PENALTY` more,
-    which ranks them after every other (their order among themselves kept)."""
+    computed). ``broken`` ``(n,)``: how many orders of the words each candidate breaks (module
+    docstring, "Selection"); each adds :data:`WORDS_PENALTY`, which ranks a candidate after every one
+    that breaks fewer (the order among those breaking as many kept)."""
     score = np.log(np.maximum(np.asarray(residual, dtype=np.float64), 1e-12))
     q1 = np.asarray(q1, dtype=np.float64)
     score = np.where(np.isnan(q1), score, score - q1_weight * np.nan_to_num(q1))
-    if avoid_touched is not None:
-        score = score + AVOID_PENALTY * np.asarray(avoid_touched, dtype=bool)
+    if broken is not None:
+        score = score + WORDS_PENALTY * np.asarray(broken, dtype=np.float64)
     return score
 
 
