@@ -7,7 +7,7 @@ condition with seed = the condition index, as ``dexgys predict`` does, and write
 * ``batch{j}.json.gz``: candidate batch ``j`` of every condition (8 grasps each), a predictions file
   that ``dexgys eval`` scores;
 * ``candidates.json``: per condition, every candidate's residual energy and valid Q1 (the values the
-  selection ranks by; :func:`dexgys.pipeline.selection_score`) and its residual energy at the polish's
+  selection ranks by; :func:`dexgys.synthesis.polisher.selection_score`) and its residual energy at the polish's
   screen step (what the screen ranks by).
 
 Every candidate is polished to the end (no screen), so the rules can screen afterwards.

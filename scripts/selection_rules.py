@@ -3,7 +3,7 @@
 Reads ``DIR/candidates.json`` and the evaluations ``DIR/eval-batch{j}.json`` of its candidate batches
 (``dexgys eval``), and prints, per rule, success all 6 and any (%), valid Q1, mean penetration (cm) and
 part contact (%) of the chosen grasps. The rules: the first 8 (``--oversample 1``); the residual energy
-alone; :func:`dexgys.pipeline.selection_score` at several Q1 weights; the generator's screen (the 16
+alone; :func:`dexgys.synthesis.polisher.selection_score` at several Q1 weights; the generator's screen (the 16
 lowest residual energies at the polish's screen step go on, then the score with the default Q1
 weight); and, as an upper bound that no generator can use, the simulator's own verdict. Each at 16
 and 32 candidates and at all of them.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dexgys.pipeline import DEFAULT_Q1_WEIGHT, lowest, selection_score
+from dexgys.synthesis.polisher import DEFAULT_Q1_WEIGHT, lowest, selection_score
 
 METRICS = ("success_all6", "success_any", "valid_q1", "penetration_cm", "part_contact")
 

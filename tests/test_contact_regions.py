@@ -20,7 +20,8 @@ from dexgys.models import PointEncoderConfig, load_checkpoint, load_model
 from dexgys.models.contact_regions import ContactRegionConfig, ContactRegionPredictor
 from dexgys.models.finger_contacts import HAND_PARTS
 from dexgys.objects.resolve import resolve_object
-from dexgys.pipeline import GraspGenerator, polish_records
+from dexgys.pipeline import GraspGenerator
+from dexgys.synthesis.polisher import polish_records
 from dexgys.synthesis.energy import LinkPoints
 from dexgys.synthesis.polish import PolishConfig, PolishEnergy, polish_grasps
 from dexgys.synthesis.synthesize import object_field

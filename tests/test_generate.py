@@ -23,7 +23,9 @@ from dexgys.language.brief import intent_from_action_id
 from dexgys.models import load_checkpoint
 from dexgys.objects.resolve import resolve_object
 from dexgys.language.reading import infer_intent
-from dexgys.pipeline import GraspGenerator, export_generator, selection_score
+from dexgys.models.finger_contacts import HAND_PARTS
+from dexgys.pipeline import GraspGenerator, export_generator
+from dexgys.synthesis.polisher import WORDS_PENALTY, Polisher, PolishRun, PolishTargets, selection_score
 from dexgys.sim.quality import grasp_q1, max_penetration
 from dexgys.synthesis.energy import ObjectField
 
@@ -94,7 +96,7 @@ def test_generate_keeps_the_candidates_the_polish_left_cleanest(generator):
     assert ((c["valid_q1"] >= 0) & (c["valid_q1"] <= 1)).all() and c["valid_q1"].max() > 0
     broken = c["avoid_touched"].astype(int) + c["named_missed"]  # the words name five fingers and the handle
     np.testing.assert_allclose(c["score"], np.log(c["residual"]) - generator.q1_weight * c["valid_q1"]
-                               + pipeline.WORDS_PENALTY * broken)
+                               + WORDS_PENALTY * broken)
     assert np.array_equal(c["chosen"], np.sort(np.argsort(c["score"], kind="stable")[:4]))
     assert c["score"][c["chosen"]].max() <= np.delete(c["score"], c["chosen"]).min()
     # the candidates' valid Q1: the evaluation's Q1 on the polish's sampled field of the object, 0 where
@@ -105,7 +107,10 @@ def test_generate_keeps_the_candidates_the_polish_left_cleanest(generator):
     np.testing.assert_allclose(c["valid_q1"][c["chosen"]], np.where(depth < 0.005, field_q1, 0.0), atol=1e-4)
     deep = result.candidates["polished"][:1].copy()
     deep[0, :3] = 0.0  # the palm at the mug's centre
-    assert generator._valid_q1(result.object, deep)[0] == 0.0
+    run = PolishRun(deep, np.ones(1), np.ones(1), np.zeros(1, dtype=bool))
+    cloud = torch.from_numpy(result.object.points)
+    runner = Polisher(load_hand(), generator.polish_config, generator.q1_weight)
+    assert runner.select(run, 1, generator._surface_field(result.object), cloud).valid_q1[0] == 0.0
     assert selection_score(np.array([1.0, 2.0]), np.array([np.nan, 0.5]), 4.0).tolist() == [0.0, np.log(2.0) - 2.0]
     # a candidate breaking more orders of the words ranks after all breaking fewer, whatever its residual
     broken = selection_score(np.array([1e-6, 1e3, 1e4, 1.0]), np.full(4, np.nan), 4.0, np.array([1, 0, 1, 2]))
@@ -153,7 +158,9 @@ def test_the_screen_drops_the_candidates_with_the_highest_early_residual(generat
 
 def test_the_polish_in_chunks_gives_the_grasps_of_one_batch(generator, monkeypatch):
     whole = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=1)
-    monkeypatch.setattr(pipeline, "POLISH_CHUNK", 5)  # 12 candidates: descents of 5, 5 and 2
+    from dexgys.synthesis import polisher
+
+    monkeypatch.setattr(polisher, "POLISH_CHUNK", 5)  # 12 candidates: descents of 5, 5 and 2
     chunked = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=1)
     a, b = whole.candidates, chunked.candidates
     assert np.array_equal(a["finalist"], b["finalist"]) and np.array_equal(a["chosen"], b["chosen"])
@@ -418,15 +425,16 @@ def test_parts_the_words_keep_free_are_kept_free_by_the_polish_and_the_selection
     from dexgys.synthesis.contacts import contact_facts
 
     seen = {}
-    original = pipeline.GraspGenerator._polish
+    original = Polisher.polish
 
-    def spy(self, obj_input, records, keep, named=None, regions=None, free=None, avoid=None):
-        seen["avoid"], seen["parts"], seen["names"] = avoid, obj_input.parts, obj_input.object.part_names
-        return original(self, obj_input, records, keep, named, regions, free, avoid)
+    def spy(self, field, records, keep=None, targets=PolishTargets(), points=None):
+        seen["avoid"] = targets.avoid
+        return original(self, field, records, keep, targets, points)
 
-    monkeypatch.setattr(pipeline.GraspGenerator, "_polish", spy)
+    monkeypatch.setattr(Polisher, "polish", spy)
     instruction = "Hold the mug by the body and keep the handle free."
     result = generator.generate("mug:3", instruction, n=3, seed=0, oversample=3, finalists=3)
+    seen["parts"], seen["names"] = result.object.parts, result.object.object.part_names
     assert result.reading.avoid_parts == ("handle",) and result.reading.touch_parts == ("body",)
     handle = seen["parts"] == seen["names"].index("handle")
     assert handle.any() and np.array_equal(seen["avoid"], handle)
@@ -457,3 +465,33 @@ def test_parts_the_words_keep_free_are_kept_free_by_the_polish_and_the_selection
     monkeypatch.setattr(generator, "polish_config", dataclasses.replace(generator.polish_config, avoid=0.0))
     off = generator.generate("mug:3", instruction, n=3, seed=0, oversample=3, finalists=3)
     assert seen["avoid"] is None and not off.candidates["avoid_touched"].any()
+
+
+def test_generate_and_dexgys_polish_run_one_polisher(generator):
+    """generate's polish is the Polisher's: the same candidates through Polisher.polish give the same
+    grasps bit for bit; polish_predictions (dexgys polish) runs it too."""
+    from dexgys import pipeline
+    from dexgys.evaluation.predictions import ground_truth_predictions
+
+    result = generator.generate("mug:3", INSTRUCTION, n=4, seed=1, oversample=1)
+    obj = result.object
+    start = obj.to_object_frame(result.unpolished)
+    named = None if result.touching is None else torch.tensor([p in result.touching for p in HAND_PARTS])
+    runner = Polisher(load_hand(generator.hand), generator.polish_config, generator.q1_weight)
+    cloud = torch.from_numpy(obj.points)
+    regions = None if result.regions is None else torch.from_numpy(result.regions)
+    targets = PolishTargets(named, regions)
+    field = generator._surface_field(obj)
+    alone = runner.polish(field, start, targets=targets, points=cloud)
+    np.testing.assert_array_equal(alone.polished, obj.to_object_frame(result.candidates["polished"]))
+    chosen = runner.select(alone, 2, field, cloud, rank=False).chosen
+    assert np.array_equal(chosen, np.sort(np.argsort(alone.residual, kind="stable")[:2]))
+    # dexgys polish: the runner with every grasp finished and the rescue on the object's surface points
+    record = {"obj_id": "mug:3", "guidance": INSTRUCTION, "dex_grasp": start[0].tolist()}
+    [prediction] = ground_truth_predictions([record])
+    polished = pipeline.polish_predictions([prediction], generator.polish_config, progress=False)[0]["dex_grasp"]
+    surface = torch.as_tensor(resolve_object("mug:3").sample_surface(pipeline.POLISH_SURFACE_POINTS, seed=0).points,
+                              dtype=torch.float32)
+    plain = Polisher(load_hand("shadow"), generator.polish_config).polish(
+        ObjectField.build(resolve_object("mug:3"), parts=False), start[:1], points=surface)
+    np.testing.assert_allclose(polished, plain.polished[0], atol=1e-6)

@@ -23,7 +23,8 @@ import torch
 from dexgys.hands import load_hand
 from dexgys.language.brief import action_id_from_intent
 from dexgys.objects.catalogue import make_object
-from dexgys.pipeline import GraspGenerator, polish_records
+from dexgys.pipeline import GraspGenerator
+from dexgys.synthesis.polisher import polish_records
 from dexgys.synthesis.contacts import contact_facts, key_roles
 from dexgys.synthesis.energy import ObjectField
 from dexgys.synthesis.intents import get_intent_spec

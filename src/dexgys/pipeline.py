@@ -45,26 +45,19 @@ of them should touch, and the polish pulls each named finger toward its own regi
 ``polish=False`` the polish.
 
 **Selection.** With the polish on, the generator draws ``oversample`` x ``n`` candidates (default
-:data:`DEFAULT_OVERSAMPLE`) and polishes them in batches of up to :data:`POLISH_CHUNK` (one batch by
-default; a grasp's descent does not depend on the others in its batch). At the polish's screen
-(``PolishConfig.screen_step``) the ``finalists`` x ``n`` (default :data:`DEFAULT_FINALISTS`) with
-the lowest residual energy so far go on; the others stop there (``candidates["finalist"]``). Of the
-finalists it returns the ``n`` with the lowest :func:`selection_score`, in the order they were
-drawn: the log of the residual energy the polish left
-(:func:`~dexgys.synthesis.polish.residual_energy`: penetration, unreached contacts, the named
-fingers' weighing more, named fingers away from their regions, force closure, self-penetration)
-less ``q1_weight`` (:data:`DEFAULT_Q1_WEIGHT`) times the candidate's valid Q1
-(``candidates["valid_q1"]``): its Q1 (:func:`~dexgys.sim.quality.grasp_q1`) on the polish's surface
-field, 0 when a point of the object's cloud lies 5 mm or deeper inside the hand, as the evaluation
-counts it. No simulator, and no part labels unless the instruction's reading names parts: for an
-object with part labels, each order of the words that a finalist breaks adds
-:data:`WORDS_PENALTY` to its score, which ranks it after every finalist that breaks fewer: a hand part
-within :data:`~dexgys.language.contacts.CONTACT_THRESHOLD` of a part to keep free
-(``candidates["avoid_touched"]``), and a finger the words name that touches none of the parts they
-name (``candidates["named_missed"]``; only when the words name both fingers and parts). Why a screen: a descent step costs about the same for 8 and
-for 64 grasps on a CPU, the finishing steps and the Q1 hulls do not; 64 candidates screened to 16
-at step 20 of 150 chose better grasps than 16 or 32 candidates polished to the end, in 1.45 times
-the time of 16 (``docs/experiments/results-history.md``, "A wider draw, screened early"). Batch ``j`` of ``n``
+:data:`DEFAULT_OVERSAMPLE`) and hands them to the polish runner
+(:class:`~dexgys.synthesis.polisher.Polisher`, whose docstring has the rules): at the polish's
+screen (``PolishConfig.screen_step``) the ``finalists`` x ``n`` (default :data:`DEFAULT_FINALISTS`)
+with the lowest residual energy so far go on (``candidates["finalist"]``); of them it returns the
+``n`` with the lowest :func:`~dexgys.synthesis.polisher.selection_score`, in the order they were
+drawn: the residual energy the polish left, the valid Q1 (``candidates["valid_q1"]``) and, for an
+object with part labels, the orders of the words a finalist breaks (``candidates["avoid_touched"]``:
+a hand part on a part to keep free; ``candidates["named_missed"]``: a named finger on none of the
+named parts), each of which ranks it after every finalist that breaks fewer. No simulator. Why a
+screen: a descent step costs about the same for 8 and for 64 grasps on a CPU, the finishing steps
+and the Q1 hulls do not; 64 candidates screened to 16 at step 20 of 150 chose better grasps than 16
+or 32 candidates polished to the end, in 1.45 times the time of 16
+(``docs/experiments/results-history.md``, "A wider draw, screened early"). Batch ``j`` of ``n``
 candidates draws its noise from a seed derived from (``seed``, ``j``), batch 0 from ``seed`` itself, so
 batch 0 holds the grasps ``oversample=1`` returns (up to float rounding: every stage runs on all
 candidates at once).
@@ -93,7 +86,6 @@ from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
 from dexgys.hands import HandModel, HandPose, canonical_hand_name, load_hand
 from dexgys.language.brief import action_id_from_intent
-from dexgys.language.contacts import CONTACT_THRESHOLD
 from dexgys.language.reading import Reading, read_instruction
 from dexgys.models.checkpoint import (
     CHECKPOINT_FORMAT_VERSION,
@@ -111,33 +103,26 @@ from dexgys.models.idgc import IDGC, IDGCConfig
 from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
-from dexgys.sim.quality import max_penetration, quality_metrics
-from dexgys.synthesis.contacts import finger_part_distances
 from dexgys.synthesis.energy import ObjectField
-from dexgys.synthesis.polish import (
-    PolishConfig,
-    early_residual,
-    polish_grasps,
-    rescue_polish,
-    residual_energy,
-    start_polish,
+from dexgys.synthesis.polish import PolishConfig
+from dexgys.synthesis.polisher import (
+    DEFAULT_Q1_WEIGHT,
+    Polisher,
+    PolishTargets,
+    WordOrders,
 )
 
 __all__ = [
     "DEFAULT_FINALISTS",
     "DEFAULT_MODEL",
-    "DEFAULT_Q1_WEIGHT",
     "DEFAULT_OVERSAMPLE",
     "GENERATOR_FORMAT_VERSION",
     "GenerationResult",
     "GraspGenerator",
     "candidate_seed",
     "export_generator",
-    "lowest",
     "polish_predictions",
-    "polish_records",
     "predict_records",
-    "selection_score",
 ]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "pretrained" / "dexgys-cpu.pt"
@@ -150,10 +135,7 @@ _STAGE_NAMES = {"idgc": "IDGC", "qgc": "QGC", "fingers": "finger-contact predict
 MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a typo
 DEFAULT_OVERSAMPLE = 8  # candidates drawn per returned grasp when polishing; chosen in docs/experiments/results-history.md
 DEFAULT_FINALISTS = 2  # candidates per returned grasp that the polish finishes; chosen in docs/experiments/results-history.md
-DEFAULT_Q1_WEIGHT = 5.0  # the selection's weight of a candidate's valid Q1; chosen in docs/experiments/results-history.md
 STAGE_PROTOCOL = "dexgraspbench"  # whose pre-grasp / squeeze rule the grasps' stage joints follow
-WORDS_PENALTY = 1e3  # added to a candidate's score per order of the words it breaks: after all that break fewer
-POLISH_CHUNK = 256  # candidates per polish descent: bounds the memory of large calls (docs/benchmarks.md)
 POLISH_SURFACE_POINTS = 1024  # object surface points for the polish's surface term in polish_predictions
 TRAIN_HINT = (
     "train one with 'dexgys train idgc --config cpu --data DIR --out runs/cpu', then "
@@ -556,18 +538,15 @@ class GraspGenerator:
         unpolished = final[0].double().cpu().numpy()
         start = time.perf_counter()
         if polish:
-            polished, residual, early, rescued = self._polish(obj_input, final[0], n * finalists, named, regions,
-                                                              free, avoid)
-            finalist = ~np.isnan(residual)
-            q1 = np.full(len(polished), np.nan)
-            touched, missed = np.zeros(len(polished), dtype=bool), np.zeros(len(polished), dtype=bool)
-            if oversample > 1:
-                q1[finalist] = self._valid_q1(obj_input, polished[finalist])
-                touched[finalist], missed[finalist] = self._words_broken(obj_input, polished[finalist], reading,
-                                                                         avoid is not None)
-            broken = touched.astype(int) + missed
-            score = np.where(finalist, selection_score(residual, q1, self.q1_weight, broken), np.inf)
-            chosen = lowest(score, n)
+            polisher = Polisher(self._polish_hand(), self.polish_config, self.q1_weight)
+            cloud, field = torch.from_numpy(obj_input.points), self._surface_field(obj_input)
+            targets = PolishTargets(named, regions, free, avoid, self._word_orders(obj_input, reading, avoid))
+            run = polisher.polish(field, final[0], n * finalists, targets, cloud)
+            labelled = obj_input.object if obj_input.parts is not None else None
+            picked = polisher.select(run, n, field, cloud, labelled, targets.orders, rank=oversample > 1)
+            polished, residual, early, rescued = run.polished, run.residual, run.early, run.rescued
+            finalist, q1, score, chosen = run.finished, picked.valid_q1, picked.score, picked.chosen
+            touched, missed = picked.avoid_touched, picked.named_missed
         else:
             polished, residual, chosen = unpolished, np.full(len(unpolished), np.nan), np.arange(n)
             q1 = score = early = np.full(len(unpolished), np.nan)
@@ -635,160 +614,24 @@ class GraspGenerator:
         self._field = (weakref.ref(key), field)
         return field
 
-    def _valid_q1(self, obj_input: ObjectInput, records: np.ndarray) -> np.ndarray:
-        """Valid Q1 ``(n,)`` of object-frame ``records`` ``(n, 28)``: Q1 on the polish's surface field, 0
-        where a point of the object's cloud lies :data:`~dexgys.sim.quality.MAX_PENETRATION` or deeper
-        inside the hand."""
-        pose = torch.as_tensor(records, dtype=torch.float32)
-        return quality_metrics(self._hand, self._surface_field(obj_input), pose,
-                               points=torch.from_numpy(obj_input.points))["valid_q1"]
-
-    def _words_broken(self, obj_input: ObjectInput, records: np.ndarray, reading: Reading,
-                      avoiding: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Which object-frame ``records`` ``(n, 28)`` break the reading's orders, on the polish's hand
-        (contact: within :data:`~dexgys.language.contacts.CONTACT_THRESHOLD`) -> ``(n,)`` bool twice:
-        a hand part on a part to keep free (when ``avoiding``), and a named finger (or the palm) on none
-        of the named parts to touch (when the reading names both). All False for an object without
-        part labels."""
-        n = len(records)
-        touched, missed = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-        obj = obj_input.object
-        named = [f for f in reading.fingers if f in self._hand.finger_names]
-        check_named = bool(named and reading.touch_parts)
-        if obj is None or obj_input.parts is None or not (avoiding or check_named):
-            return touched, missed
-        near = finger_part_distances(self._hand, obj, torch.as_tensor(records, dtype=torch.float32)) <= CONTACT_THRESHOLD
-        if avoiding:
-            touched = near[:, :, [obj.part_names.index(p) for p in reading.avoid_parts]].any((1, 2))
-        if check_named:
-            fingers = [self._hand.finger_names.index(f) for f in named]
-            parts = [obj.part_names.index(p) for p in reading.touch_parts]
-            missed = ~near[:, fingers][:, :, parts].any(-1).all(-1)
-        return touched, missed
-
-    def _polish(self, obj_input: ObjectInput, records: torch.Tensor, keep: int, named: torch.Tensor | None = None,
-                regions: torch.Tensor | None = None, free: torch.Tensor | None = None,
-                avoid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The physics polish of object-frame candidates ``records`` ``(N, 28)`` -> poses ``(N, 28)``
-        float64, residual energies ``(N,)``, residual energies at the screen
-        (``PolishConfig.screen_step``) ``(N,)`` and which finalists were rescued (:meth:`_rescue`) ``(N,)``. With ``keep`` < N, the ``keep`` with the lowest
-        residual at the screen go on (the finalists) and the others stop there (their pose there,
-        residual NaN). ``named`` ``(6,)`` bool: the hand parts the instruction asks to touch;
-        ``regions`` ``(P, 6)`` bool: which of the object cloud's P points each should touch; ``free``
-        ``(P,)`` bool: which the predictor expects no hand part on; ``avoid`` ``(P,)`` bool: which lie
-        on the parts the words keep free. The candidates run in descents of at most
-        :data:`POLISH_CHUNK` (each grasp's descent does not depend on the others), which bounds the memory."""
+    def _polish_hand(self) -> HandModel:
+        """The polish's hand (:attr:`hand`), loaded once on the generator's device."""
         if self._hand is None or self._hand.name != self.hand:
             self._hand = load_hand(self.hand).to(self.device, torch.float32)
-        hand, config = self._hand, self.polish_config
-        points = torch.from_numpy(obj_input.points)
-        pose, named, regions = _polish_inputs(hand, records, named, None if regions is None else (points, regions))
-        field, free_points = self._surface_field(obj_input), None if free is None else points[free]
-        avoid_points = None if avoid is None else points[torch.from_numpy(avoid)]
-        chunks = [slice(s, min(s + POLISH_CHUNK, len(records))) for s in range(0, len(records), POLISH_CHUNK)]
-        descents, early, polished = [], [], []
-        for part in chunks:
-            descent = start_polish(hand, field, pose[part], config, None if named is None else named[part],
-                                   None if regions is None else (regions[0], regions[1][part]), free_points, points,
-                                   avoid_points)
-            early.append(early_residual(descent.run(config.screen_step)).double().cpu().numpy())
-            polished.append(descent.pose().to_record().detach().double().cpu().numpy())
-            descents.append(descent)
-        early, polished = np.concatenate(early), np.concatenate(polished)
-        finalists = lowest(early, keep) if keep < len(records) else np.arange(len(records))
-        residual = np.full(len(records), np.nan)
-        for part, descent in zip(chunks, descents):
-            local = finalists[(finalists >= part.start) & (finalists < part.stop)] - part.start
-            if len(local) == 0:
-                continue
-            if len(local) < part.stop - part.start:
-                descent.keep(torch.as_tensor(local))
-            result = descent.run().result()
-            index = part.start + result.kept.cpu().numpy()
-            polished[index] = result.pose.to_record().double().cpu().numpy()
-            residual[index] = residual_energy(result, config).double().cpu().numpy()
-        rescued = self._rescue(polished, residual, named, regions, field, free_points, points, avoid_points)
-        return polished, residual, early, rescued
+        return self._hand
 
-    def _rescue(self, polished: np.ndarray, residual: np.ndarray, named: torch.Tensor | None,
-                regions: tuple[torch.Tensor, torch.Tensor] | None, field: ObjectField, free: torch.Tensor | None,
-                points: torch.Tensor, avoid: torch.Tensor | None = None) -> np.ndarray:
-        """The polish's rescue (:func:`~dexgys.synthesis.polish.rescue_polish`) of the finished candidates
-        (residual not NaN) with a cloud point ``PolishConfig.rescue_depth`` or deeper inside the hand, in
-        place in ``polished`` ``(N, 28)`` and ``residual`` ``(N,)`` -> which were rescued ``(N,)`` bool.
-        ``named`` and ``regions`` per candidate, as :func:`_polish_inputs` gives them."""
-        hand, config = self._hand, self.polish_config
-        rescued = np.zeros(len(polished), dtype=bool)
-        if config.rescue_steps <= 0:
-            return rescued
-        finished = np.flatnonzero(~np.isnan(residual))
-        for start in range(0, len(finished), POLISH_CHUNK):
-            part = finished[start:start + POLISH_CHUNK]
-            pose = HandPose.from_record(torch.as_tensor(polished[part], dtype=torch.float32), hand.n_dofs, hand.name)
-            deep = max_penetration(hand, field, pose, points) >= config.rescue_depth
-            if not deep.any():
-                continue
-            index = part[deep]
-            pose, energy = rescue_polish(hand, field, pose[torch.from_numpy(deep)], config,
-                                         None if named is None else named[index],
-                                         None if regions is None else (regions[0], regions[1][index]), free, points,
-                                         avoid)
-            polished[index] = pose.to_record().double().cpu().numpy()
-            residual[index] = energy.double().cpu().numpy()
-            rescued[index] = True
-        return rescued
-
-
-def polish_records(hand: HandModel, field: ObjectField, records, config: PolishConfig = PolishConfig(),
-                   named_fingers: torch.Tensor | None = None,
-                   regions: tuple[torch.Tensor, torch.Tensor] | None = None,
-                   free: torch.Tensor | None = None,
-                   surface: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`~dexgys.synthesis.polish.polish_grasps` of object-frame grasp records ``(n, 28)`` (array or
-    tensor) on ``field`` -> polished records ``(n, 28)`` float64 and their
-    :func:`~dexgys.synthesis.polish.residual_energy` ``(n,)``. ``named_fingers`` ``(6,)`` bool (the
-    hand's ``finger_names`` order): the parts the polish pulls harder, the same for every grasp;
-    ``regions``: object points ``(P, 3)`` and which of them each hand part should touch ``(P, 6)``
-    bool, the same for every grasp; ``free``: object points ``(K, 3)`` no hand part should touch."""
-    pose, named_fingers, regions = _polish_inputs(hand, records, named_fingers, regions)
-    result = polish_grasps(hand, field, pose, config, named_fingers, regions, free, surface)
-    return (result.pose.to_record().double().cpu().numpy(),
-            residual_energy(result, config).double().cpu().numpy())
-
-
-def _polish_inputs(hand: HandModel, records, named_fingers: torch.Tensor | None,
-                   regions: tuple[torch.Tensor, torch.Tensor] | None):
-    """Grasp records ``(n, 28)`` as poses and the per-condition ``named_fingers`` ``(6,)`` and ``regions``
-    (points ``(P, 3)``, mask ``(P, 6)``) as the per-grasp arguments of the polish (:func:`polish_records`)."""
-    pose = HandPose.from_record(torch.as_tensor(records, dtype=torch.float32), hand.n_dofs, hand.name)
-    if named_fingers is not None:
-        named_fingers = torch.as_tensor(named_fingers, dtype=torch.bool).reshape(1, -1).expand(pose.batch_size, -1)
-    if regions is not None:
-        points, mask = regions
-        mask = torch.as_tensor(mask, dtype=torch.bool).T.unsqueeze(0).expand(pose.batch_size, -1, -1)
-        regions = (torch.as_tensor(points, dtype=torch.float32), mask)
-    return pose, named_fingers, regions
-
-
-def lowest(values: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` lowest ``values`` (ties: the earlier first), in draw order: how the generator
-    picks its finalists and its grasps."""
-    return np.sort(np.argsort(values, kind="stable")[:k])
-
-
-def selection_score(residual: np.ndarray, q1: np.ndarray, q1_weight: float = DEFAULT_Q1_WEIGHT,
-                    broken: np.ndarray | None = None) -> np.ndarray:
-    """The candidates' ranking score ``(n,)``, lower is better: ``log(residual) - q1_weight * q1`` (module
-    docstring, "Selection"; ``q1`` the candidates' valid Q1); the residual alone where ``q1`` is NaN (not
-    computed). ``broken`` ``(n,)``: how many orders of the words each candidate breaks (module
-    docstring, "Selection"); each adds :data:`WORDS_PENALTY`, which ranks a candidate after every one
-    that breaks fewer (the order among those breaking as many kept)."""
-    score = np.log(np.maximum(np.asarray(residual, dtype=np.float64), 1e-12))
-    q1 = np.asarray(q1, dtype=np.float64)
-    score = np.where(np.isnan(q1), score, score - q1_weight * np.nan_to_num(q1))
-    if broken is not None:
-        score = score + WORDS_PENALTY * np.asarray(broken, dtype=np.float64)
-    return score
+    def _word_orders(self, obj_input: ObjectInput, reading: Reading, avoid: np.ndarray | None) -> WordOrders:
+        """The reading's orders as indices into the object's parts and the polish hand's parts: the parts
+        to keep free when the polish avoids them (``avoid`` given), the named fingers and parts to touch
+        (none for an object without part labels)."""
+        obj = obj_input.object
+        if obj is None or obj_input.parts is None:
+            return WordOrders()
+        fingers = self._polish_hand().finger_names
+        return WordOrders(
+            avoid_parts=tuple(obj.part_names.index(p) for p in reading.avoid_parts) if avoid is not None else (),
+            fingers=tuple(fingers.index(f) for f in reading.fingers if f in fingers),
+            touch_parts=tuple(obj.part_names.index(p) for p in reading.touch_parts))
 
 
 def candidate_seed(seed: int, batch: int) -> int:
@@ -885,10 +728,11 @@ def predict_records(
 
 def polish_predictions(predictions: list[dict], config: PolishConfig = PolishConfig(), progress: bool = True,
                        device: torch.device | str = "cpu", hand: str = "shadow") -> list[dict]:
-    """The physics polish (:mod:`dexgys.synthesis.polish`) of a predictions list (object frame; each
-    ``obj_id`` a catalogue name or a mesh file): new records with polished ``dex_grasp``, in the same
-    order, all grasps of one object polished together, fitted to ``hand``. Deterministic; the input is
-    not modified."""
+    """The physics polish of a predictions list (object frame; each ``obj_id`` a catalogue name or a
+    mesh file) with the generator's runner (:class:`~dexgys.synthesis.polisher.Polisher`: chunks and
+    the rescue on the object's surface points; every grasp finished, none dropped): new records with
+    polished ``dex_grasp``, in the same order, all grasps of one object polished together, fitted to
+    ``hand``. Deterministic; the input is not modified."""
     from tqdm import tqdm
 
     from dexgys.objects.resolve import resolve_object
@@ -900,11 +744,9 @@ def polish_predictions(predictions: list[dict], config: PolishConfig = PolishCon
     out = [dict(p) for p in predictions]
     for name, rows in tqdm(by_object.items(), desc="polish", unit="object", disable=not progress):
         obj = resolve_object(name)
-        surface = None
-        if config.surface > 0:
-            surface = torch.as_tensor(obj.sample_surface(POLISH_SURFACE_POINTS, seed=0).points, dtype=torch.float32)
-        polished, _ = polish_records(hand, ObjectField.build(obj, parts=False),
-                                     [predictions[i]["dex_grasp"] for i in rows], config, surface=surface)
-        for i, g in zip(rows, polished):
+        surface = torch.as_tensor(obj.sample_surface(POLISH_SURFACE_POINTS, seed=0).points, dtype=torch.float32)
+        run = Polisher(hand, config).polish(ObjectField.build(obj, parts=False),
+                                            np.array([predictions[i]["dex_grasp"] for i in rows]), points=surface)
+        for i, g in zip(rows, run.polished):
             out[i]["dex_grasp"] = [float(x) for x in g]
     return out

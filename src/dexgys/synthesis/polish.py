@@ -88,7 +88,7 @@ other held-out conditions the shipped setting lost 3 points (over all 200: +1.1)
 :func:`residual_energy` is what is left of the energy after the descent, less the anchor: how far a
 polished grasp still is from a clean, closed grasp. :class:`~dexgys.pipeline.GraspGenerator` draws
 more grasps than asked and keeps those with the lowest residual and the best Q1 (its ``oversample``;
-:func:`~dexgys.pipeline.selection_score`).
+:func:`~dexgys.synthesis.polisher.selection_score`).
 
 **Rescue.** A finger that ends up across a wall thinner than itself stays there: the swept spheres'
 field has no gradient inside the wall. The generator therefore checks its finished grasps with
