@@ -34,7 +34,8 @@ from tqdm import tqdm
 from dexgys.atomic import atomic_write_bytes
 from dexgys.evaluation.predictions import make_prediction, write_predictions
 from dexgys.evaluation.report import load_split, resolve_split
-from dexgys.pipeline import GraspGenerator, choose_conditions
+from dexgys.evaluation.batch import choose_conditions
+from dexgys.pipeline import GraspGenerator
 
 
 def main() -> None:

@@ -470,7 +470,7 @@ def test_parts_the_words_keep_free_are_kept_free_by_the_polish_and_the_selection
 def test_generate_and_dexgys_polish_run_one_polisher(generator):
     """generate's polish is the Polisher's: the same candidates through Polisher.polish give the same
     grasps bit for bit; polish_predictions (dexgys polish) runs it too."""
-    from dexgys import pipeline
+    from dexgys.evaluation.batch import POLISH_SURFACE_POINTS, polish_predictions
     from dexgys.evaluation.predictions import ground_truth_predictions
 
     result = generator.generate("mug:3", INSTRUCTION, n=4, seed=1, oversample=1)
@@ -489,8 +489,8 @@ def test_generate_and_dexgys_polish_run_one_polisher(generator):
     # dexgys polish: the runner with every grasp finished and the rescue on the object's surface points
     record = {"obj_id": "mug:3", "guidance": INSTRUCTION, "dex_grasp": start[0].tolist()}
     [prediction] = ground_truth_predictions([record])
-    polished = pipeline.polish_predictions([prediction], generator.polish_config, progress=False)[0]["dex_grasp"]
-    surface = torch.as_tensor(resolve_object("mug:3").sample_surface(pipeline.POLISH_SURFACE_POINTS, seed=0).points,
+    polished = polish_predictions([prediction], generator.polish_config, progress=False)[0]["dex_grasp"]
+    surface = torch.as_tensor(resolve_object("mug:3").sample_surface(POLISH_SURFACE_POINTS, seed=0).points,
                               dtype=torch.float32)
     plain = Polisher(load_hand("shadow"), generator.polish_config).polish(
         ObjectField.build(resolve_object("mug:3"), parts=False), start[:1], points=surface)

@@ -204,7 +204,7 @@ def test_point_cloud_field_approximates_the_surface():
 def test_polish_cli_polishes_a_predictions_file(hand, apple, tmp_path, capsys):
     from dexgys.cli.main import main
     from dexgys.evaluation.predictions import ground_truth_predictions, read_predictions, write_predictions
-    from dexgys.pipeline import polish_predictions
+    from dexgys.evaluation.batch import polish_predictions
 
     records = json.loads(gzip.decompress(TINY_TEST.read_bytes()))[:3]
     preds = ground_truth_predictions(records)

@@ -121,8 +121,6 @@ __all__ = [
     "GraspGenerator",
     "candidate_seed",
     "export_generator",
-    "polish_predictions",
-    "predict_records",
 ]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "pretrained" / "dexgys-cpu.pt"
@@ -136,7 +134,6 @@ MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a t
 DEFAULT_OVERSAMPLE = 8  # candidates drawn per returned grasp when polishing; chosen in docs/experiments/results-history.md
 DEFAULT_FINALISTS = 2  # candidates per returned grasp that the polish finishes; chosen in docs/experiments/results-history.md
 STAGE_PROTOCOL = "dexgraspbench"  # whose pre-grasp / squeeze rule the grasps' stage joints follow
-POLISH_SURFACE_POINTS = 1024  # object surface points for the polish's surface term in polish_predictions
 TRAIN_HINT = (
     "train one with 'dexgys train idgc --config cpu --data DIR --out runs/cpu', then "
     "'dexgys train qgc --config cpu --data DIR --out runs/cpu', and bundle it with "
@@ -665,88 +662,3 @@ def _check_oversample(oversample) -> int:
 
 
 # ------------------------------------------------------------------------------------- predictions
-def choose_conditions(n_records: int, max_conditions: int | None, seed: int = 0) -> list[int]:
-    """Indices of the test records to draw for: all of them, or ``max_conditions`` chosen at random
-    (seeded) and returned in file order, so a subset evaluation is reproducible."""
-    if max_conditions is None or max_conditions >= n_records:
-        return list(range(n_records))
-    if max_conditions < 1:
-        raise DexgysError(f"the number of conditions must be at least 1, got {max_conditions}")
-    rng = np.random.default_rng(seed)
-    return sorted(int(i) for i in rng.choice(n_records, size=max_conditions, replace=False))
-
-
-def predict_records(
-    generator: GraspGenerator,
-    records: list[dict],
-    conditions: list[int],
-    samples: int = 8,
-    seed: int = 0,
-    sampler: str = "ddpm",
-    steps: int | None = None,
-    refine: bool = True,
-    polish: bool = True,
-    guidance_scale: float | None = None,
-    oversample: int | None = None,
-    progress: bool = True,
-    unselected: bool = True,
-    finalists: int | None = None,
-) -> dict[str, list[dict]]:
-    """Draw ``samples`` grasps for each test record ``conditions[i]`` (its object and fine guidance).
-
-    Returns predictions (:func:`dexgys.evaluation.predictions.make_prediction`, object frame) per
-    stage: ``"final"`` (what :meth:`GraspGenerator.generate` returns) and, for the first ``samples``
-    candidates (those that ``oversample=1`` draws), ``"idgc"`` (the IDGC samples: the IDGC-only row),
-    ``"unpolished"`` (before the polish: the IDGC + QGC row; without QGC, the IDGC samples again) and,
-    when ``unselected``, ``"polished"`` (after it, before the selection: the ``oversample=1`` result;
-    when the generator's screen stopped some of them early, they are generated again without one).
-    Condition ``c`` uses seed ``seed + c``, so any subset draws the same grasps for a condition."""
-    from tqdm import tqdm
-
-    from dexgys.evaluation.predictions import make_prediction
-
-    out: dict[str, list[dict]] = {"final": [], "idgc": [], "unpolished": []}
-    if unselected:
-        out["polished"] = []
-    for c in tqdm(conditions, desc="conditions", unit="cond", disable=not progress):
-        record = records[c]
-        kw = dict(n=samples, seed=seed + c, sampler=sampler, steps=steps, refine=refine, polish=polish,
-                  guidance_scale=guidance_scale)
-        result = generator.generate(record["obj_id"], record["guidance"], oversample=oversample, finalists=finalists,
-                                    **kw)
-        first = {stage: result.candidates[key][:samples] for stage, key in
-                 (("idgc", "coarse"), ("unpolished", "unpolished"))}
-        if unselected:
-            whole = result.candidates["finalist"][:samples].all()
-            first["polished"] = (result.candidates["polished"][:samples] if whole else
-                                 generator.generate(record["obj_id"], record["guidance"], oversample=1, **kw).records)
-        for stage, grasps in (("final", result.records), *first.items()):
-            for k, g in enumerate(grasps):
-                out[stage].append(make_prediction(record, c, k, result.object.to_object_frame(g)))
-    return out
-
-
-def polish_predictions(predictions: list[dict], config: PolishConfig = PolishConfig(), progress: bool = True,
-                       device: torch.device | str = "cpu", hand: str = "shadow") -> list[dict]:
-    """The physics polish of a predictions list (object frame; each ``obj_id`` a catalogue name or a
-    mesh file) with the generator's runner (:class:`~dexgys.synthesis.polisher.Polisher`: chunks and
-    the rescue on the object's surface points; every grasp finished, none dropped): new records with
-    polished ``dex_grasp``, in the same order, all grasps of one object polished together, fitted to
-    ``hand``. Deterministic; the input is not modified."""
-    from tqdm import tqdm
-
-    from dexgys.objects.resolve import resolve_object
-
-    hand = load_hand(hand).to(device, torch.float32)
-    by_object: dict[str, list[int]] = {}
-    for i, p in enumerate(predictions):
-        by_object.setdefault(p["obj_id"], []).append(i)
-    out = [dict(p) for p in predictions]
-    for name, rows in tqdm(by_object.items(), desc="polish", unit="object", disable=not progress):
-        obj = resolve_object(name)
-        surface = torch.as_tensor(obj.sample_surface(POLISH_SURFACE_POINTS, seed=0).points, dtype=torch.float32)
-        run = Polisher(hand, config).polish(ObjectField.build(obj, parts=False),
-                                            np.array([predictions[i]["dex_grasp"] for i in rows]), points=surface)
-        for i, g in zip(rows, run.polished):
-            out[i]["dex_grasp"] = [float(x) for x in g]
-    return out

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     from dexgys.cli.common import check_output_dirs
     from dexgys.evaluation.predictions import read_predictions, write_predictions
-    from dexgys.pipeline import polish_predictions
+    from dexgys.evaluation.batch import polish_predictions
     from dexgys.synthesis.polish import PolishConfig
 
     torch.set_num_threads(1)

@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     from dexgys.cli.common import check_output_dirs
     from dexgys.evaluation.predictions import write_predictions
     from dexgys.evaluation.report import load_split, resolve_split
-    from dexgys.pipeline import GraspGenerator, choose_conditions, predict_records
+    from dexgys.evaluation.batch import choose_conditions, predict_records
+    from dexgys.pipeline import GraspGenerator
 
     torch.set_num_threads(1)
     if args.samples < 1:
