@@ -495,3 +495,30 @@ def test_generate_and_dexgys_polish_run_one_polisher(generator):
     plain = Polisher(load_hand("shadow"), generator.polish_config).polish(
         ObjectField.build(resolve_object("mug:3"), parts=False), start[:1], points=surface)
     np.testing.assert_allclose(polished, plain.polished[0], atol=1e-6)
+
+
+def test_a_grasp_file_holds_what_makes_its_grasps_again(generator, tmp_path):
+    """GenerationConfig: checked once, taken by generate (keywords override its fields), and written
+    into the grasp file, from which the same grasps come again."""
+    from dexgys.generation_config import SAMPLER_NAMES, GenerationConfig
+    from dexgys.models.diffusion import SAMPLERS
+
+    assert SAMPLER_NAMES == tuple(SAMPLERS)
+    for bad, message in (({"sampler": "euler"}, "unknown sampler"), ({"sampler": "ddim", "steps": 0}, "positive integer"),
+                         ({"guidance_scale": 0.5}, "at least 1"), ({"oversample": 65}, "from 1 to 64"),
+                         ({"finalists": True}, "from 1 to 64"), ({"polish": "yes"}, "true or false")):
+        with pytest.raises(DexgysError, match=message):
+            GenerationConfig(**bad)
+    with pytest.raises(DexgysError, match="unknown generation setting"):
+        GenerationConfig.from_dict({"samplr": "ddim"})
+    with pytest.raises(DexgysError, match="unknown generation setting"):
+        generator.generate("mug:3", INSTRUCTION, n=2, oversmaple=2)
+    config = GenerationConfig(sampler="ddim", steps=4, oversample=2)
+    result = generator.generate("mug:3", INSTRUCTION, n=2, seed=3, config=config, finalists=1)
+    path = tmp_path / "g.json"
+    result.save(path)
+    payload = json.loads(path.read_text())
+    again = GenerationConfig.from_dict(payload["generation"])
+    assert again.oversample == 2 and again.finalists == 1 and again.guidance_scale == generator.guidance_scale
+    twice = generator.generate("mug:3", payload["instruction"], n=payload["n"], seed=payload["seed"], config=again)
+    np.testing.assert_array_equal(twice.records, result.records)

@@ -75,7 +75,7 @@ import io
 import os
 import time
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +84,7 @@ import torch
 from dexgys import __version__
 from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
+from dexgys.generation_config import GenerationConfig
 from dexgys.hands import HandModel, HandPose, canonical_hand_name, load_hand
 from dexgys.language.brief import action_id_from_intent
 from dexgys.language.reading import Reading, read_instruction
@@ -98,7 +99,6 @@ from dexgys.models.checkpoint import (
 )
 from dexgys.models.contact_regions import ContactRegionPredictor
 from dexgys.models.finger_contacts import HAND_PARTS, FingerContactPredictor
-from dexgys.models.diffusion import SAMPLERS
 from dexgys.models.idgc import IDGC, IDGCConfig
 from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
@@ -302,10 +302,19 @@ class GenerationResult:
         """``records`` in the object frame (bounding-box centre at the origin), as the model made them."""
         return self.object.to_object_frame(self.records)
 
+    @property
+    def generation(self) -> GenerationConfig:
+        """The settings that make these grasps again (with the same model, object, instruction, ``n``
+        and seed): the guidance scale, ``oversample`` and ``finalists`` as resolved, not as asked."""
+        polished = self.polished
+        return GenerationConfig(self.sampler, self.steps, self.refined, polished, float(self.guidance_scale),
+                                self.oversample if polished else None, self.finalists if polished else None)
+
     def save(self, path: str | os.PathLike, model: str | None = None) -> None:
         """Write a dexgys grasp file (:mod:`dexgys.data.grasp_file`) atomically: the records (input
         frame; ``"frame": "input"``, ``"object_offset_m"`` = the offset to the object frame), the object
-        (catalogue name or absolute mesh path; null for a point cloud) and how they were made."""
+        (catalogue name or absolute mesh path; null for a point cloud) and how they were made (``"generation"``:
+        :attr:`generation`, with ``"n"`` and ``"seed"``)."""
         from dexgys.data.grasp_file import write_grasp_file
 
         obj = self.object
@@ -314,6 +323,7 @@ class GenerationResult:
             source = obj.object.source
             ref = obj.name if source.get("kind") == "catalogue" else str(Path(source.get("path", obj.name)).resolve())
         write_grasp_file(path, self.grasps, ref, instruction=self.instruction, frame="input",
+                         generation=self.generation.as_dict(), n=len(self.grasps),
                          object_offset_m=[float(x) for x in obj.offset], seed=self.seed, sampler=self.sampler,
                          steps=self.steps, guidance_scale=self.guidance_scale, refined=self.refined,
                          polished=self.polished, oversample=self.oversample, finalists=self.finalists, model=model,
@@ -372,8 +382,8 @@ class GraspGenerator:
         self.source = source
         self.polish_config = polish_config
         self.guidance_scale = idgc.config.check_guidance_scale(guidance_scale)
-        self.oversample = _check_oversample(oversample)
-        self.finalists = _check_finalists(finalists)
+        GenerationConfig(oversample=oversample, finalists=finalists)  # checks them
+        self.oversample, self.finalists = int(oversample), int(finalists)
         self.q1_weight = float(q1_weight)
         self.device = next(idgc.parameters()).device
         self.hand = canonical_hand_name(hand)  # the hand the polish fits grasps to
@@ -468,15 +478,12 @@ class GraspGenerator:
         instruction: str,
         n: int = 8,
         seed: int = 0,
-        sampler: str = "ddpm",
-        steps: int | None = None,
-        refine: bool = True,
-        polish: bool = True,
-        guidance_scale: float | None = None,
-        oversample: int | None = None,
-        finalists: int | None = None,
+        config: GenerationConfig | None = None,
+        **settings,
     ) -> GenerationResult:
-        """``n`` grasps of ``obj`` (see the module docstring) that do what ``instruction`` says.
+        """``n`` grasps of ``obj`` (see the module docstring) that do what ``instruction`` says, made as
+        ``config`` (:class:`~dexgys.generation_config.GenerationConfig`; default: the defaults) with
+        any of its fields overridden by keyword (``sampler="ddim", steps=10``):
 
         ``sampler``: ``"ddpm"`` (all diffusion steps, the paper's) or ``"ddim"`` with ``steps``
         (e.g. 10: about 10x faster); ``refine``: run QGC on the IDGC samples (when the model has one);
@@ -492,12 +499,12 @@ class GraspGenerator:
             raise DexgysError(f"the number of grasps must be an integer from 1 to {MAX_GRASPS}, got {n!r}")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise DexgysError(f"the seed must be a non-negative integer, got {seed!r}")
-        if sampler not in SAMPLERS:
-            raise DexgysError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+        config = _with_settings(config, settings)
+        sampler, steps, refine, polish = config.sampler, config.steps, config.refine, config.polish
         guidance_scale = self.idgc.config.check_guidance_scale(
-            self.guidance_scale if guidance_scale is None else guidance_scale)
-        oversample = _check_oversample(self.oversample if oversample is None else oversample) if polish else 1
-        finalists = min(oversample, _check_finalists(self.finalists if finalists is None else finalists))
+            self.guidance_scale if config.guidance_scale is None else config.guidance_scale)
+        oversample = (self.oversample if config.oversample is None else config.oversample) if polish else 1
+        finalists = min(oversample, self.finalists if config.finalists is None else config.finalists)
         if n * oversample > MAX_GRASPS:
             raise DexgysError(f"{n} grasps x {oversample} candidates each is more than {MAX_GRASPS} per call")
         timings = {}
@@ -639,11 +646,14 @@ def candidate_seed(seed: int, batch: int) -> int:
     return int(np.random.SeedSequence([seed, batch]).generate_state(1, np.uint64)[0] >> 1)
 
 
-def _check_finalists(finalists) -> int:
-    if isinstance(finalists, bool) or not isinstance(finalists, (int, np.integer)) or not 1 <= finalists <= 64:
-        raise DexgysError(f"finalists must be an integer from 1 to 64 (candidates per grasp the polish finishes), "
-                          f"got {finalists!r}")
-    return int(finalists)
+def _with_settings(config: GenerationConfig | None, settings: dict) -> GenerationConfig:
+    """``config`` (default: the defaults) with ``settings`` (field name -> value) replacing its fields."""
+    if config is not None and not isinstance(config, GenerationConfig):
+        raise DexgysError(f"config must be a GenerationConfig, got {type(config).__name__}")
+    unknown = sorted(set(settings) - set(GenerationConfig.__dataclass_fields__))
+    if unknown:
+        raise DexgysError(f"unknown generation setting(s): {', '.join(unknown)}")
+    return replace(config or GenerationConfig(), **settings)
 
 
 def _avoid_mask(obj_input: ObjectInput, reading: Reading) -> np.ndarray | None:
@@ -653,12 +663,3 @@ def _avoid_mask(obj_input: ObjectInput, reading: Reading) -> np.ndarray | None:
         return None
     names = obj_input.object.part_names
     return np.isin(obj_input.parts, [names.index(p) for p in reading.avoid_parts])
-
-
-def _check_oversample(oversample) -> int:
-    if isinstance(oversample, bool) or not isinstance(oversample, (int, np.integer)) or not 1 <= oversample <= 64:
-        raise DexgysError(f"oversample must be an integer from 1 to 64 (candidates per grasp), got {oversample!r}")
-    return int(oversample)
-
-
-# ------------------------------------------------------------------------------------- predictions

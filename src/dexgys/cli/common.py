@@ -52,3 +52,36 @@ def checked_grasps(vectors, hand, where: str):
                           f"range [{lo[j]:.3g}, {hi[j]:.3g}] (joints are in radians)")
     g[:, 6:] = np.clip(g[:, 6:], lo, hi)
     return g
+
+
+def add_generation_flags(p) -> None:
+    """The flags of a :class:`~dexgys.generation_config.GenerationConfig`, shared by ``generate`` and
+    ``predict`` (read back by :func:`generation_config`)."""
+    p.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddpm",
+                   help="ddpm: all diffusion steps (default, the paper's); ddim: --steps steps, faster")
+    p.add_argument("--steps", type=int, help="DDIM steps (with --sampler ddim, e.g. 10)")
+    p.add_argument("--no-refine", action="store_true", help="skip QGC (the IDGC samples go to the polish)")
+    p.add_argument("--guidance-scale", type=float, metavar="W",
+                   help="classifier-free guidance scale: above 1 follows the words more closely (default: the "
+                        "model file's)")
+    p.add_argument("--no-polish", action="store_true",
+                   help="skip the physics polish (the last stage: object out of the hand, fingers onto the surface)")
+    p.add_argument("--oversample", type=int, metavar="K",
+                   help="draw K candidates per grasp and keep the ones the polish ranks best (default: 8; "
+                        "1 keeps every draw; needs the polish)")
+    p.add_argument("--finalists", type=int, metavar="F",
+                   help="candidates per grasp that the polish finishes; the others stop early, at the screen "
+                        "(default: 2; F >= K: no screen; needs the polish)")
+
+
+def generation_config(args):
+    """The :class:`~dexgys.generation_config.GenerationConfig` of the flags :func:`add_generation_flags` added."""
+    from dexgys.generation_config import GenerationConfig
+
+    if args.steps is not None and args.sampler != "ddim":
+        raise DexgysError("--steps needs --sampler ddim (DDPM runs every diffusion step)")
+    if args.no_polish and (args.oversample is not None or args.finalists is not None):
+        raise DexgysError("--oversample and --finalists need the polish, which ranks the candidates: drop --no-polish")
+    return GenerationConfig(sampler=args.sampler, steps=args.steps, refine=not args.no_refine,
+                            polish=not args.no_polish, guidance_scale=args.guidance_scale,
+                            oversample=args.oversample, finalists=args.finalists)

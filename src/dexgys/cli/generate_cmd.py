@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dexgys.cli.common import add_generation_flags
 from dexgys.errors import DexgysError
 
 
@@ -22,22 +23,8 @@ def add_parser(sub) -> None:
     p.add_argument("--html", help="also write an HTML viewer")
     p.add_argument("--png", help="also write a PNG of the first four grasps")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0); the same seed gives the same grasps")
-    p.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddpm",
-                   help="ddpm: all diffusion steps (default, the paper's); ddim: --steps steps, faster")
-    p.add_argument("--steps", type=int, help="DDIM steps (with --sampler ddim, e.g. 10)")
     p.add_argument("--model", help="model file, or a training output directory (default: the shipped model)")
-    p.add_argument("--no-refine", action="store_true", help="skip QGC: return the IDGC samples")
-    p.add_argument("--guidance-scale", type=float, metavar="W",
-                   help="classifier-free guidance scale: above 1 follows the words more closely (default: the "
-                        "model file's)")
-    p.add_argument("--no-polish", action="store_true",
-                   help="skip the physics polish (the last stage: object out of the hand, fingers onto the surface)")
-    p.add_argument("--oversample", type=int, metavar="K",
-                   help="draw K candidates per grasp and keep the n that the polish left cleanest (default: 8; "
-                        "1 keeps every draw; needs the polish)")
-    p.add_argument("--finalists", type=int, metavar="F",
-                   help="candidates per grasp that the polish finishes; the others stop early, at the screen "
-                        "(default: 2; F >= K: no screen; needs the polish)")
+    add_generation_flags(p)
     p.add_argument("--hand", default="shadow", metavar="HAND",
                    help="hand the physics polish fits the grasps to: shadow (capsules, default) or shadow-mesh "
                    "(the real link meshes)")
@@ -48,7 +35,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from dexgys.cli.common import check_output_dirs
+    from dexgys.cli.common import check_output_dirs, generation_config
     from dexgys.models.text_encoder import check_instruction
     from dexgys.pipeline import GraspGenerator
 
@@ -57,17 +44,11 @@ def run(args: argparse.Namespace) -> int:
     instruction = check_instruction(args.instruction)
     if args.num < 1:
         raise DexgysError(f"-n must be at least 1, got {args.num}")
-    if args.steps is not None and args.sampler != "ddim":
-        raise DexgysError("--steps needs --sampler ddim (DDPM runs every diffusion step)")
-    if args.no_polish and (args.oversample is not None or args.finalists is not None):
-        raise DexgysError("--oversample and --finalists need the polish, which ranks the candidates: drop --no-polish")
+    config = generation_config(args)
     if args.device not in ("cpu", "cuda"):
         raise DexgysError(f"--device must be cpu or cuda, got {args.device!r}")
     generator = GraspGenerator.from_pretrained(args.model, device=args.device, hand=args.hand)
-    result = generator.generate(args.object, instruction, n=args.num, seed=args.seed, sampler=args.sampler,
-                                steps=args.steps, refine=not args.no_refine, polish=not args.no_polish,
-                                guidance_scale=args.guidance_scale, oversample=args.oversample,
-                                finalists=args.finalists)
+    result = generator.generate(args.object, instruction, n=args.num, seed=args.seed, config=config)
     if args.html or args.png:
         result.write_views(html=args.html, png=args.png)
     result.save(args.out, model=generator.source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dexgys.cli.common import add_generation_flags
 from dexgys.errors import DexgysError
 
 
@@ -22,21 +23,11 @@ def add_parser(sub) -> None:
     p.add_argument("--coarse-out", help="also write the IDGC-only predictions here")
     p.add_argument("--unpolished-out", help="also write the predictions before the physics polish here")
     p.add_argument("--unselected-out", help="also write the polished predictions before the selection here")
-    p.add_argument("--oversample", type=int, metavar="K",
-                   help="candidates drawn per grasp, the best kept after the polish (default: the generator's, 8)")
-    p.add_argument("--finalists", type=int, metavar="F",
-                   help="candidates per grasp the polish finishes, the others dropped at its screen (default: the "
-                        "generator's, 2)")
-    p.add_argument("--guidance-scale", type=float, metavar="W",
-                   help="classifier-free guidance scale (default: the model file's)")
-    p.add_argument("--no-refine", action="store_true", help="skip QGC (IDGC samples, then the polish)")
-    p.add_argument("--no-polish", action="store_true", help="skip the physics polish")
     p.add_argument("--model", help="model file or training output directory (default: the shipped model)")
     p.add_argument("--conditions", type=int, help="evaluate a seeded random subset of this many test records")
     p.add_argument("--samples", type=int, default=8, help="grasps per condition (default: 8, the paper's)")
     p.add_argument("--seed", type=int, default=0, help="seed (condition c uses seed + c; default: 0)")
-    p.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddpm", help="diffusion sampler (default: ddpm)")
-    p.add_argument("--steps", type=int, help="DDIM steps (with --sampler ddim)")
+    add_generation_flags(p)
     p.add_argument("--hand", default="shadow", metavar="HAND",
                    help="hand the physics polish fits the grasps to: shadow (capsules, default) or shadow-mesh "
                    "(the real link meshes)")
@@ -47,7 +38,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from dexgys.cli.common import check_output_dirs
+    from dexgys.cli.common import check_output_dirs, generation_config
     from dexgys.evaluation.predictions import write_predictions
     from dexgys.evaluation.report import load_split, resolve_split
     from dexgys.evaluation.batch import choose_conditions, predict_records
@@ -56,20 +47,16 @@ def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(1)
     if args.samples < 1:
         raise DexgysError(f"--samples must be at least 1, got {args.samples}")
-    if args.steps is not None and args.sampler != "ddim":
-        raise DexgysError("--steps needs --sampler ddim (DDPM runs every diffusion step)")
-    if args.no_polish and (args.unpolished_out or args.unselected_out or args.oversample or args.finalists):
-        raise DexgysError("--unpolished-out, --unselected-out, --oversample and --finalists need the polish: drop "
-                          "--no-polish "
+    config = generation_config(args)
+    if args.no_polish and (args.unpolished_out or args.unselected_out):
+        raise DexgysError("--unpolished-out and --unselected-out need the polish: drop --no-polish "
                           "(--out is then unpolished)")
     check_output_dirs(args.out, args.coarse_out, args.unpolished_out, args.unselected_out)
     records = load_split(resolve_split(args.data))
     conditions = choose_conditions(len(records), args.conditions, args.seed)
     generator = GraspGenerator.from_pretrained(args.model, device=args.device, hand=args.hand)
-    stages = predict_records(generator, records, conditions, args.samples, args.seed, args.sampler, args.steps,
-                             refine=not args.no_refine, polish=not args.no_polish,
-                             guidance_scale=args.guidance_scale, oversample=args.oversample,
-                             finalists=args.finalists, unselected=bool(args.unselected_out))
+    stages = predict_records(generator, records, conditions, args.samples, args.seed, config,
+                             unselected=bool(args.unselected_out))
     print(f"{len(stages['final'])} grasps for {len(conditions)} conditions of {len(records)} test records")
     for path, stage in ((args.out, "final"), (args.coarse_out, "idgc"), (args.unpolished_out, "unpolished"),
                         (args.unselected_out, "polished")):

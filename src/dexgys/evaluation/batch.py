@@ -7,11 +7,14 @@ predictions list with the generator's polish runner (``dexgys polish``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
 from dexgys.errors import DexgysError
 from dexgys.evaluation.predictions import make_prediction
+from dexgys.generation_config import GenerationConfig
 from dexgys.hands import load_hand
 from dexgys.synthesis.energy import ObjectField
 from dexgys.synthesis.polish import PolishConfig
@@ -39,15 +42,9 @@ def predict_records(
     conditions: list[int],
     samples: int = 8,
     seed: int = 0,
-    sampler: str = "ddpm",
-    steps: int | None = None,
-    refine: bool = True,
-    polish: bool = True,
-    guidance_scale: float | None = None,
-    oversample: int | None = None,
+    config: GenerationConfig | None = None,
     progress: bool = True,
     unselected: bool = True,
-    finalists: int | None = None,
 ) -> dict[str, list[dict]]:
     """Draw ``samples`` grasps for each test record ``conditions[i]`` (its object and fine guidance) with
     ``generator`` (a :class:`~dexgys.pipeline.GraspGenerator`).
@@ -58,24 +55,24 @@ def predict_records(
     ``"unpolished"`` (before the polish: the IDGC + QGC row; without QGC, the IDGC samples again) and,
     when ``unselected``, ``"polished"`` (after it, before the selection: the ``oversample=1`` result;
     when the generator's screen stopped some of them early, they are generated again without one).
+    ``config``: how (:class:`~dexgys.generation_config.GenerationConfig`; default: the defaults).
     Condition ``c`` uses seed ``seed + c``, so any subset draws the same grasps for a condition."""
     from tqdm import tqdm
 
+    config = GenerationConfig() if config is None else config
     out: dict[str, list[dict]] = {"final": [], "idgc": [], "unpolished": []}
     if unselected:
         out["polished"] = []
     for c in tqdm(conditions, desc="conditions", unit="cond", disable=not progress):
         record = records[c]
-        kw = dict(n=samples, seed=seed + c, sampler=sampler, steps=steps, refine=refine, polish=polish,
-                  guidance_scale=guidance_scale)
-        result = generator.generate(record["obj_id"], record["guidance"], oversample=oversample, finalists=finalists,
-                                    **kw)
+        result = generator.generate(record["obj_id"], record["guidance"], n=samples, seed=seed + c, config=config)
         first = {stage: result.candidates[key][:samples] for stage, key in
                  (("idgc", "coarse"), ("unpolished", "unpolished"))}
         if unselected:
             whole = result.candidates["finalist"][:samples].all()
             first["polished"] = (result.candidates["polished"][:samples] if whole else
-                                 generator.generate(record["obj_id"], record["guidance"], oversample=1, **kw).records)
+                                 generator.generate(record["obj_id"], record["guidance"], n=samples, seed=seed + c,
+                                                    config=replace(config, oversample=1)).records)
         for stage, grasps in (("final", result.records), *first.items()):
             for k, g in enumerate(grasps):
                 out[stage].append(make_prediction(record, c, k, result.object.to_object_frame(g)))
