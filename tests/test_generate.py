@@ -522,3 +522,20 @@ def test_a_grasp_file_holds_what_makes_its_grasps_again(generator, tmp_path):
     assert again.oversample == 2 and again.finalists == 1 and again.guidance_scale == generator.guidance_scale
     twice = generator.generate("mug:3", payload["instruction"], n=payload["n"], seed=payload["seed"], config=again)
     np.testing.assert_array_equal(twice.records, result.records)
+
+
+def test_unmet_orders_are_said_in_words():
+    from dexgys.language.reading import Reading
+    from dexgys.pipeline import _unmet
+
+    reading = Reading(intent="use", fingers=("thumb", "forefinger"), touch_parts=("trigger",),
+                      avoid_parts=("nozzle",))
+    finished = np.array([True, True, True, False])
+    touched, missed = np.array([False, True, False, False]), np.array([True, True, True, False])
+    lines = _unmet(reading, touched, missed, finished, np.array([0, 1]))
+    assert lines == ("1 of 2 grasps touch the nozzle, which the words keep free: only 2 of the 3 finished "
+                     "candidates kept off",
+                     "2 of 2 grasps do not put the thumb and forefinger on the trigger: only 0 of the 3 finished "
+                     "candidates did")
+    assert _unmet(reading, touched, missed, finished, np.array([0, 2]))[0].startswith("2 of 2 grasps do not")
+    assert _unmet(reading, touched, np.zeros(4, dtype=bool), finished, np.array([2])) == ()

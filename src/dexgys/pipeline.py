@@ -270,6 +270,10 @@ class GenerationResult:
     (intent, fingers, parts to touch and to avoid, notes); the polish keeps the hand off the parts to
     avoid (``PolishConfig.avoid``) and the selection prefers candidates that touch none of them.
 
+    ``unmet``: what the returned grasps do not do of what the words order, in plain words (a part
+    to keep free touched, a named finger off the named parts), because too few candidates did; empty
+    when every grasp keeps to the words' orders, or none was checked.
+
     ``touching``: the hand parts (:data:`~dexgys.models.finger_contacts.HAND_PARTS`) that the model's
     finger-contact predictor read from the instruction, and that the polish pulled onto the object
     harder; None when the model has no predictor. ``regions`` ``(N, 6)`` bool: for each point of
@@ -297,6 +301,7 @@ class GenerationResult:
     finalists: int = 1
     hand: str = "shadow"
     reading: Reading | None = None
+    unmet: tuple[str, ...] = ()
 
     def object_frame_records(self) -> np.ndarray:
         """``records`` in the object frame (bounding-box centre at the origin), as the model made them."""
@@ -585,7 +590,8 @@ class GraspGenerator:
                                 candidates["unpolished"][chosen], int(seed), sampler, steps, guidance_scale,
                                 timings, oversample, candidates, touching,
                                 None if regions is None else regions.numpy(), finalists if polish else 1,
-                                self.hand if polish else "shadow", reading)
+                                self.hand if polish else "shadow", reading,
+                                _unmet(reading, touched, missed, finalist, chosen))
 
     @staticmethod
     def _read(obj_input: ObjectInput, instruction: str) -> Reading:
@@ -644,6 +650,26 @@ def candidate_seed(seed: int, batch: int) -> int:
     if batch == 0:
         return seed
     return int(np.random.SeedSequence([seed, batch]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def _unmet(reading: Reading, touched: np.ndarray, missed: np.ndarray, finished: np.ndarray,
+           chosen: np.ndarray) -> tuple[str, ...]:
+    """The :attr:`GenerationResult.unmet` lines: the chosen grasps' broken orders, against how many of
+    the ``finished`` candidates kept each order."""
+    n, total, out = len(chosen), int(finished.sum()), []
+    if touched[chosen].any():
+        kept = int((finished & ~touched).sum())
+        out.append(f"{int(touched[chosen].sum())} of {n} grasps touch the {' or the '.join(reading.avoid_parts)}, "
+                   f"which the words keep free: only {kept} of the {total} finished candidates kept off")
+    if missed[chosen].any():
+        kept = int((finished & ~missed).sum())
+        out.append(f"{int(missed[chosen].sum())} of {n} grasps do not put the {_and(list(reading.fingers))} on the "
+                   f"{' or the '.join(reading.touch_parts)}: only {kept} of the {total} finished candidates did")
+    return tuple(out)
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _with_settings(config: GenerationConfig | None, settings: dict) -> GenerationConfig:

@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"read: {result.reading.describe()}")
     for note in result.reading.notes:
         print(f"note: {note}; the grasps follow what the model reads from the rest of the words")
+    for line in result.unmet:
+        print(f"note: {line}")
     print(f"time: object {t['object']:.2f} s, text {t['text']:.2f} s, IDGC {t['idgc']:.2f} s, QGC {t['qgc']:.2f} s, "
           f"polish {t['polish']:.2f} s, total {t['total']:.2f} s")
     if result.touching is not None:
