@@ -228,3 +228,14 @@ def test_polish_cli_polishes_a_predictions_file(hand, apple, tmp_path, capsys):
     assert plain != pushed
     assert main(["polish", str(src), "--out", str(tmp_path / "x.json"), "--contact", "-1"]) == 2
     assert "--contact must be positive" in capsys.readouterr().err and not (tmp_path / "x.json").exists()
+
+
+def test_polish_config_is_checked():
+    PolishConfig(steps=0, rescue_steps=0, named_penetration_margin=None)
+    for bad, message in (({"avoid": -1.0}, "avoid must be a finite non-negative"),
+                         ({"lr_joints": 0.0}, "lr_joints must be a finite positive"),
+                         ({"penetration": float("nan")}, "penetration must be"),
+                         ({"steps": 1.5}, "steps must be a non-negative integer"),
+                         ({"screen_step": True}, "screen_step must be")):
+        with pytest.raises(DexgysError, match=message):
+            PolishConfig(**bad)

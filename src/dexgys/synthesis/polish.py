@@ -164,6 +164,26 @@ class PolishConfig:
     rescue_surface: float = 100.0
     rescue_steps: int = 100
 
+    def __post_init__(self) -> None:
+        """Range checks: step counts are non-negative integers, weights and distances finite and
+        non-negative, learning rates positive."""
+        import math
+        from dataclasses import fields
+
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("steps", "screen_step", "rescue_steps"):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise DexgysError(f"PolishConfig.{f.name} must be a non-negative integer, got {value!r}")
+                continue
+            if value is None and f.name == "named_penetration_margin":
+                continue
+            positive = f.name.startswith("lr_")
+            if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+                    or value < 0 or (positive and value == 0)):
+                raise DexgysError(f"PolishConfig.{f.name} must be a finite {'positive' if positive else 'non-negative'}"
+                                  f" number, got {value!r}")
+
     def optimizer(self) -> OptimizerConfig:
         return OptimizerConfig(steps=self.steps, lr_translation=self.lr_translation, lr_rotation=self.lr_rotation,
                                lr_joints=self.lr_joints)
