@@ -31,8 +31,11 @@ REVIEWER = Path("data/instruction-benchmark/reviewer-v1.json")
 
 
 def score(items: list[dict], generator: GraspGenerator) -> dict:
-    """Per item: intent, fingers, touch and avoid parts right (exact sets) for the reader; fingers for the predictor."""
+    """Per item: intent, fingers, touch and avoid parts right (exact sets) for the reader; fingers for the
+    predictor. Confusion tables of the reader: intent (labelled -> read), each hand part (named or
+    not, labelled -> read) and each of the object's parts (touch / avoid / none, labelled -> read)."""
     hits, per_finger, phenomena = Counter(), Counter(), {}
+    intents, fingers, roles = Counter(), Counter(), Counter()
     for it in items:
         parts = get_category(it["category"]).parts
         r = read_instruction(it["text"], parts, it["category"])
@@ -47,13 +50,36 @@ def score(items: list[dict], generator: GraspGenerator) -> dict:
         hits.update(k for k, v in ok.items() if v)
         for f in HAND_PARTS:
             per_finger[f] += (f in r.fingers) == (f in truth)
+            fingers[(f, _named(f in truth), _named(f in r.fingers))] += 1
+        intents[(str(it["intent"]), str(r.intent))] += 1
+        for part in parts:
+            roles[(_role(part, it["touch_parts"], it["avoid_parts"]), _role(part, r.touch_parts, r.avoid_parts))] += 1
         for tag in it.get("phenomena", []):
             phenomena.setdefault(tag, Counter()).update({"n": 1, "all": ok["all"]})
     n = len(items)
     return {"items": n, **{f"{k}_pct": 100.0 * hits[k] / n for k in ("intent", "fingers", "touch", "avoid", "all",
                                                                      "predictor_fingers")},
             "per_finger_pct": {f: 100.0 * per_finger[f] / n for f in HAND_PARTS},
-            "all_right_by_phenomenon_pct": {t: 100.0 * c["all"] / c["n"] for t, c in sorted(phenomena.items())}}
+            "all_right_by_phenomenon_pct": {t: 100.0 * c["all"] / c["n"] for t, c in sorted(phenomena.items())},
+            "confusion": {"intent": _nested(intents), "parts": _nested(roles),
+                          "fingers": {f: _nested({(t, r): c for (g, t, r), c in fingers.items() if g == f})
+                                      for f in HAND_PARTS}}}
+
+
+def _named(on: bool) -> str:
+    return "named" if on else "not named"
+
+
+def _role(part: str, touch, avoid) -> str:
+    return "touch" if part in touch else "avoid" if part in avoid else "none"
+
+
+def _nested(pairs: dict) -> dict:
+    """``{(labelled, read): count}`` -> ``{labelled: {read: count}}``, sorted."""
+    out: dict = {}
+    for (truth, read), count in sorted(pairs.items()):
+        out.setdefault(truth, {})[read] = count
+    return out
 
 
 def main() -> None:
@@ -76,6 +102,8 @@ def main() -> None:
         print(f"{name} ({s['items']} items): reader intent {s['intent_pct']:.1f} %, fingers {s['fingers_pct']:.1f} %, "
               f"touch parts {s['touch_pct']:.1f} %, avoid parts {s['avoid_pct']:.1f} %, all right {s['all_pct']:.1f} %; "
               f"finger predictor fingers {s['predictor_fingers_pct']:.1f} %")
+    for truth, row in out["reviewer"]["confusion"]["parts"].items():
+        print(f"reviewer, a part labelled {truth!r} read as: {row}")
     print("benchmark, all right by phenomenon:", {k: round(v, 1) for k, v in out["benchmark"]["all_right_by_phenomenon_pct"].items()})
     print(f"wrote {args.out}")
 
