@@ -47,6 +47,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--modes", nargs="+", choices=("default", "without_avoidance"),
+                        default=["default", "without_avoidance"])
     parser.add_argument("--out", type=Path, default=Path("docs/benchmark_grasps.json"))
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -61,7 +63,8 @@ def main() -> None:
     generator, hand = GraspGenerator.from_pretrained(), load_hand("shadow")
     out = {}
     default = generator.polish_config
-    for mode, config in (("default", default), ("without_avoidance", replace(default, avoid=0.0))):
+    modes = {"default": default, "without_avoidance": replace(default, avoid=0.0)}
+    for mode, config in ((m, modes[m]) for m in args.modes):
         generator.polish_config = config
         hits, violations, rows = [], [], []
         for k, it in enumerate(items):
