@@ -10,6 +10,7 @@ generator's ``oversample`` and ``finalists``).
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass, fields
 
 from dexgys.errors import DexgysError
@@ -70,6 +71,4 @@ class GenerationConfig:
 
 
 def _is_int(value) -> bool:
-    import numbers
-
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)

@@ -88,6 +88,7 @@ from dexgys.generation_config import GenerationConfig
 from dexgys.hands import HandModel, HandPose, canonical_hand_name, load_hand
 from dexgys.language.brief import action_id_from_intent
 from dexgys.language.reading import Reading, read_instruction
+from dexgys.language.words import join_list
 from dexgys.models.checkpoint import (
     CHECKPOINT_FORMAT_VERSION,
     PREDICTOR_KINDS,
@@ -551,8 +552,7 @@ class GraspGenerator:
             cloud, field = torch.from_numpy(obj_input.points), self._surface_field(obj_input)
             targets = PolishTargets(named, regions, free, avoid, self._word_orders(obj_input, reading, avoid))
             run = polisher.polish(field, final[0], n * finalists, targets, cloud)
-            labelled = obj_input.object if obj_input.parts is not None else None
-            picked = polisher.select(run, n, field, cloud, labelled, targets.orders, rank=oversample > 1)
+            picked = polisher.select(run, n, field, cloud, obj_input.object, targets.orders, rank=oversample > 1)
             polished, residual, early, rescued = run.polished, run.residual, run.early, run.rescued
             finalist, q1, score, chosen = run.finished, picked.valid_q1, picked.score, picked.chosen
             touched, missed = picked.avoid_touched, picked.named_missed
@@ -663,13 +663,9 @@ def _unmet(reading: Reading, touched: np.ndarray, missed: np.ndarray, finished: 
                    f"which the words keep free: only {kept} of the {total} finished candidates kept off")
     if missed[chosen].any():
         kept = int((finished & ~missed).sum())
-        out.append(f"{int(missed[chosen].sum())} of {n} grasps do not put the {_and(list(reading.fingers))} on the "
+        out.append(f"{int(missed[chosen].sum())} of {n} grasps do not put the {join_list(reading.fingers)} on the "
                    f"{' or the '.join(reading.touch_parts)}: only {kept} of the {total} finished candidates did")
     return tuple(out)
-
-
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _with_settings(config: GenerationConfig | None, settings: dict) -> GenerationConfig:

@@ -39,6 +39,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dexgys.errors import DexgysError
+from dexgys.language.words import join_list
 from dexgys.objects.catalogue import categories, get_category
 from dexgys.synthesis.intents import get_intent_spec, intents_for
 
@@ -526,10 +527,6 @@ _TERSE_PRESS_VERBS = {"trigger": ("press", "pull", "squeeze"), "pump_head": ("pr
 # writing one item
 
 
-def _join(items: Sequence[str], conj: str = "and") -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {conj} " + items[-1]
-
-
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -602,7 +599,7 @@ class _Writer:
             self.avoid.append(part)
             words.append(self.part_word(part) if bare else f"the {self.part_word(part)}")
         self.tags.add("negation")
-        return _join(words, conj)
+        return join_list(words, conj)
 
     def _labels(self, key: str) -> tuple[str, ...]:
         hand = _HANDS[key]
@@ -659,7 +656,7 @@ class _Writer:
         return tpl.format(F=text, goes="go" if plural else "goes", P=self.part(part))
 
     def clauses(self) -> str:
-        return _join([self.clause(k, p) for k, p in self.scene.contacts])
+        return join_list([self.clause(k, p) for k, p in self.scene.contacts])
 
     def avoid_inline(self, after_imperative: bool = True) -> str:
         if not self.scene.avoid:
@@ -757,7 +754,7 @@ class _Writer:
         subject = key != "none" and not _HANDS[key].exclusion and self.rng.random() < 0.35
         if subject:
             parts = [self.subject_clause(key, part)] + [self.clause(k, p) for k, p in others]
-            second = parts[0] if not others else f"{parts[0]}, and {_join(parts[1:])}"
+            second = parts[0] if not others else f"{parts[0]}, and {join_list(parts[1:])}"
         else:
             second = self.clauses()
         return f"{_capital(first)} {_capital(second)}{self.avoid_inline(after_imperative=not subject or bool(others))}."

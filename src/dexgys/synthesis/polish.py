@@ -108,7 +108,8 @@ the best grasps; the generator's screen does that (:mod:`dexgys.pipeline`, "Sele
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, replace
+import math
+from dataclasses import dataclass, fields, replace
 
 import torch
 
@@ -167,9 +168,6 @@ class PolishConfig:
     def __post_init__(self) -> None:
         """Range checks: step counts are non-negative integers, weights and distances finite and
         non-negative, learning rates positive."""
-        import math
-        from dataclasses import fields
-
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name in ("steps", "screen_step", "rescue_steps"):

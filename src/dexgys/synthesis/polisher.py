@@ -137,8 +137,7 @@ class Polisher:
         lowest residual at the screen are finished, and rescued when ``points`` (the object's cloud
         ``(P, 3)``, also the surface term's points) are given."""
         hand, config = self.hand, self.config
-        records = torch.as_tensor(np.asarray(records) if not torch.is_tensor(records) else records,
-                                  dtype=torch.float32)
+        records = torch.as_tensor(records, dtype=torch.float32)
         pose = HandPose.from_record(records, hand.n_dofs, hand.name)
         named, mask = _per_grasp(targets.named, targets.regions, pose.batch_size)
         if mask is not None and points is None:
