@@ -24,7 +24,8 @@ from dexgys.models import load_checkpoint
 from dexgys.objects.resolve import resolve_object
 from dexgys.language.reading import infer_intent
 from dexgys.models.finger_contacts import HAND_PARTS
-from dexgys.pipeline import GraspGenerator, export_generator
+from dexgys.models.generator_file import export_generator
+from dexgys.pipeline import GraspGenerator
 from dexgys.synthesis.polisher import WORDS_PENALTY, Polisher, PolishRun, PolishTargets, selection_score
 from dexgys.sim.quality import grasp_q1, max_penetration
 from dexgys.synthesis.energy import ObjectField
@@ -284,6 +285,16 @@ def test_bad_model_files(run_dir, tmp_path, monkeypatch):
     torch.save({**payload, "qgc": {**payload["qgc"], "format_version": 0}}, old_stage)
     with pytest.raises(DexgysError, match="QGC section has checkpoint format version 0"):
         GraspGenerator.from_pretrained(old_stage)
+    qgc = payload["qgc"]
+    mismatched = tmp_path / "mismatched.pt"
+    torch.save({**payload, "qgc": {**qgc, "extra": {**qgc["extra"], "object_points": 7}}}, mismatched)
+    with pytest.raises(DexgysError, match="the QGC 7: they were not trained together"):
+        GraspGenerator.from_pretrained(mismatched)
+    unsigned = tmp_path / "unsigned.pt"
+    extra = {k: v for k, v in qgc["extra"].items() if k != "text_encoder"}
+    torch.save({**payload, "qgc": {**qgc, "extra": extra}}, unsigned)
+    with pytest.raises(DexgysError, match="QGC model lacks 'text_encoder'.*not written by 'dexgys train'"):
+        GraspGenerator.from_pretrained(unsigned)
     foreign = tmp_path / "foreign.pt"
     torch.save({"weights": torch.zeros(3)}, foreign)
     with pytest.raises(DexgysError, match="not a dexgys model file"):

@@ -4,7 +4,7 @@
 >>> gen = GraspGenerator.from_pretrained()                     # the shipped CPU model
 >>> result = gen.generate("mug:3", "hold the mug by its handle", n=8, seed=0)
 >>> result.records.shape                                       # (8, 28), input frame
->>> result.save("grasps.json"); result.write_views(html="grasps.html")
+>>> result.save("grasps.json")                              # viewer: dexgys.viz.output.write_generation_views
 
 **Objects** (:meth:`GraspGenerator.generate`'s ``obj``): a catalogue name (``"mug:3"``), a mesh or
 point-cloud file (see :mod:`dexgys.objects.inputs`), an :class:`ObjectInput`, or an array of points
@@ -13,23 +13,10 @@ point-cloud file (see :mod:`dexgys.objects.inputs`), an :class:`ObjectInput`, or
 grasps are returned in the **input frame** (:meth:`ObjectInput.to_input_frame`), ``[t (m) |
 axis-angle (rad) | 22 joint angles (rad)]``.
 
-**Model files.** A *generator file* bundles both stages in one ``torch.save`` dict read with
-``weights_only=True``::
-
-    {"format": "dexgys-generator", "format_version": 1,
-     "idgc": {model_kind, format_version, config, state_dict, normalizer, extra},   # a checkpoint's
-     "qgc":  {...},                                                                 # sections
-     "fingers": {...},                              # optional: the finger-contact predictor
-     "regions": {...},                              # optional: the contact-region predictor
-     "meta": {"dexgys_version", "idgc_sha256", "qgc_sha256", "fingers_sha256", "regions_sha256"},
-     "defaults": {"guidance_scale": w}}                                                 # optional
-
-:func:`export_generator` (``dexgys train export``) writes one from the ``idgc.pt``, ``qgc.pt``,
-``fingers.pt`` and ``regions.pt`` of a training run. :meth:`GraspGenerator.from_pretrained` reads a
-generator file (default :data:`DEFAULT_MODEL`, shipped in the package), a training output directory
-(``idgc.pt`` and, if present, ``qgc.pt``, ``fingers.pt`` and ``regions.pt``) or a single IDGC
-checkpoint (no refinement). Each stage's ``extra`` must carry what :func:`dexgys.training.train_idgc`
-writes: ``text_encoder``, ``text_encoder_path``, ``object_points``, ``hand_surface_points``.
+**Model files.** :meth:`GraspGenerator.from_pretrained` reads a generator file (default
+:data:`DEFAULT_MODEL`, shipped in the package), a training output directory or a single IDGC
+checkpoint (no refinement), through :func:`~dexgys.models.generator_file.read_generator`, which
+checks that the stages were trained together; ``dexgys train export`` writes a generator file.
 
 **Stages.** IDGC draws grasps for the words; QGC refines them in one learned pass; the physics polish
 (:mod:`dexgys.synthesis.polish`) then moves each grasp a little so the object does not reach into the
@@ -70,37 +57,27 @@ stores them.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
 import time
 import weakref
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from dexgys import __version__
-from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
 from dexgys.generation_config import GenerationConfig
-from dexgys.hands import HandModel, HandPose, canonical_hand_name, load_hand
+from dexgys.hands import HandModel, canonical_hand_name, load_hand
 from dexgys.language.brief import action_id_from_intent
 from dexgys.language.reading import Reading, read_instruction
 from dexgys.language.words import join_list
-from dexgys.models.checkpoint import (
-    CHECKPOINT_FORMAT_VERSION,
-    PREDICTOR_KINDS,
-    Checkpoint,
-    Model,
-    build_model,
-    load_checkpoint,
-    read_torch_file,
-)
+from dexgys.generation_result import GenerationResult
+from dexgys.models.checkpoint import PREDICTOR_KINDS, Checkpoint, Model, build_model, load_checkpoint
 from dexgys.models.contact_regions import ContactRegionPredictor
 from dexgys.models.finger_contacts import HAND_PARTS, FingerContactPredictor
-from dexgys.models.idgc import IDGC, IDGCConfig
+from dexgys.models.generator_file import STAGES, GeneratorStages, StageContract, check_stages, read_generator
+from dexgys.models.idgc import IDGC
 from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
@@ -117,20 +94,12 @@ __all__ = [
     "DEFAULT_FINALISTS",
     "DEFAULT_MODEL",
     "DEFAULT_OVERSAMPLE",
-    "GENERATOR_FORMAT_VERSION",
     "GenerationResult",
     "GraspGenerator",
     "candidate_seed",
-    "export_generator",
 ]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "pretrained" / "dexgys-cpu.pt"
-GENERATOR_FORMAT_VERSION = 1
-_GENERATOR_FORMAT = "dexgys-generator"
-_EXTRA_KEYS = ("text_encoder", "text_encoder_path", "object_points", "hand_surface_points")
-_OPTIONAL_STAGES = ("qgc", "fingers", "regions")
-_STAGE_NAMES = {"idgc": "IDGC", "qgc": "QGC", "fingers": "finger-contact predictor",
-                "regions": "contact-region predictor"}
 MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a typo
 DEFAULT_OVERSAMPLE = 8  # candidates drawn per returned grasp when polishing; chosen in docs/experiments/results-history.md
 DEFAULT_FINALISTS = 2  # candidates per returned grasp that the polish finishes; chosen in docs/experiments/results-history.md
@@ -141,224 +110,11 @@ TRAIN_HINT = (
     "'dexgys train export --idgc runs/cpu/idgc.pt --qgc runs/cpu/qgc.pt --out MODEL.pt' (or pass a run directory)"
 )
 
-# --------------------------------------------------------------------------------------------- files
-def _read_payload(path: Path) -> dict:
-    return read_torch_file(path, "model file")
-
-
-def _stage_checkpoint(section, stage: str, path: Path) -> Checkpoint:
-    """A generator file's stage section, checked like :func:`load_checkpoint` checks a file."""
-    where = f"model file {str(path)!r}"
-    if not isinstance(section, dict):
-        raise DexgysError(f"{where} has no {stage.upper()} section")
-    if section.get("model_kind") != stage:
-        raise DexgysError(f"{where}: its {stage.upper()} section holds a {section.get('model_kind')!r} model")
-    if section.get("format_version") != CHECKPOINT_FORMAT_VERSION:
-        raise DexgysError(f"{where}: its {stage.upper()} section has checkpoint format version "
-                          f"{section.get('format_version')}; this dexgys reads {CHECKPOINT_FORMAT_VERSION}")
-    for key in ("config", "state_dict", "normalizer", "extra"):
-        if not isinstance(section.get(key), dict):
-            raise DexgysError(f"{where}: its {stage.upper()} section is incomplete (no {key!r})")
-    return Checkpoint(stage, section["config"], section["state_dict"], section["normalizer"], section["extra"],
-                      section["format_version"])
-
-
-def _read_generator(path: Path) -> tuple[dict[str, Checkpoint | None], dict]:
-    """The checkpoints of a generator file (``{"idgc", "qgc", "fingers", "regions"}``, the last three None
-    when it has none) and its generation defaults; or those of a single IDGC checkpoint file (no defaults)."""
-    payload = _read_payload(path)
-    if payload.get("format") == "dexgys-checkpoint":
-        return {"idgc": load_checkpoint(path, "idgc"), **dict.fromkeys(_OPTIONAL_STAGES)}, {}
-    if payload.get("format") != _GENERATOR_FORMAT:
-        raise DexgysError(f"{str(path)!r} is not a dexgys model file")
-    version = payload.get("format_version")
-    if version != GENERATOR_FORMAT_VERSION:
-        raise DexgysError(f"model file {str(path)!r} has format version {version}; "
-                          f"this dexgys reads version {GENERATOR_FORMAT_VERSION}")
-    defaults = payload.get("defaults", {})
-    if not isinstance(defaults, dict):
-        raise DexgysError(f"model file {str(path)!r}: its 'defaults' section is not a dict")
-    stages = {stage: None if payload.get(stage) is None else _stage_checkpoint(payload[stage], stage, path)
-              for stage in _OPTIONAL_STAGES}
-    return {"idgc": _stage_checkpoint(payload.get("idgc"), "idgc", path), **stages}, defaults
-
-
-def _check_extra(ckpt: Checkpoint, where: str) -> dict:
-    missing = [k for k in _EXTRA_KEYS if k not in ckpt.extra]
-    if missing:
-        raise DexgysError(f"{where}: the {ckpt.model_kind.upper()} model lacks {missing[0]!r} in its extra: "
-                          "it was not written by 'dexgys train'")
-    return ckpt.extra
-
-
-def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike | None,
-                     out_path: str | os.PathLike, guidance_scale: float = 1.0,
-                     fingers_path: str | os.PathLike | None = None,
-                     regions_path: str | os.PathLike | None = None) -> None:
-    """Bundle an IDGC checkpoint and (optionally) a QGC checkpoint, a finger-contact predictor
-    (``dexgys train fingers``) and a contact-region predictor (``dexgys train regions``) into one
-    generator file, atomically; ``guidance_scale``: the
-    classifier-free guidance scale :meth:`GraspGenerator.generate` uses by default."""
-    out_path = Path(out_path)
-    if not out_path.resolve().parent.is_dir():
-        raise DexgysError(f"output directory of {str(out_path)!r} does not exist")
-    paths = {stage: p for stage, p in (("idgc", idgc_path), ("qgc", qgc_path), ("fingers", fingers_path),
-                                        ("regions", regions_path)) if p is not None}
-    stages = {stage: load_checkpoint(p, stage) for stage, p in paths.items()}
-    guidance_scale = IDGCConfig.from_dict(stages["idgc"].config).check_guidance_scale(guidance_scale)
-    extras = {stage: _check_extra(ckpt, str(paths[stage])) for stage, ckpt in stages.items()}
-    if "qgc" in extras and extras["qgc"]["object_points"] != extras["idgc"]["object_points"]:
-        raise DexgysError(f"the IDGC reads {extras['idgc']['object_points']}-point clouds, the QGC "
-                          f"{extras['qgc']['object_points']}: they were not trained together")
-    for stage in PREDICTOR_KINDS:
-        if stage in extras and extras[stage]["text_encoder"] != extras["idgc"]["text_encoder"]:
-            raise DexgysError(f"the IDGC reads {extras['idgc']['text_encoder']} features, the {_STAGE_NAMES[stage]} "
-                              f"{extras[stage]['text_encoder']}: they were not trained together")
-    if "regions" in extras and extras["regions"]["object_points"] != extras["idgc"]["object_points"]:
-        raise DexgysError(f"the IDGC reads {extras['idgc']['object_points']}-point clouds, the contact-region "
-                          f"predictor {extras['regions']['object_points']}: they were not trained together")
-    payload = {"format": _GENERATOR_FORMAT, "format_version": GENERATOR_FORMAT_VERSION,
-               "meta": {"dexgys_version": __version__}, "defaults": {"guidance_scale": guidance_scale}}
-    for stage, ckpt in stages.items():
-        payload[stage] = {"model_kind": stage, "format_version": ckpt.format_version, "config": ckpt.config,
-                          "state_dict": ckpt.state_dict, "normalizer": ckpt.normalizer, "extra": ckpt.extra}
-        payload["meta"][f"{stage}_sha256"] = hashlib.sha256(Path(paths[stage]).read_bytes()).hexdigest()
-    buffer = io.BytesIO()
-    torch.save(payload, buffer)
-    atomic_write_bytes(out_path, buffer.getvalue())
-
-
 def _build(ckpt: Checkpoint, where: str, device: torch.device) -> Model:
-    extra = _check_extra(ckpt, where)
-    hand = None if ckpt.model_kind in PREDICTOR_KINDS else load_hand(n_surface_points=int(extra["hand_surface_points"]))
+    hand = None
+    if ckpt.model_kind not in PREDICTOR_KINDS:
+        hand = load_hand(n_surface_points=StageContract.of(ckpt, where).hand_surface_points)
     return build_model(ckpt, hand, where).to(device)
-
-
-# --------------------------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class GenerationResult:
-    """What :meth:`GraspGenerator.generate` made.
-
-    ``records`` ``(n, 28)`` float64: the grasps (refined when ``refined``, polished when ``polished``)
-    in the input frame; ``coarse`` ``(n, 28)``: the IDGC samples, input frame; ``unpolished``
-    ``(n, 28)``: the grasps before the polish (the QGC output, or ``coarse`` without QGC), input
-    frame; ``grasps``: ``records`` as DexGYSNet record dicts (``cate_id`` when known, ``obj_id``,
-    ``action_id`` when the reading finds the intent, ``guidance``, ``dex_grasp``, and for an object
-    with a surface ``dex_pregrasp_joints`` / ``dex_squeeze_joints``: the joints 1 cm off and 1 cm
-    into the contacts, DexGraspBench's pre-grasp and squeeze, :data:`STAGE_PROTOCOL`);
-    ``timings``: seconds for ``object``, ``text``,
-    ``idgc``, ``qgc``, ``polish`` and ``total``.
-
-    ``oversample``: candidates drawn per grasp, ``finalists``: of them, polished to the end (module
-    docstring, "Selection"); ``candidates``: every candidate, in draw order: ``"coarse"``,
-    ``"unpolished"``, ``"polished"`` ``(n * oversample, 28)`` (input frame; ``"polished"`` equals
-    ``"unpolished"`` without the polish, and holds where the polish stopped a candidate the screen
-    dropped), ``"residual"``, ``"valid_q1"`` and ``"score"`` ``(n * oversample,)`` (NaN without the
-    polish and for dropped candidates, whose score is +inf; valid Q1 NaN when there is nothing to
-    choose from, ``oversample`` 1), ``"early_residual"`` (the residual energy at the screen step, also
-    when no candidate was dropped; NaN without the polish), ``"finalist"`` (bool), ``"rescued"`` (bool:
-    finalists the polish's rescue moved off a thin wall, :func:`~dexgys.synthesis.polish.rescue_polish`),
-    ``"avoid_touched"`` (bool: finalists touching a part the words keep free), ``"named_missed"``
-    (bool: finalists with a finger the words name off the parts they name; both all False when the
-    words name no such parts or the object has no part labels) and ``"chosen"``
-    ``(n,)``, the indices of ``records`` among them. ``records`` are
-    ``candidates["polished"][chosen]``; ``coarse`` and ``unpolished`` are the same candidates'
-    earlier stages.
-
-    ``hand``: the hand the polish fitted the grasps to (``"shadow"`` without the polish).
-
-    ``reading``: what :func:`~dexgys.language.reading.read_instruction` read from the instruction
-    (intent, fingers, parts to touch and to avoid, notes); the polish keeps the hand off the parts to
-    avoid (``PolishConfig.avoid``) and the selection prefers candidates that touch none of them.
-
-    ``unmet``: what the returned grasps do not do of what the words order, in plain words (a part
-    to keep free touched, a named finger off the named parts), because too few candidates did; empty
-    when every grasp keeps to the words' orders, or none was checked.
-
-    ``touching``: the hand parts (:data:`~dexgys.models.finger_contacts.HAND_PARTS`) that the model's
-    finger-contact predictor read from the instruction, and that the polish pulled onto the object
-    harder; None when the model has no predictor. ``regions`` ``(N, 6)`` bool: for each point of
-    ``object.points`` and hand part, whether the model's contact-region predictor puts that part
-    there; None when the model has none.
-    """
-
-    object: ObjectInput
-    instruction: str
-    records: np.ndarray
-    coarse: np.ndarray
-    grasps: list[dict]
-    refined: bool
-    polished: bool
-    unpolished: np.ndarray
-    seed: int
-    sampler: str
-    steps: int | None
-    guidance_scale: float = 1.0
-    timings: dict = field(default_factory=dict)
-    oversample: int = 1
-    candidates: dict = field(default_factory=dict)
-    touching: tuple[str, ...] | None = None
-    regions: np.ndarray | None = None
-    finalists: int = 1
-    hand: str = "shadow"
-    reading: Reading | None = None
-    unmet: tuple[str, ...] = ()
-
-    def object_frame_records(self) -> np.ndarray:
-        """``records`` in the object frame (bounding-box centre at the origin), as the model made them."""
-        return self.object.to_object_frame(self.records)
-
-    @property
-    def generation(self) -> GenerationConfig:
-        """The settings that make these grasps again (with the same model, object, instruction, ``n``
-        and seed): the guidance scale, ``oversample`` and ``finalists`` as resolved, not as asked."""
-        polished = self.polished
-        return GenerationConfig(self.sampler, self.steps, self.refined, polished, float(self.guidance_scale),
-                                self.oversample if polished else None, self.finalists if polished else None)
-
-    def save(self, path: str | os.PathLike, model: str | None = None) -> None:
-        """Write a dexgys grasp file (:mod:`dexgys.data.grasp_file`) atomically: the records (input
-        frame; ``"frame": "input"``, ``"object_offset_m"`` = the offset to the object frame), the object
-        (catalogue name or absolute mesh path; null for a point cloud) and how they were made (``"generation"``:
-        :attr:`generation`, with ``"n"`` and ``"seed"``)."""
-        from dexgys.data.grasp_file import write_grasp_file
-
-        obj = self.object
-        ref = None
-        if obj.object is not None:
-            source = obj.object.source
-            ref = obj.name if source.get("kind") == "catalogue" else str(Path(source.get("path", obj.name)).resolve())
-        write_grasp_file(path, self.grasps, ref, instruction=self.instruction, frame="input",
-                         generation=self.generation.as_dict(), n=len(self.grasps),
-                         object_offset_m=[float(x) for x in obj.offset], seed=self.seed, sampler=self.sampler,
-                         steps=self.steps, guidance_scale=self.guidance_scale, refined=self.refined,
-                         polished=self.polished, oversample=self.oversample, finalists=self.finalists, model=model,
-                         hand=self.hand, reading=None if self.reading is None else self.reading.as_dict())
-
-    def write_views(self, html: str | os.PathLike | None = None, png: str | os.PathLike | None = None) -> None:
-        """HTML viewer (every grasp, selectable) and/or PNG (up to four grasps) of the grasps on the
-        object; a bare point cloud is drawn as small cubes."""
-        hand = load_hand(self.hand)
-        pose = HandPose.from_record(torch.from_numpy(self.object_frame_records()), hand.n_dofs, hand.name)
-        meshes = [[m] for m in hand.meshes(pose)]
-        labels = [f"grasp {i}" for i in range(len(meshes))]
-        title = f"{self.object.name}: {self.instruction[:80]}"
-        if self.object.object is not None:
-            from dexgys.viz.output import write_views
-
-            write_views(self.object.object, meshes, labels, html=html, png=png, title=title)
-            return
-        from dexgys.viz.html import build_figure, write_html
-        from dexgys.viz.render import contact_sheet, render_images, save_png
-        from dexgys.viz.scene import hand_scene, point_cubes
-
-        cloud = [point_cubes(self.object.points)]
-        grasp_items = [hand_scene(m, f"hand ({label})") for m, label in zip(meshes, labels)]
-        if html is not None:
-            write_html(build_figure(cloud, grasp_items, labels, title), html)
-        if png is not None:
-            tiles = [render_images(cloud + items, size=(420, 420))[0] for items in grasp_items[:4]]
-            save_png(contact_sheet(tiles, labels[:4], columns=min(len(tiles), 2)), png)
 
 
 # --------------------------------------------------------------------------------------------- generator
@@ -408,17 +164,8 @@ class GraspGenerator:
             if not DEFAULT_MODEL.is_file():
                 raise DexgysError(f"no pretrained model is installed ({DEFAULT_MODEL} is missing): {TRAIN_HINT}")
             path = DEFAULT_MODEL
-        path = Path(path)
-        if path.is_dir():
-            idgc_path = path / "idgc.pt"
-            if not idgc_path.is_file():
-                raise DexgysError(f"{str(path)!r} holds no idgc.pt: not a training output directory")
-            present = {stage: path / f"{stage}.pt" for stage in _OPTIONAL_STAGES if (path / f"{stage}.pt").is_file()}
-            generator = cls.from_checkpoints(idgc_path, present.get("qgc"), device, present.get("fingers"),
-                                             present.get("regions"))
-        else:
-            stages, defaults = _read_generator(path)
-            generator = cls._assemble(stages, str(path), device, defaults.get("guidance_scale", 1.0))
+        stages = read_generator(path)
+        generator = cls._assemble(stages, device)
         generator.hand = canonical_hand_name(hand)
         return generator
 
@@ -430,30 +177,23 @@ class GraspGenerator:
         """From the ``idgc.pt`` (and ``qgc.pt``, ``fingers.pt``, ``regions.pt``) of a training run; without
         QGC, no refinement; without the finger-contact predictor, the polish pulls no named fingers
         harder; without the contact-region predictor, it pulls no finger toward a part."""
-        stages = {stage: None if p is None else load_checkpoint(p, stage)
-                  for stage, p in (("idgc", idgc_path), ("qgc", qgc_path), ("fingers", fingers_path),
-                                   ("regions", regions_path))}
-        return cls._assemble(stages, str(idgc_path), device)
+        paths = (idgc_path, qgc_path, fingers_path, regions_path)
+        checkpoints = {stage: None if p is None else load_checkpoint(p, stage) for stage, p in zip(STAGES, paths)}
+        where = str(idgc_path)
+        return cls._assemble(GeneratorStages(checkpoints, check_stages(checkpoints, where), {}, where), device)
 
     @classmethod
-    def _assemble(cls, stages: dict[str, Checkpoint | None], where: str, device,
-                  guidance_scale: float = 1.0) -> GraspGenerator:
+    def _assemble(cls, stages: GeneratorStages, device) -> GraspGenerator:
         device = torch.device(device)
         if device.type == "cuda" and not torch.cuda.is_available():
             raise DexgysError("device 'cuda' was asked for, but torch sees no CUDA device")
-        models = {stage: None if ckpt is None else _build(ckpt, where, device) for stage, ckpt in stages.items()}
-        extra = stages["idgc"].extra
-        if stages["qgc"] is not None and stages["qgc"].extra["object_points"] != extra["object_points"]:
-            raise DexgysError(f"{where}: the IDGC and QGC were trained on clouds of different sizes")
-        for stage in PREDICTOR_KINDS:
-            if stages[stage] is not None and stages[stage].extra["text_encoder"] != extra["text_encoder"]:
-                raise DexgysError(f"{where}: the IDGC and the {_STAGE_NAMES[stage]} read different text features")
-        if stages["regions"] is not None and stages["regions"].extra["object_points"] != extra["object_points"]:
-            raise DexgysError(f"{where}: the IDGC and the contact-region predictor were trained on clouds of "
-                              "different sizes")
-        encoder = load_text_encoder(extra["text_encoder"], extra["text_encoder_path"], device=device)
-        return cls(models["idgc"], models["qgc"], encoder, int(extra["object_points"]), where,
-                   guidance_scale=guidance_scale, fingers=models["fingers"], regions=models["regions"])
+        models = {stage: None if ckpt is None else _build(ckpt, stages.source, device)
+                  for stage, ckpt in stages.checkpoints.items()}
+        contract = stages.contract
+        encoder = load_text_encoder(contract.text_encoder, contract.text_encoder_path, device=device)
+        return cls(models["idgc"], models["qgc"], encoder, contract.object_points, stages.source,
+                   guidance_scale=stages.defaults.get("guidance_scale", 1.0), fingers=models["fingers"],
+                   regions=models["regions"])
 
     # ------------------------------------------------------------------------------ generation
     def _object(self, obj) -> ObjectInput:

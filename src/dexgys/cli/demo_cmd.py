@@ -73,6 +73,7 @@ def run_generate(args: argparse.Namespace) -> int:
     from dexgys.hands import HandPose, load_hand
     from dexgys.pipeline import GraspGenerator
     from dexgys.viz.render import contact_sheet, render_images, save_png, wrap_caption
+    from dexgys.viz.output import write_generation_views
     from dexgys.viz.scene import hand_scene, object_scene
 
     if args.num < 1:
@@ -90,7 +91,7 @@ def run_generate(args: argparse.Namespace) -> int:
         result = generator.generate(ref, sentence, n=args.num, seed=k)
         stem = ref.replace(":", "_")
         result.save(out / f"{stem}.json", model=generator.source)
-        result.write_views(html=out / f"{stem}.html")
+        write_generation_views(result, html=out / f"{stem}.html")
         pose = HandPose.from_record(torch.from_numpy(result.object_frame_records()[:1]), hand.n_dofs, hand.name)
         tiles.append(render_images(object_scene(result.object.object) + hand_scene([hand.meshes(pose)[0]]),
                                    size=(360, 360))[0])

@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from dexgys.cli.common import check_output_dirs, generation_config
     from dexgys.models.text_encoder import check_instruction
     from dexgys.pipeline import GraspGenerator
+    from dexgys.viz.output import write_generation_views
 
     torch.set_num_threads(1)
     check_output_dirs(args.out, args.html, args.png)
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     generator = GraspGenerator.from_pretrained(args.model, device=args.device, hand=args.hand)
     result = generator.generate(args.object, instruction, n=args.num, seed=args.seed, config=config)
     if args.html or args.png:
-        result.write_views(html=args.html, png=args.png)
+        write_generation_views(result, html=args.html, png=args.png)
     result.save(args.out, model=generator.source)
     t = result.timings
     rescued = int(result.candidates["rescued"].sum())

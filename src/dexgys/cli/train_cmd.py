@@ -122,7 +122,7 @@ def run_stage(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from dexgys.pipeline import export_generator
+    from dexgys.models.generator_file import export_generator
 
     export_generator(args.idgc, args.qgc, args.out, guidance_scale=args.guidance_scale, fingers_path=args.fingers,
                      regions_path=args.regions)

@@ -16,6 +16,8 @@ Data flow (DexGYS §4): object points + instruction tokens -> :class:`IDGC` (a D
 * :mod:`~dexgys.models.contact_regions`: :class:`ContactRegionPredictor`, where on the object each hand
   part should touch (read by the physics polish).
 * :mod:`~dexgys.models.checkpoint`: versioned, atomically written, code-free checkpoints.
+* :mod:`~dexgys.models.generator_file`: a generator's stages in one file, and the one check that they
+  were trained together.
 """
 
 from dexgys.models.checkpoint import (

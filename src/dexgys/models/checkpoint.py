@@ -36,6 +36,7 @@ __all__ = [
     "PREDICTOR_KINDS",
     "Checkpoint",
     "build_model",
+    "checkpoint_from_payload",
     "load_checkpoint",
     "load_model",
     "read_torch_file",
@@ -125,28 +126,29 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpo
     payload = read_torch_file(path, "checkpoint")
     if payload.get("format") != _FORMAT:
         raise DexgysError(f"{str(path)!r} is not a dexgys checkpoint")
+    return checkpoint_from_payload(payload, f"checkpoint {str(path)!r}", kind)
+
+
+def checkpoint_from_payload(payload, where: str, kind: str | None = None) -> Checkpoint:
+    """The :class:`Checkpoint` in a checkpoint's dict (a file's, or a generator file's stage section),
+    checked: its format version, its model kind (``kind``, when given) and its sections; errors name
+    ``where``."""
+    if not isinstance(payload, dict):
+        raise DexgysError(f"{where} is not a checkpoint")
     version = payload.get("format_version")
     if version != CHECKPOINT_FORMAT_VERSION:
-        raise DexgysError(
-            f"checkpoint {str(path)!r} has format version {version}; "
-            f"this dexgys reads version {CHECKPOINT_FORMAT_VERSION}"
-        )
+        raise DexgysError(f"{where} has checkpoint format version {version}; "
+                          f"this dexgys reads version {CHECKPOINT_FORMAT_VERSION}")
     file_kind = payload.get("model_kind")
     if file_kind not in _MODELS:
-        raise DexgysError(f"checkpoint {str(path)!r} holds an unknown model kind {file_kind!r}")
+        raise DexgysError(f"{where} holds an unknown model kind {file_kind!r}")
     if kind is not None and file_kind != kind:
-        raise DexgysError(f"checkpoint {str(path)!r} holds a {file_kind.upper()} model, not {kind.upper()}")
+        raise DexgysError(f"{where} holds a {file_kind.upper()} model, not {kind.upper()}")
     for key in ("config", "state_dict", "normalizer", "extra"):
         if not isinstance(payload.get(key), dict):
-            raise DexgysError(f"checkpoint {str(path)!r} is incomplete: no {key!r} section")
-    return Checkpoint(
-        model_kind=file_kind,
-        config=payload["config"],
-        state_dict=payload["state_dict"],
-        normalizer=payload["normalizer"],
-        extra=payload["extra"],
-        format_version=version,
-    )
+            raise DexgysError(f"{where} is incomplete: no {key!r} section")
+    return Checkpoint(file_kind, payload["config"], payload["state_dict"], payload["normalizer"], payload["extra"],
+                      version)
 
 
 def save_model(path: str | os.PathLike, model: Model,

@@ -12,8 +12,9 @@ predictor, on the records' clouds, sentences and contacts.
 
 The stages share the output directory (file names in :mod:`dexgys.training.trainer`) and its
 ``cache/`` (object clouds when the dataset was opened with it, text features, QGC pairs). The model
-files' ``extra`` holds :data:`MODEL_EXTRA_KEYS`, which is what :mod:`dexgys.pipeline` needs to run
-them: the text encoder, the object point count, the hand point count.
+files' ``extra`` holds their :class:`~dexgys.models.generator_file.StageContract`, which is what a
+generator needs to run them (the text encoder, the object point count, the hand point count), and
+what the run was (config, seed, data fingerprint).
 
 Determinism: the model is initialised after ``torch.manual_seed(seed)``; batches, diffusion noise,
 dropout and the QGC pairs all derive from the same seed.
@@ -37,6 +38,7 @@ from dexgys.models.contact_regions import ContactRegionPredictor
 from dexgys.models.finger_contacts import HAND_PARTS, FingerContactPredictor
 from dexgys.models.grasp_repr import GraspHand
 from dexgys.models.idgc import IDGC
+from dexgys.models.generator_file import StageContract
 from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, load_text_encoder
 from dexgys.training.batches import BatchBuilder, ObjectTable, dataset_fingerprint
@@ -47,12 +49,8 @@ from dexgys.training.sampler import ObjectGroupedBatchSampler
 from dexgys.training.text_features import precompute_text_features
 from dexgys.training.trainer import BatchStream, Trainer, TrainResult, check_run_files
 
-__all__ = ["MODEL_EXTRA_KEYS", "finger_labels", "total_steps", "train_contact_regions", "train_finger_contacts",
+__all__ = ["finger_labels", "total_steps", "train_contact_regions", "train_finger_contacts",
            "train_idgc", "train_qgc"]
-
-MODEL_EXTRA_KEYS = ("stage", "text_encoder", "text_encoder_path", "object_points", "hand_surface_points")
-"""Keys of a trained model file's ``extra`` that inference reads."""
-
 
 def total_steps(stage: StageConfig, sampler: ObjectGroupedBatchSampler) -> int:
     """The run length in steps: ``steps``, or ``ceil(epochs x batches per epoch)``."""
@@ -78,12 +76,10 @@ def _prepare(config: TrainConfig, dataset: GraspDataset, out_dir, device, stage:
 
 
 def _extra(stage: str, config: TrainConfig, encoder_name: str, encoder_path, dataset: GraspDataset) -> dict:
+    contract = StageContract(encoder_name, encoder_path, config.data.object_points, config.data.hand_surface_points)
     return {
         "stage": stage,
-        "text_encoder": encoder_name,
-        "text_encoder_path": encoder_path,
-        "object_points": config.data.object_points,
-        "hand_surface_points": config.data.hand_surface_points,
+        **contract.as_dict(),
         "config_name": config.name,
         "train_config": config.to_dict(),
         "seed": config.seed,
@@ -178,17 +174,14 @@ def train_qgc(
     (:mod:`dexgys.training.qgc_pairs`; cached in ``out_dir/cache``). ``text_encoder``: an already
     loaded encoder of the IDGC's kind, for sampling (else it is loaded)."""
     out, device, hand = _prepare(config, dataset, out_dir, device, "qgc", resume)
-    idgc_extra = load_checkpoint(idgc_path, "idgc").extra
-    missing = [k for k in MODEL_EXTRA_KEYS if k not in idgc_extra]
-    if missing:
-        raise DexgysError(f"{str(idgc_path)!r} was not written by 'dexgys train idgc' (its extra lacks {missing[0]!r})")
-    if idgc_extra["object_points"] != config.data.object_points:
-        raise DexgysError(f"the IDGC {str(idgc_path)!r} was trained on {idgc_extra['object_points']}-point clouds; "
+    contract = StageContract.of(load_checkpoint(idgc_path, "idgc"), str(idgc_path))
+    if contract.object_points != config.data.object_points:
+        raise DexgysError(f"the IDGC {str(idgc_path)!r} was trained on {contract.object_points}-point clouds; "
                           f"config {config.name!r} uses {config.data.object_points}")
-    idgc, _ = load_model(idgc_path, load_hand(n_surface_points=idgc_extra["hand_surface_points"]), "idgc", device)
-    encoder = text_encoder or load_text_encoder(idgc_extra["text_encoder"], idgc_extra["text_encoder_path"])
-    if encoder.name != idgc_extra["text_encoder"] or encoder.dim != idgc.config.text_dim:
-        raise DexgysError(f"the IDGC {str(idgc_path)!r} reads {idgc_extra['text_encoder']} features "
+    idgc, _ = load_model(idgc_path, load_hand(n_surface_points=contract.hand_surface_points), "idgc", device)
+    encoder = text_encoder or load_text_encoder(contract.text_encoder, contract.text_encoder_path)
+    if encoder.name != contract.text_encoder or encoder.dim != idgc.config.text_dim:
+        raise DexgysError(f"the IDGC {str(idgc_path)!r} reads {contract.text_encoder} features "
                           f"({idgc.config.text_dim}-d), not {encoder.name} ({encoder.dim}-d)")
     with main_first():  # under torchrun, rank 0 fills the caches first
         text = precompute_text_features([r["guidance"] for r in dataset.records], encoder, out / "cache", progress)
@@ -206,7 +199,7 @@ def train_qgc(
                 if model.config.named_contact_weight > 0 else None)
     builder = BatchBuilder(table, rows, grasps, coarse=pairs.coarse, contacts=contacts, fingers=hand.finger_names,
                            device=device)
-    extra = {**_extra("qgc", config, idgc_extra["text_encoder"], idgc_extra["text_encoder_path"], dataset),
+    extra = {**_extra("qgc", config, contract.text_encoder, contract.text_encoder_path, dataset),
              "idgc_pairs_key": pairs.key}
     return _run_stage("qgc", config, model, lambda m, b, g: m.loss(b), builder, rows, out, extra,
                       {"pairs": pairs.key}, resume, max_steps, progress)

@@ -1,15 +1,18 @@
-"""Write the standard pictures of an object with optional grasps: HTML viewer and PNG."""
+"""Write the standard pictures of an object with optional grasps, and of a generation's result: HTML
+viewer and PNG."""
 
 from __future__ import annotations
 
 import os
 
+import torch
 import trimesh
 
+from dexgys.hands import HandPose, load_hand
 from dexgys.objects.grasp_object import GraspObject
 from dexgys.viz.html import build_figure, write_html
 from dexgys.viz.render import contact_sheet, render_images, save_png
-from dexgys.viz.scene import hand_scene, object_scene
+from dexgys.viz.scene import hand_scene, object_scene, point_cubes
 
 PNG_GRASPS = 4  # grasps shown in a PNG (the HTML viewer shows all)
 
@@ -39,3 +42,25 @@ def write_views(
             tiles = render_images(obj_items, views=[(135.0, -25.0), (-45.0, -25.0)], size=(tile_size, tile_size))
             captions = [f"{title} ({', '.join(obj.part_names)})", "other side"]
         save_png(contact_sheet(tiles, [c[:70] for c in captions], columns=min(len(tiles), 2)), png)
+
+
+def write_generation_views(result, html: str | os.PathLike | None = None,
+                           png: str | os.PathLike | None = None) -> None:
+    """HTML viewer (every grasp, selectable) and/or PNG (up to four grasps) of a
+    :class:`~dexgys.generation_result.GenerationResult`'s grasps on its object, drawn with the hand the
+    polish fitted them to; a bare point cloud is drawn as small cubes."""
+    hand = load_hand(result.hand)
+    pose = HandPose.from_record(torch.from_numpy(result.object_frame_records()), hand.n_dofs, hand.name)
+    meshes = [[m] for m in hand.meshes(pose)]
+    labels = [f"grasp {i}" for i in range(len(meshes))]
+    title = f"{result.object.name}: {result.instruction[:80]}"
+    if result.object.object is not None:
+        write_views(result.object.object, meshes, labels, html=html, png=png, title=title)
+        return
+    cloud = [point_cubes(result.object.points)]
+    grasp_items = [hand_scene(m, f"hand ({label})") for m, label in zip(meshes, labels)]
+    if html is not None:
+        write_html(build_figure(cloud, grasp_items, labels, title), html)
+    if png is not None:
+        tiles = [render_images(cloud + items, size=(420, 420))[0] for items in grasp_items[:PNG_GRASPS]]
+        save_png(contact_sheet(tiles, labels[:PNG_GRASPS], columns=min(len(tiles), 2)), png)
