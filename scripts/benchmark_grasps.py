@@ -5,7 +5,7 @@ For a seeded subset of the benchmark's items (``--items``, default 40, among tho
 and parts or parts to keep free), generates 8 grasps (the default pipeline) on an unseen catalogue
 object of the item's category (the first test-split object of ``data/dexgys-v1``), twice: with the
 default generator (the polish keeps the hand off the parts the words keep free, the selection
-prefers grasps touching none) and with that avoidance off (``PolishConfig.avoid = 0``). Per grasp
+prefers grasps touching none) and with that avoidance off (``PolishConfig.weights.avoid = 0``). Per grasp
 (contacts within 5 mm, the capsule hand): *named-part hit* = every finger the item names touches
 one of its parts to touch; *violation* = some hand part touches a part to keep free. Writes
 ``docs/benchmark_grasps.json``.
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -63,7 +62,7 @@ def main() -> None:
     generator, hand = GraspGenerator.from_pretrained(), load_hand("shadow")
     out = {}
     default = generator.polish_config
-    modes = {"default": default, "without_avoidance": replace(default, avoid=0.0)}
+    modes = {"default": default, "without_avoidance": default.with_changes({"weights.avoid": 0.0})}
     for mode, config in ((m, modes[m]) for m in args.modes):
         generator.polish_config = config
         hits, violations, rows = [], [], []

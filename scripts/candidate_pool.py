@@ -24,7 +24,6 @@ Then score each batch and compare rules with ``scripts/selection_rules.py``::
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from pathlib import Path
 
@@ -48,7 +47,7 @@ def main() -> None:
     parser.add_argument("--draw-seed", type=int, default=1)
     parser.add_argument("--reported", type=int, default=150, help="leave out the conditions seed 0 draws for this many")
     parser.add_argument("--oversample", type=int, default=8)
-    parser.add_argument("--polish", default="{}", help="JSON of PolishConfig overrides")
+    parser.add_argument("--polish", default="{}", help="JSON of PolishConfig overrides by dotted name, e.g. {\"descent.steps\": 50}")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -58,7 +57,7 @@ def main() -> None:
     drawn = choose_conditions(len(records), args.draw, args.draw_seed)
     conditions = [c for c in drawn if c not in reported][: args.conditions]
     generator = GraspGenerator.from_pretrained(args.model)
-    generator.polish_config = dataclasses.replace(generator.polish_config, **json.loads(args.polish))
+    generator.polish_config = generator.polish_config.with_changes(json.loads(args.polish))
 
     batches: list[list[dict]] = [[] for _ in range(args.oversample)]
     values = []
@@ -76,7 +75,7 @@ def main() -> None:
         write_predictions(args.out / f"batch{j}.json.gz", batch)
     atomic_write_bytes(args.out / "candidates.json", json.dumps(
         {"polish": json.loads(args.polish), "oversample": args.oversample,
-         "screen_step": generator.polish_config.screen_step, "conditions": values}).encode())
+         "screen_step": generator.polish_config.screen.step, "conditions": values}).encode())
     print(f"{len(conditions)} conditions x {8 * args.oversample} candidates -> {args.out}")
 
 

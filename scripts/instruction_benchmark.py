@@ -18,8 +18,8 @@ from pathlib import Path
 
 from dexgys.atomic import atomic_write_text
 from dexgys.data.builder import load_records
-from dexgys.language.benchmark import (FORMAT_VERSION, GENERATOR, PHENOMENA, generate_benchmark,
-                                       training_overlap, validate_item)
+from dexgys.language.benchmark import FORMAT_VERSION, GENERATOR, generate_benchmark
+from dexgys.language.benchmark_items import PHENOMENA, training_overlap, validate_item
 from dexgys.objects.catalogue import make_object
 
 

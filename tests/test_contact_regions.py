@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import json
 from pathlib import Path
@@ -23,7 +22,7 @@ from dexgys.objects.resolve import resolve_object
 from dexgys.pipeline import GraspGenerator
 from dexgys.synthesis.polisher import polish_records
 from dexgys.synthesis.energy import LinkPoints
-from dexgys.synthesis.polish import PolishConfig, PolishEnergy, polish_grasps
+from dexgys.synthesis.polish import PolishConfig, PolishEnergy, PolishWeights, polish_grasps
 from dexgys.synthesis.synthesize import object_field
 from dexgys.training import BatchBuilder, ObjectTable, TrainConfig, train_contact_regions
 
@@ -136,7 +135,7 @@ def test_config_section(config):
 def test_polish_pulls_a_named_finger_toward_its_region():
     hand, pose, field = _apple_grasps(2)
     points = torch.from_numpy(resolve_object("apple:0").sample_surface(512, seed=0).points).float()
-    config = PolishConfig(region=10.0)
+    config = PolishConfig(weights=PolishWeights(region=10.0))
     named = torch.tensor([[False, True, False, False, False, False]] * 2)  # the forefinger
     far = points[:, 2] < points[:, 2].min() + 0.01   # a strip at the bottom of the apple
     everywhere = torch.ones(len(points), dtype=torch.bool)
@@ -167,14 +166,14 @@ def test_polish_pulls_a_named_finger_toward_its_region():
 
 def test_keep_off_pushes_the_hand_off_free_points():
     hand, pose, field = _apple_grasps(1)
-    config = PolishConfig(keep_off=10.0)
+    config = PolishConfig(weights=PolishWeights(keep_off=10.0))
     centres = LinkPoints.swept_spheres(hand)(hand.forward_kinematics(pose))[0]
     touched = centres[::7] + 0.002      # points right at the hand
     far = torch.tensor([[1.0, 1.0, 1.0]])
     near_terms = PolishEnergy(hand, field, pose, config, free=touched)(pose)[1]
     assert near_terms["keep_off"] > 0
     assert float(PolishEnergy(hand, field, pose, config, free=far)(pose)[1]["keep_off"]) == 0.0
-    assert "keep_off" not in PolishEnergy(hand, field, pose, PolishConfig(keep_off=0.0), free=touched)(pose)[1]
+    assert "keep_off" not in PolishEnergy(hand, field, pose, PolishConfig(weights=PolishWeights(keep_off=0.0)), free=touched)(pose)[1]
     assert "keep_off" not in PolishEnergy(hand, field, pose, config, free=far[:0])(pose)[1]
     # the descent moves the hand away from the free points
     polished, _ = polish_records(hand, field, pose.to_record(), config, free=touched)
@@ -189,12 +188,13 @@ def test_avoid_term_is_on_by_default_apart_from_the_keep_off_term():
     and the descent moves the hand away from them."""
     hand, pose, field = _apple_grasps(1)
     config = PolishConfig()
-    assert config.keep_off == 0.0 and config.avoid > 0
+    assert config.weights.keep_off == 0.0 and config.weights.avoid > 0
     centres = LinkPoints.swept_spheres(hand)(hand.forward_kinematics(pose))[0]
     touched = centres[::7] + 0.002
     terms = PolishEnergy(hand, field, pose, config, free=touched, avoid=touched)(pose)[1]
     assert "keep_off" not in terms and terms["avoid"] > 0
-    assert "avoid" not in PolishEnergy(hand, field, pose, PolishConfig(avoid=0.0), avoid=touched)(pose)[1]
+    off = PolishConfig(weights=PolishWeights(avoid=0.0))
+    assert "avoid" not in PolishEnergy(hand, field, pose, off, avoid=touched)(pose)[1]
     polished = polish_grasps(hand, field, pose, config, avoid=touched).pose
     assert PolishEnergy(hand, field, pose, config, avoid=touched)(polished)[1]["avoid"] < terms["avoid"]
     with pytest.raises(DexgysError, match=r"avoid points must have shape \(K, 3\)"):
@@ -221,7 +221,7 @@ def test_train_export_and_generate_with_the_regions(tmp_path, capsys):
     kw = dict(n=2, seed=0, sampler="ddim", steps=2, oversample=1)
     gen = GraspGenerator.from_pretrained(model)
     assert gen.regions is not None and not gen.regions.training
-    gen.polish_config = dataclasses.replace(gen.polish_config, region=30.0)
+    gen.polish_config = gen.polish_config.with_changes({"weights.region": 30.0})
     result = gen.generate("mug:3", text, **kw)
     points = torch.from_numpy(result.object.points)[None]
     expected = gen.regions.regions(points, *gen.text_encoder.encode([text]))[0].numpy()
@@ -239,7 +239,7 @@ def test_train_export_and_generate_with_the_regions(tmp_path, capsys):
     without = GraspGenerator.from_checkpoints(tmp_path / "idgc.pt", fingers_path=tmp_path / "fingers.pt")
     assert without.regions is None and without.generate("mug:3", text, **kw).regions is None
     # weight 0: the regions change nothing
-    gen.polish_config = without.polish_config = dataclasses.replace(gen.polish_config, region=0.0)
+    gen.polish_config = without.polish_config = gen.polish_config.with_changes({"weights.region": 0.0})
     np.testing.assert_array_equal(gen.generate("mug:3", text, **kw).records,
                                   without.generate("mug:3", text, **kw).records)
 

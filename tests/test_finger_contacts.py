@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import json
 from pathlib import Path
@@ -99,7 +98,7 @@ def test_polish_pulls_the_named_fingers_harder():
     pose = HandPose.from_record(torch.tensor([r["dex_grasp"] for r in records[:2]], dtype=torch.float32),
                                 hand.n_dofs, hand.name)
     field = object_field(apple)
-    config = PolishConfig(named_weight=3.0)
+    config = PolishConfig().with_changes({"contacts.named_finger": 3.0})
     plain = PolishEnergy(hand, field, pose, config)
     named = torch.tensor([[True, False, False, False, False, True]] * 2)
     pulled = PolishEnergy(hand, field, pose, config, named_fingers=named)
@@ -147,8 +146,9 @@ def test_train_export_and_generate_with_the_predictor(tmp_path, capsys):
     assert without.fingers is None
     assert without.generate("mug:3", text, n=2, seed=0, sampler="ddim", steps=2).touching is None
 
-    # the named fingers change two things: their pull (named_weight) and their clearance
-    polish = dataclasses.replace(with_fingers.polish_config, named_weight=1.0, named_penetration_margin=None)
+    # the named fingers change two things: their pull (contacts.named_finger) and their clearance
+    polish = with_fingers.polish_config.with_changes({"contacts.named_finger": 1.0,
+                                                      "margins.named_penetration": None})
     with_fingers.polish_config = polish
     neutral = with_fingers.generate("mug:3", text, n=2, seed=0, sampler="ddim", steps=2, oversample=1)
     without.polish_config = polish

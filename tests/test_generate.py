@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import json
 import re
@@ -17,7 +16,9 @@ import dexgys.pipeline as pipeline
 from dexgys.data.grasp_dataset import check_records
 from dexgys.data.grasp_file import read_grasp_file
 from dexgys.evaluation.predictions import read_predictions
+from dexgys.generation_config import GenerationConfig
 from dexgys.errors import DexgysError
+from dexgys.geometry.object_field import ObjectField
 from dexgys.hands import load_hand
 from dexgys.language.brief import intent_from_action_id
 from dexgys.models import load_checkpoint
@@ -28,7 +29,6 @@ from dexgys.models.generator_file import export_generator
 from dexgys.pipeline import GraspGenerator
 from dexgys.synthesis.polisher import WORDS_PENALTY, Polisher, PolishRun, PolishTargets, selection_score
 from dexgys.sim.quality import grasp_q1, max_penetration
-from dexgys.synthesis.energy import ObjectField
 
 TINY_DATA = Path(__file__).parent / "fixtures" / "dexgys_tiny"
 TINY_CONFIG = TINY_DATA / "tiny_config.json"  # 256-point clouds, a 128-point hand, d_model 32, 6 + 4 steps
@@ -175,8 +175,8 @@ def test_the_polish_in_chunks_gives_the_grasps_of_one_batch(generator, monkeypat
 def test_the_rescue_moves_only_finished_grasps_that_a_wall_left_in_the_hand(generator, monkeypatch):
     hand = load_hand()
     # with the default clearance (2 mm) the test model leaves no finalist deep; at 1 mm it leaves some
-    monkeypatch.setattr(generator, "polish_config", dataclasses.replace(
-        generator.polish_config, penetration_margin=0.001, named_penetration_margin=None))
+    monkeypatch.setattr(generator, "polish_config", generator.polish_config.with_changes(
+        {"margins.penetration": 0.001, "margins.named_penetration": None}))
     result = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=2)
     points = torch.from_numpy(result.object.points)
 
@@ -184,12 +184,12 @@ def test_the_rescue_moves_only_finished_grasps_that_a_wall_left_in_the_hand(gene
         pose = hand.as_pose(torch.as_tensor(result.object.to_object_frame(records), dtype=torch.float32))
         return max_penetration(hand, result.object.object, pose, points)
 
-    monkeypatch.setattr(generator, "polish_config", dataclasses.replace(generator.polish_config, rescue_steps=0))
+    monkeypatch.setattr(generator, "polish_config", generator.polish_config.with_changes({"rescue.steps": 0}))
     plain = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=2).candidates
     rescued = result.candidates
     was = rescued["rescued"]
     assert not plain["rescued"].any() and was.any() and plain["finalist"][was].all()
-    deep = plain["finalist"] & (depth(plain["polished"]) >= generator.polish_config.rescue_depth)
+    deep = plain["finalist"] & (depth(plain["polished"]) >= generator.polish_config.rescue.depth)
     assert np.array_equal(was, deep)  # exactly the finished grasps that were deep
     assert (depth(rescued["polished"][was]) < depth(plain["polished"][was])).all()
     assert np.array_equal(rescued["polished"][~was], plain["polished"][~was])
@@ -374,10 +374,11 @@ def test_infer_intent():
 
 
 def _same_predictions(a: Path, b: Path) -> None:
-    """Two predictions files hold the same records, grasps equal up to float rounding."""
+    """Two predictions files hold the same records, grasps equal up to float rounding (made by different
+    settings: their ``generation`` entries differ)."""
     rows_a, rows_b = read_predictions(a), read_predictions(b)
-    assert [{k: v for k, v in r.items() if k != "dex_grasp"} for r in rows_a] == \
-        [{k: v for k, v in r.items() if k != "dex_grasp"} for r in rows_b]
+    assert [{k: v for k, v in r.items() if k not in ("dex_grasp", "generation")} for r in rows_a] == \
+        [{k: v for k, v in r.items() if k not in ("dex_grasp", "generation")} for r in rows_b]
     np.testing.assert_allclose([r["dex_grasp"] for r in rows_a], [r["dex_grasp"] for r in rows_b], atol=1e-5)
 
 
@@ -391,6 +392,13 @@ def test_predict_then_eval_on_the_test_split(run_dir, tmp_path, capsys):
     assert len(rows) == 4 and sorted({r["sample"] for r in rows}) == [0, 1] and len({r["condition"] for r in rows}) == 2
     assert len(read_predictions(coarse)) == 4 and read_predictions(coarse) != read_predictions(unpolished)  # QGC
     assert read_predictions(unpolished) != rows  # the polish moved the grasps
+    made = rows[-1]["generation"]  # how it was made, enough to make it again from the file alone
+    assert (made["sampler"], made["steps"], made["stage"], made["n"]) == ("ddim", 3, "final", 2)
+    assert read_predictions(coarse)[0]["generation"]["stage"] == "idgc"
+    remade = GraspGenerator.from_pretrained(made["model"]).generate(
+        rows[-1]["obj_id"], rows[-1]["guidance"], n=made["n"], seed=made["seed"],
+        config=GenerationConfig.from_dict({k: v for k, v in made.items() if k not in ("n", "seed", "model", "stage")}))
+    np.testing.assert_allclose(remade.object_frame_records()[rows[-1]["sample"]], rows[-1]["dex_grasp"], atol=1e-9)
     no_polish = tmp_path / "no-polish.json"
     assert cli([*args, "--no-polish", "--out", str(no_polish)]) == 0
     _same_predictions(no_polish, unpolished)  # batch 0 of the candidates, up to float rounding
@@ -473,7 +481,7 @@ def test_parts_the_words_keep_free_are_kept_free_by_the_polish_and_the_selection
 
     assert json.loads(path.read_text())["reading"]["avoid_parts"] == ["handle"]
     # avoidance off: no avoid points, nothing marked
-    monkeypatch.setattr(generator, "polish_config", dataclasses.replace(generator.polish_config, avoid=0.0))
+    monkeypatch.setattr(generator, "polish_config", generator.polish_config.with_changes({"weights.avoid": 0.0}))
     off = generator.generate("mug:3", instruction, n=3, seed=0, oversample=3, finalists=3)
     assert seen["avoid"] is None and not off.candidates["avoid_touched"].any()
 

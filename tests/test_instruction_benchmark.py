@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from dexgys.data.builder import load_records
-from dexgys.language.benchmark import (FINGER_LABELS, PHENOMENA, BenchmarkItem, generate_benchmark,
-                                       object_words, training_overlap, validate_item)
+from dexgys.language.benchmark import generate_benchmark
+from dexgys.language.benchmark_items import FINGER_LABELS, PHENOMENA, BenchmarkItem, training_overlap, validate_item
+from dexgys.language.benchmark_tables import object_words
 from dexgys.objects.catalogue import categories, make_object
 from dexgys.synthesis.intents import intents_for
 

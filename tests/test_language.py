@@ -26,6 +26,7 @@ from dexgys.language import (
     annotate,
     brief_guidance,
     build_prompts,
+    check_instruction,
     compose,
     count_words,
     intent_from_action_id,
@@ -342,3 +343,26 @@ def test_llm_config_comes_from_environment(monkeypatch):
     monkeypatch.setenv("DEXGYS_LLM_MODEL", "env-model")
     cfg = LLMConfig().resolved()
     assert cfg.base_url == "http://127.0.0.1:1/v1" and cfg.model == "env-model"
+
+
+# ---------------------------------------------------------------------- the instruction check
+def test_check_instruction_strips_valid_text():
+    assert check_instruction("  use the sprayer: press the trigger \n") == "use the sprayer: press the trigger"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("   \t\n", "empty"),
+        (None, "must be a string"),
+        (42, "must be a string"),
+        ("用食指按下喷雾器的扳机", "not English"),
+        ("возьми кружку за ручку", "not English"),
+        ("x" * 1001, "1001 characters"),
+        ("1234 !!! ???", "no words"),
+    ],
+)
+def test_check_instruction_errors(text, message):
+    with pytest.raises(DexgysError, match=message):
+        check_instruction(text)

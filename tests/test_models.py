@@ -21,7 +21,6 @@ from dexgys.models import (
     PointEncoder,
     PointEncoderConfig,
     QGCConfig,
-    check_instruction,
     load_checkpoint,
     load_model,
     load_text_encoder,
@@ -117,29 +116,7 @@ def train_steps(model, batch, steps: int, **loss_kw) -> tuple[float, float]:
     return first.item(), loss().item()
 
 
-# ---------------------------------------------------------------------- instructions and text encoders
-def test_check_instruction_strips_valid_text():
-    assert check_instruction("  use the sprayer: press the trigger \n") == "use the sprayer: press the trigger"
-
-
-@pytest.mark.parametrize(
-    "text, message",
-    [
-        ("", "empty"),
-        ("   \t\n", "empty"),
-        (None, "must be a string"),
-        (42, "must be a string"),
-        ("用食指按下喷雾器的扳机", "not English"),
-        ("возьми кружку за ручку", "not English"),
-        ("x" * 1001, "1001 characters"),
-        ("1234 !!! ???", "no words"),
-    ],
-)
-def test_check_instruction_errors(text, message):
-    with pytest.raises(DexgysError, match=message):
-        check_instruction(text)
-
-
+# ---------------------------------------------------------------------- text encoders
 def test_minilm_shapes_and_mask(minilm):
     sentences = ["hold the mug by its handle", "use the sprayer: press the trigger with your forefinger"]
     tokens, mask = minilm.encode(sentences)

@@ -11,13 +11,14 @@ import pytest
 import torch
 
 from dexgys.errors import DexgysError
+from dexgys.geometry.object_field import ObjectField
 from dexgys.hands import HandPose, load_hand
 from dexgys.objects.resolve import resolve_object
 from dexgys.sim.quality import max_penetration
-from dexgys.synthesis.energy import ObjectField
 from dexgys.synthesis.optimize import GraspDescent, OptimizerConfig
 from dexgys.synthesis.polish import (
     PolishConfig,
+    PolishWeights,
     PolishEnergy,
     early_residual,
     polish_grasps,
@@ -71,10 +72,10 @@ def test_only_phalanges_near_the_object_are_pulled(hand, apple, grasps):
     far = HandPose(grasps.translation + torch.tensor([0.0, 0.0, 0.5]), grasps.rotation, grasps.joints)
     energy = PolishEnergy(hand, object_field(apple), far)
     assert energy.engaged.sum() == 0  # nothing within 2 cm: no contact is made up
-    config = PolishConfig(steps=20)
+    config = PolishConfig().with_changes({"descent.steps": 20})
     result = polish_grasps(hand, object_field(apple), far, config)
     assert float((result.pose.translation - far.translation).norm(dim=-1).max()) < 0.001
-    pulled = polish_grasps(hand, object_field(apple), far, dataclasses.replace(config, engage_distance=1.0))
+    pulled = polish_grasps(hand, object_field(apple), far, config.with_changes({"contacts.engage_distance": 1.0}))
     assert float((pulled.pose.translation - far.translation).norm(dim=-1).min()) > 0.005
     near = PolishEnergy(hand, object_field(apple), grasps)
     assert (near.engaged.sum(-1) >= 3).all()  # validated grasps touch with several phalanges
@@ -82,22 +83,22 @@ def test_only_phalanges_near_the_object_are_pulled(hand, apple, grasps):
 
 def test_polish_is_deterministic_and_per_grasp(hand, apple, grasps):
     sunk = _pushed_in(grasps, 0.008)
-    config = PolishConfig(steps=15)
+    config = PolishConfig().with_changes({"descent.steps": 15})
     both = polish_grasps(hand, object_field(apple), sunk, config).pose.to_record()
     again = polish_grasps(hand, object_field(apple), sunk, config).pose.to_record()
     alone = polish_grasps(hand, object_field(apple), sunk[1:2], config).pose.to_record()
     assert torch.equal(both, again)
     torch.testing.assert_close(alone[0], both[1], atol=1e-5, rtol=0)
-    zero = polish_grasps(hand, object_field(apple), sunk, dataclasses.replace(config, steps=0)).pose.to_record()
+    zero = polish_grasps(hand, object_field(apple), sunk, config.with_changes({"descent.steps": 0})).pose.to_record()
     torch.testing.assert_close(zero, sunk.to_record(), atol=1e-5, rtol=0)
 
 
 def test_a_descent_drops_grasps_midway_and_the_kept_ones_go_on_unchanged(hand, apple, grasps):
     sunk = _pushed_in(grasps, 0.008)
-    config = PolishConfig(steps=30, screen_step=10)
+    config = PolishConfig().with_changes({"descent.steps": 30, "screen.step": 10})
     named = torch.tensor([[True, True, False, False, False, False]]).expand(4, -1)
     full = polish_grasps(hand, object_field(apple), sunk, config, named_fingers=named)
-    descent = start_polish(hand, object_field(apple), sunk, config, named_fingers=named).run(config.screen_step)
+    descent = start_polish(hand, object_field(apple), sunk, config, named_fingers=named).run(config.screen.step)
     early = early_residual(descent)
     assert early.shape == (4,) and descent.step == 10
     kept = descent.keep(torch.tensor([2, 0])).run().result()
@@ -127,12 +128,12 @@ def test_surface_term_pushes_the_hand_off_the_objects_points(hand, apple, grasps
     crossing a wall thinner than the swept spheres' reach."""
     sunk = _pushed_in(grasps, 0.02)
     points = torch.from_numpy(apple.sample_surface(1024, seed=0).points).float()
-    config = PolishConfig(steps=60, penetration=0.0, surface=20.0)
+    config = PolishConfig().with_changes({"descent.steps": 60, "weights.penetration": 0.0, "weights.surface": 20.0})
     terms = PolishEnergy(hand, object_field(apple), sunk, config, surface=points)(sunk)[1]
     depth = -hand.signed_distance(sunk, points.expand(len(grasps.joints), -1, -1))
     torch.testing.assert_close(terms["surface"], (depth + 0.001).clamp_min(0).sum(-1))
     assert "surface" not in PolishEnergy(hand, object_field(apple), sunk, config)(sunk)[1]
-    off = dataclasses.replace(config, surface=0.0)
+    off = config.with_changes({"weights.surface": 0.0})
     assert "surface" not in PolishEnergy(hand, object_field(apple), sunk, off, surface=points)(sunk)[1]
     pushed = polish_grasps(hand, object_field(apple), sunk, config, surface=points).pose
     left = polish_grasps(hand, object_field(apple), sunk, off, surface=points).pose
@@ -152,17 +153,17 @@ def test_the_clearance_keeps_the_hand_that_far_off_the_surface(hand, apple, gras
     """``penetration_margin``: the swept spheres are pushed out to this clearance; the named fingers'
     spheres to ``named_penetration_margin`` when it is given (and the caller names fingers)."""
     sunk, field = _pushed_in(grasps, 0.008), object_field(apple)
-    config = PolishConfig(steps=80)
+    config = PolishConfig().with_changes({"descent.steps": 80})
     gaps = {}
     for margin in (0.001, 0.003):
-        pose = polish_grasps(hand, field, sunk, dataclasses.replace(config, penetration_margin=margin)).pose
+        pose = polish_grasps(hand, field, sunk, config.with_changes({"margins.penetration": margin})).pose
         gaps[margin] = _sphere_gaps(hand, field, pose, config).amin(-1)
     assert (gaps[0.003] > gaps[0.001] + 0.001).all(), gaps
     named = torch.zeros(len(grasps.joints), len(hand.finger_names), dtype=torch.bool)
     named[:, hand.finger_names.index("thumb")] = True
     spheres = PolishEnergy(hand, field, sunk, config).spheres
     thumb = hand.link_finger_ids[spheres.links] == hand.finger_names.index("thumb")
-    mixed = dataclasses.replace(config, penetration_margin=0.003, named_penetration_margin=0.0)
+    mixed = config.with_changes({"margins.penetration": 0.003, "margins.named_penetration": 0.0})
     terms = PolishEnergy(hand, field, sunk, mixed, named_fingers=named)(sunk)[1]
     gap = _sphere_gaps(hand, field, sunk, config)
     expected = torch.relu(torch.where(thumb, 0.0, 0.003) - gap).sum(-1)
@@ -174,7 +175,7 @@ def test_the_clearance_keeps_the_hand_that_far_off_the_surface(hand, apple, gras
 def test_the_rescue_pushes_sunk_grasps_out_and_scores_them_with_the_ordinary_energy(hand, apple, grasps):
     sunk = _pushed_in(grasps, 0.02)
     points = torch.from_numpy(apple.sample_surface(1024, seed=0).points).float()
-    field, config = object_field(apple), PolishConfig(rescue_steps=40)
+    field, config = object_field(apple), PolishConfig().with_changes({"rescue.steps": 40})
     depth = max_penetration(hand, apple, sunk, points)
     assert (depth > 0.005).all() and (max_penetration(hand, apple, grasps, points) < depth).all()
     pose, residual = rescue_polish(hand, field, sunk, config, surface=points)
@@ -223,19 +224,41 @@ def test_polish_cli_polishes_a_predictions_file(hand, apple, tmp_path, capsys):
     depth_after = max_penetration(hand, apple, HandPose.from_record(after, hand.n_dofs, hand.name))
     assert (depth_after < depth_before - 0.003).all()
     # the surface term, when on, reads the object's own surface points
-    plain = polish_predictions(preds[:1], PolishConfig(steps=10), progress=False)[0]["dex_grasp"]
-    pushed = polish_predictions(preds[:1], PolishConfig(steps=10, surface=50.0), progress=False)[0]["dex_grasp"]
+    short = PolishConfig().with_changes({"descent.steps": 10})
+    plain = polish_predictions(preds[:1], short, progress=False)[0]["dex_grasp"]
+    pushed = polish_predictions(preds[:1], short.with_changes({"weights.surface": 50.0}), progress=False)[0]["dex_grasp"]
     assert plain != pushed
     assert main(["polish", str(src), "--out", str(tmp_path / "x.json"), "--contact", "-1"]) == 2
     assert "--contact must be positive" in capsys.readouterr().err and not (tmp_path / "x.json").exists()
 
 
 def test_polish_config_is_checked():
-    PolishConfig(steps=0, rescue_steps=0, named_penetration_margin=None)
-    for bad, message in (({"avoid": -1.0}, "avoid must be a finite non-negative"),
-                         ({"lr_joints": 0.0}, "lr_joints must be a finite positive"),
-                         ({"penetration": float("nan")}, "penetration must be"),
-                         ({"steps": 1.5}, "steps must be a non-negative integer"),
-                         ({"screen_step": True}, "screen_step must be")):
+    PolishConfig().with_changes({"descent.steps": 0, "rescue.steps": 0, "margins.named_penetration": None})
+    for bad, message in (({"weights.avoid": -1.0}, r"weights\.avoid must be a finite non-negative"),
+                         ({"descent.lr_joints": 0.0}, r"descent\.lr_joints must be a finite positive"),
+                         ({"anchor.rotation": 0.0}, r"anchor\.rotation must be a finite positive"),
+                         ({"margins.penetration": float("nan")}, r"margins\.penetration must be"),
+                         ({"margins.region": None}, r"margins\.region must be"),
+                         ({"descent.steps": 1.5}, r"descent\.steps must be a non-negative integer"),
+                         ({"screen.step": True}, r"screen\.step must be"),
+                         ({"weights.avoidance": 1.0}, r"unknown polish setting 'weights\.avoidance': weights\. takes"),
+                         ({"steps": 10}, "unknown polish setting 'steps'")):
         with pytest.raises(DexgysError, match=message):
-            PolishConfig(**bad)
+            PolishConfig().with_changes(bad)
+    with pytest.raises(DexgysError, match="PolishConfig.weights must be a PolishWeights"):
+        PolishConfig(weights={"avoid": 0.0})
+
+
+def test_polish_config_round_trips_and_names_every_energy_term(hand, apple, grasps):
+    changed = PolishConfig().with_changes({"weights.avoid": 0.0, "descent.steps": 7, "margins.named_penetration": None})
+    assert PolishConfig.from_dict(json.loads(json.dumps(changed.as_dict()))) == changed
+    assert changed.weights.avoid == 0.0 and changed.descent.steps == 7 and changed.weights.contact == 5.0
+    with pytest.raises(DexgysError, match="dict of setting groups"):
+        PolishConfig.from_dict({"weights": 3})
+    field, n = object_field(apple), len(grasps.joints)
+    points = torch.from_numpy(apple.sample_surface(64, seed=0).points).float()
+    regions = (points, torch.ones(n, len(hand.finger_names), len(points), dtype=torch.bool))
+    config = PolishConfig().with_changes({"weights.keep_off": 1.0, "weights.surface": 1.0})
+    terms = PolishEnergy(hand, field, grasps, config, regions=regions, free=points, surface=points,
+                         avoid=points)(grasps)[1]
+    assert set(terms) == {f.name for f in dataclasses.fields(PolishWeights)}

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from dexgys.errors import DexgysError
-from dexgys.geometry.primitives import Box, Capsule, Cylinder, Lathe, Sphere, Torus
+from dexgys.geometry.primitives import Box, Capsule, Cylinder, Sphere
+from dexgys.geometry.swept_solids import Lathe, Torus
 from dexgys.objects.primitive_object import Part, PrimitiveObject
 
 TOL = 1e-3

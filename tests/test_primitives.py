@@ -9,18 +9,9 @@ import trimesh
 from scipy.spatial import ConvexHull
 
 from dexgys.errors import DexgysError
-from dexgys.geometry.primitives import (
-    Box,
-    Capsule,
-    Cylinder,
-    Ellipsoid,
-    Extrusion,
-    Lathe,
-    Sphere,
-    Torus,
-    polygon_sdf,
-    union_sdf,
-)
+from dexgys.geometry.polygons import polygon_sdf
+from dexgys.geometry.primitives import Box, Capsule, Cylinder, Ellipsoid, Sphere, union_sdf
+from dexgys.geometry.swept_solids import Extrusion, Lathe, Torus
 
 TOL = 1e-3  # mesh chordal tolerance (the default)
 TILT = (0.9, 0.2, -0.3, 0.25)  # an arbitrary rotation (normalised by the constructors)

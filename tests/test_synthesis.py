@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from dexgys.errors import DexgysError
+from dexgys.geometry.object_field import ObjectField
 from dexgys.geometry.primitives import Sphere
 from dexgys.hands import load_hand
 from dexgys.language.contacts import ContactFacts
@@ -23,7 +24,7 @@ from dexgys.synthesis.contacts import (
     key_roles,
     spec_violations,
 )
-from dexgys.synthesis.energy import GraspEnergy, LinkPoints, ObjectField
+from dexgys.synthesis.energy import GraspEnergy, LinkPoints
 from dexgys.synthesis.initialization import initial_poses
 from dexgys.synthesis.intents import IntentSpec, get_intent_spec
 from dexgys.synthesis.optimize import OptimizerConfig, optimize_grasps

@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dexgys.geometry.object_field import ObjectField
 from dexgys.hands import load_hand
 from dexgys.language.brief import action_id_from_intent
 from dexgys.objects.catalogue import make_object
 from dexgys.pipeline import GraspGenerator
 from dexgys.synthesis.polisher import polish_records
 from dexgys.synthesis.contacts import contact_facts, key_roles
-from dexgys.synthesis.energy import ObjectField
 from dexgys.synthesis.intents import get_intent_spec
 
 DATA = Path("data/dexgys-v1")

@@ -53,7 +53,7 @@ class GenerationResult:
 
     ``reading``: what :func:`~dexgys.language.reading.read_instruction` read from the instruction
     (intent, fingers, parts to touch and to avoid, notes); the polish keeps the hand off the parts to
-    avoid (``PolishConfig.avoid``) and the selection prefers candidates that touch none of them.
+    avoid (``PolishConfig.weights.avoid``) and the selection prefers candidates that touch none of them.
 
     ``unmet``: what the returned grasps do not do of what the words order, in plain words (a part
     to keep free touched, a named finger off the named parts), because too few candidates did; empty

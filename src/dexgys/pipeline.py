@@ -24,17 +24,17 @@ hand and the fingers that are at the surface rest on it, using only the object's
 field of a catalogue or mesh object, or an approximate one built from a bare point cloud's points and
 normals (:meth:`ObjectField.from_oriented_points`). When the model file has a finger-contact predictor
 (:mod:`dexgys.models.finger_contacts`), it reads from the instruction which fingers (and whether the
-palm) should touch, and the polish pulls those harder (``PolishConfig.named_weight``;
+palm) should touch, and the polish pulls those harder (``PolishConfig.contacts.named_finger``;
 ``GenerationResult.touching`` lists them). When it also has a contact-region predictor
 (:mod:`dexgys.models.contact_regions`), it reads from the cloud and the instruction which points each
 of them should touch, and the polish pulls each named finger toward its own region
-(``PolishConfig.region``; ``GenerationResult.regions`` holds them). ``refine=False`` skips QGC,
+(``PolishConfig.weights.region``; ``GenerationResult.regions`` holds them). ``refine=False`` skips QGC,
 ``polish=False`` the polish.
 
 **Selection.** With the polish on, the generator draws ``oversample`` x ``n`` candidates (default
 :data:`DEFAULT_OVERSAMPLE`) and hands them to the polish runner
 (:class:`~dexgys.synthesis.polisher.Polisher`, whose docstring has the rules): at the polish's
-screen (``PolishConfig.screen_step``) the ``finalists`` x ``n`` (default :data:`DEFAULT_FINALISTS`)
+screen (``PolishConfig.screen.step``) the ``finalists`` x ``n`` (default :data:`DEFAULT_FINALISTS`)
 with the lowest residual energy so far go on (``candidates["finalist"]``); of them it returns the
 ``n`` with the lowest :func:`~dexgys.synthesis.polisher.selection_score`, in the order they were
 drawn: the residual energy the polish left, the valid Q1 (``candidates["valid_q1"]``) and, for an
@@ -70,6 +70,7 @@ from dexgys.errors import DexgysError
 from dexgys.generation_config import GenerationConfig
 from dexgys.hands import HandModel, canonical_hand_name, load_hand
 from dexgys.language.brief import action_id_from_intent
+from dexgys.language.instruction_check import check_instruction
 from dexgys.language.reading import Reading, read_instruction
 from dexgys.language.words import join_list
 from dexgys.generation_result import GenerationResult
@@ -79,9 +80,9 @@ from dexgys.models.finger_contacts import HAND_PARTS, FingerContactPredictor
 from dexgys.models.generator_file import STAGES, GeneratorStages, StageContract, check_stages, read_generator
 from dexgys.models.idgc import IDGC
 from dexgys.models.qgc import QGC
-from dexgys.models.text_encoder import TextEncoder, check_instruction, load_text_encoder
+from dexgys.models.text_encoder import TextEncoder, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
-from dexgys.synthesis.energy import ObjectField
+from dexgys.geometry.object_field import ObjectField
 from dexgys.synthesis.polish import PolishConfig
 from dexgys.synthesis.polisher import (
     DEFAULT_Q1_WEIGHT,
@@ -269,9 +270,9 @@ class GraspGenerator:
         if self.regions is not None:
             probability = self.regions.probabilities(points, tokens.to(self.device), mask.to(self.device))[0].cpu()
             regions = probability > self.regions.config.threshold
-            free = probability.amax(-1) < self.polish_config.free_below
+            free = probability.amax(-1) < self.polish_config.contacts.free_below
         reading = self._read(obj_input, instruction)
-        avoid = _avoid_mask(obj_input, reading) if self.polish_config.avoid > 0 else None
+        avoid = _avoid_mask(obj_input, reading) if self.polish_config.weights.avoid > 0 else None
         timings["text"] = time.perf_counter() - start
 
         start = time.perf_counter()

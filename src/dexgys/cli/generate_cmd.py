@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from dexgys.cli.common import check_output_dirs, generation_config
-    from dexgys.models.text_encoder import check_instruction
+    from dexgys.language.instruction_check import check_instruction
     from dexgys.pipeline import GraspGenerator
     from dexgys.viz.output import write_generation_views
 

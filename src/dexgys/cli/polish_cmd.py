@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 from dexgys.errors import DexgysError
 
@@ -40,14 +39,14 @@ def run(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(1)
     check_output_dirs(args.out)
-    changes = {k: v for k, v in (("steps", args.steps), ("engage_distance", args.engage_distance),
-                                 ("contact", args.contact)) if v is not None}
-    for key, value in changes.items():
-        if value < 0 or (key == "steps" and value < 1):
-            raise DexgysError(f"--{key.replace('_', '-')} must be positive, got {value}")
+    flags = (("steps", "descent.steps", args.steps), ("engage-distance", "contacts.engage_distance",
+             args.engage_distance), ("contact", "weights.contact", args.contact))
+    for flag, _, value in flags:
+        if value is not None and (value < 0 or (flag == "steps" and value < 1)):
+            raise DexgysError(f"--{flag} must be positive, got {value}")
+    config = PolishConfig().with_changes({name: value for _, name, value in flags if value is not None})
     predictions = read_predictions(args.predictions)
-    polished = polish_predictions(predictions, dataclasses.replace(PolishConfig(), **changes), device=args.device,
-                                  hand=args.hand)
+    polished = polish_predictions(predictions, config, device=args.device, hand=args.hand)
     write_predictions(args.out, polished)
     print(f"polished {len(polished)} grasps of {len({p['obj_id'] for p in polished})} objects; wrote {args.out}")
     return 0

@@ -309,20 +309,19 @@ def build_units(config: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1),
 
     built = records = 0
     jobs = [(c, s, config, str(out)) for c, s in todo]
-    bar = tqdm(total=len(jobs), desc="objects", unit="obj", disable=not progress)
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for _, _, n in pool.map(_run_unit, jobs):
+    with tqdm(total=len(jobs), desc="objects", unit="obj", disable=not progress) as bar:  # closed on Ctrl-C too
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                for _, _, n in pool.map(_run_unit, jobs):
+                    built, records = built + 1, records + n
+                    bar.update()
+                    bar.set_postfix(grasps=records)
+        else:
+            for job in jobs:
+                _, _, n = _run_unit(job)
                 built, records = built + 1, records + n
                 bar.update()
                 bar.set_postfix(grasps=records)
-    else:
-        for job in jobs:
-            _, _, n = _run_unit(job)
-            built, records = built + 1, records + n
-            bar.update()
-            bar.set_postfix(grasps=records)
-    bar.close()
     return {"units_in_shard": len(mine), "built": built, "skipped": len(mine) - len(todo), "new_records": records}
 
 

@@ -54,7 +54,7 @@ def e3m5_signs() -> np.ndarray:
 
 
 def _piece_mesh(g) -> trimesh.Trimesh:
-    """A convex collision piece (:class:`~dexgys.objects.grasp_object.CollisionGeom`) as a mesh."""
+    """A convex collision piece (:class:`~dexgys.geometry.collision.CollisionGeom`) as a mesh."""
     if g.kind == "mesh":
         return trimesh.convex.convex_hull(np.asarray(g.vertices, dtype=np.float64).reshape(-1, 3))
     size = [float(s) for s in g.size]

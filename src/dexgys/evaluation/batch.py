@@ -15,8 +15,8 @@ import torch
 from dexgys.errors import DexgysError
 from dexgys.evaluation.predictions import make_prediction
 from dexgys.generation_config import GenerationConfig
+from dexgys.geometry.object_field import ObjectField
 from dexgys.hands import load_hand
-from dexgys.synthesis.energy import ObjectField
 from dexgys.synthesis.polish import PolishConfig
 from dexgys.synthesis.polisher import Polisher
 
@@ -56,6 +56,9 @@ def predict_records(
     when ``unselected``, ``"polished"`` (after it, before the selection: the ``oversample=1`` result;
     when the generator's screen stopped some of them early, they are generated again without one).
     ``config``: how (:class:`~dexgys.generation_config.GenerationConfig`; default: the defaults).
+    Each prediction records how it was made, so that it can be made again from its file alone:
+    ``"generation"``: the settings as resolved (:attr:`~dexgys.generation_result.GenerationResult.generation`)
+    with ``"n"``, ``"seed"``, ``"model"`` (the model file) and ``"stage"`` (the key it is returned under).
     Condition ``c`` uses seed ``seed + c``, so any subset draws the same grasps for a condition."""
     from tqdm import tqdm
 
@@ -73,9 +76,11 @@ def predict_records(
             first["polished"] = (result.candidates["polished"][:samples] if whole else
                                  generator.generate(record["obj_id"], record["guidance"], n=samples, seed=seed + c,
                                                     config=replace(config, oversample=1)).records)
+        made = {**result.generation.as_dict(), "n": samples, "seed": seed + c, "model": generator.source}
         for stage, grasps in (("final", result.records), *first.items()):
             for k, g in enumerate(grasps):
-                out[stage].append(make_prediction(record, c, k, result.object.to_object_frame(g)))
+                prediction = make_prediction(record, c, k, result.object.to_object_frame(g))
+                out[stage].append({**prediction, "generation": {**made, "stage": stage}})
     return out
 
 

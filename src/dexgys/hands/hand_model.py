@@ -25,32 +25,22 @@ the model's device and dtype (float32 CPU unless :meth:`HandModel.to` made a cop
 from __future__ import annotations
 
 import copy
-import math
 from pathlib import Path
 
-import fpsample
 import numpy as np
 import torch
 import trimesh
 
 from dexgys.errors import DexgysError
 from dexgys.geometry.rotations import quaternion_to_matrix
-from dexgys.hands.description import (
-    GeomPrimitive,
-    HandDescription,
-    HandSemantics,
-    MeshGeom,
-    read_mjcf,
-    read_semantics,
-)
+from dexgys.hands.description import HandDescription, HandSemantics, read_mjcf, read_semantics
+from dexgys.hands.geom_shapes import half_extents, link_mesh_template, link_surface_samples, rounded_box_sdf
 from dexgys.hands.pose import HandPose
 
 __all__ = ["HandModel"]
 
 _TINY = 1e-30  # squared-distance floor: keeps sqrt differentiable (zero gradient) at 0
 _SDF_CHUNK = 1 << 21  # batch chunk of signed_distance: about this many (pose, point, geom) triples
-_MESH_SECTIONS = 24  # capsule/sphere mesh resolution of ``meshes`` (sagitta < 0.1 mm at 13 mm radius)
-_DENSE_FACTOR = 40  # dense surface samples per kept surface point before farthest-point sampling
 
 
 def _homogeneous(R: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -112,21 +102,13 @@ def _box_sdf(p_aug, centre, R, half):
     return torch.linalg.vector_norm(torch.relu(q), dim=-1) + torch.clamp(q.amax(-1), max=0.0)
 
 
-def _primitive_sdf(local: torch.Tensor, half: torch.Tensor, radius: torch.Tensor) -> torch.Tensor:
-    """Geom-frame points ``(..., 3)``, ``half`` ``(..., 3)``, ``radius`` ``(...)`` -> ``(...)`` exact
-    signed distance to a box of half-extents ``half`` grown by ``radius``: a box is ``(x, y, z), 0``,
-    a capsule ``(0, 0, half_length), r``, a sphere ``(0, 0, 0), r``."""
-    q = local.abs() - half
-    return torch.linalg.vector_norm(torch.relu(q), dim=-1) + torch.clamp(q.amax(-1), max=0.0) - radius
-
-
 class HandModel:
     """Kinematics, point sets and signed distance of one hand; see the module docstring.
 
     Construct with :meth:`from_mjcf` (or :func:`dexgys.hands.load_hand`). Attributes: ``name``,
     ``mjcf_path``, ``n_dofs``, ``joint_names``, ``joint_lower``/``joint_upper`` ``(n,)``,
     ``link_names`` (L), ``link_fingers`` (L names), ``link_finger_ids`` ``(L,)`` (indices into
-    ``finger_names``), ``geom_primitives`` (list of :class:`GeomPrimitive`), and for each point set
+    ``finger_names``), ``geom_primitives`` (list of :class:`~dexgys.hands.description.GeomPrimitive`), and for each point set
     the link ids (and finger ids) of its points: ``surface_point_links``/``surface_point_fingers`` ``(N,)``,
     ``fingertip_links``/``fingertip_fingers`` ``(F,)``, ``pad_links``/``pad_fingers`` ``(P,)``,
     ``contact_candidate_links``/``contact_candidate_fingers`` ``(C,)``,
@@ -193,7 +175,7 @@ class HandModel:
         self._n_segments = sum(g.type != "box" for g in geoms)
         self._geom_links = torch.tensor([g.link for g in geoms], dtype=torch.long)
         self._geom_local = torch.tensor(np.array([g.local_transform() for g in geoms]).reshape(-1, 4, 4))
-        self._geom_half = torch.tensor(np.array([_half_extents(g) for g in geoms]).reshape(-1, 3))
+        self._geom_half = torch.tensor(np.array([half_extents(g) for g in geoms]).reshape(-1, 3))
         self._geom_radius = torch.tensor([0.0 if g.type == "box" else g.size[0] for g in geoms], dtype=f64)
         self._real_geom_index = torch.tensor([k for k, g in enumerate(geoms) if not g.proxy], dtype=torch.long)
         # hull face planes of the collision meshes, stacked; (link, start, stop) rows per mesh
@@ -223,7 +205,9 @@ class HandModel:
         self._penetration_pairs = torch.stack([i[keep], j[keep]])
 
         # --- surface points and normals (link frames), mesh template for viewers
-        pts, normals, links = self._sample_surface(n_surface_points, seed)
+        pts, normals, links = link_surface_samples(
+            self.name, self.geom_primitives, self._real_pieces, len(self.link_names), n_surface_points, seed
+        )
         self._surface_local = torch.tensor(pts)
         self._surface_normal_local = torch.tensor(normals)
         self.surface_point_links = torch.tensor(links, dtype=torch.long)
@@ -233,7 +217,7 @@ class HandModel:
         self._pad_runs = _runs(self.pad_links)
         self._contact_runs = _runs(self.contact_candidate_links)
         self._penetration_runs = _runs(self.penetration_keypoint_links)
-        self._mesh_template = self._build_mesh_template()
+        self._mesh_template = link_mesh_template(self._real_pieces)
 
         self._to_float32()
 
@@ -293,81 +277,6 @@ class HandModel:
             f"geoms={len(self.geom_primitives)}, surface_points={len(self.surface_point_links)}, "
             f"device={self.device}, dtype={self.dtype})"
         )
-
-    def _distance_to_other_geoms(self, geom: GeomPrimitive | MeshGeom, points: np.ndarray) -> np.ndarray:
-        """``(M, 3)`` points in the frame of ``geom``'s link -> ``(M,)`` float64 signed distance to the
-        union of the link's other collision primitives (``inf`` when there are none)."""
-        dist = np.full(len(points), np.inf)
-        for g in self.geom_primitives:
-            if g.link != geom.link or g is geom or g.proxy:
-                continue
-            T = g.local_transform()
-            local = torch.tensor((points - T[:3, 3]) @ T[:3, :3])
-            radius = 0.0 if g.type == "box" else g.size[0]
-            sdf = _primitive_sdf(local, torch.tensor(_half_extents(g)), torch.tensor(radius))
-            dist = np.minimum(dist, sdf.numpy())
-        return dist
-
-    def _sample_surface(self, n_points: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Area-weighted farthest-point samples of the outer surface of each link, in link frames.
-
-        Each geom is sampled densely (seeded), points are projected onto the exact primitive surface,
-        points inside (or on) another geom of the same link are dropped, the remaining area of each
-        link sets its share of ``n_points`` (the rounding remainder goes to the largest link), and
-        farthest-point sampling starting at index 0 picks that many. -> points, normals ``(N, 3)``,
-        link ids ``(N,)``.
-        """
-        total_area = sum(g.area() for g in self._real_pieces)
-        if total_area <= 0:
-            raise DexgysError(f"hand '{self.name}' has no collision geometry to sample surface points from")
-        density = _DENSE_FACTOR * n_points / total_area
-        dense: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
-        link_area = np.zeros(len(self.link_names))
-        for gi, g in enumerate(self._real_pieces):
-            count = max(8, math.ceil(g.area() * density))
-            if isinstance(g, MeshGeom):
-                mesh = trimesh.Trimesh(g.vertices, g.faces, process=False)
-                pts, face = trimesh.sample.sample_surface(mesh, count, seed=seed + gi)
-                normals = mesh.face_normals[face]
-            else:
-                pts, normals = _sample_primitive(g, count, seed + gi)
-                T = g.local_transform()
-                pts, normals = pts @ T[:3, :3].T + T[:3, 3], normals @ T[:3, :3].T
-            keep = self._distance_to_other_geoms(g, pts) > 1e-7
-            dense.setdefault(g.link, []).append((pts[keep], normals[keep]))
-            link_area[g.link] += g.area() * keep.mean()
-
-        counts = np.floor(link_area / link_area.sum() * n_points).astype(np.int64)
-        counts[int(np.argmax(link_area))] += n_points - counts.sum()
-        out_p, out_n, out_l = [], [], []
-        for link in sorted(dense):
-            pts = np.concatenate([p for p, _ in dense[link]])
-            normals = np.concatenate([n for _, n in dense[link]])
-            k = int(min(counts[link], len(pts)))
-            if k == 0:
-                continue
-            idx = fpsample.bucket_fps_kdline_sampling(pts, k, h=5, start_idx=0) if k < len(pts) else np.arange(k)
-            out_p.append(pts[idx])
-            out_n.append(normals[idx])
-            out_l.append(np.full(k, link))
-        return np.concatenate(out_p), np.concatenate(out_n), np.concatenate(out_l)
-
-    def _build_mesh_template(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Link-frame vertices ``(V, 3)``, vertex links ``(V,)``, faces ``(F, 3)``, face links ``(F,)``."""
-        verts, vlinks, faces, flinks = [], [], [], []
-        offset = 0
-        for g in self._real_pieces:
-            if isinstance(g, MeshGeom):
-                mesh = trimesh.Trimesh(g.vertices, g.faces, process=False)
-            else:
-                mesh = _primitive_mesh(g, _MESH_SECTIONS)
-                mesh.apply_transform(g.local_transform())
-            verts.append(mesh.vertices)
-            vlinks.append(np.full(len(mesh.vertices), g.link))
-            faces.append(mesh.faces + offset)
-            flinks.append(np.full(len(mesh.faces), g.link))
-            offset += len(mesh.vertices)
-        return np.concatenate(verts), np.concatenate(vlinks), np.concatenate(faces), np.concatenate(flinks)
 
     # ------------------------------------------------------------------ poses and kinematics
     def as_pose(self, pose: HandPose | torch.Tensor) -> HandPose:
@@ -508,7 +417,7 @@ class HandModel:
         signed distance to the chosen geoms, evaluated in their frames (this carries the gradient)."""
         sel = torch.gather(G, 1, geom.unsqueeze(-1).expand(-1, -1, 12))
         local = torch.einsum("bnij,bni->bnj", sel[..., :9].unflatten(-1, (3, 3)), p - sel[..., 9:])
-        return _primitive_sdf(local, self._geom_half[geom], self._geom_radius[geom])
+        return rounded_box_sdf(local, self._geom_half[geom], self._geom_radius[geom])
 
     def penetration_depth(self, pose: HandPose | torch.Tensor, points: torch.Tensor) -> torch.Tensor:
         """Pose (B), points ``(B, N, 3)`` -> ``(B, N)`` depth inside the hand, ``relu(-signed_distance)``."""
@@ -539,7 +448,7 @@ class HandModel:
         for k in self._real_geom_index.tolist():
             G = T[:, self._geom_links[k]] @ self._geom_local[k]
             local = torch.einsum("bij,bni->bnj", G[:, :3, :3], points - G[:, None, :3, 3])
-            d = _primitive_sdf(local, self._geom_half[k], self._geom_radius[k])
+            d = rounded_box_sdf(local, self._geom_half[k], self._geom_radius[k])
             depth = torch.maximum(depth, torch.relu(-d))
         for link, start, stop in self._hull_runs:
             planes = self._hull_planes[start:stop]
@@ -567,35 +476,3 @@ class HandModel:
             mesh.metadata["face_finger"] = finger.copy()
             out.append(mesh)
         return out
-
-
-def _primitive_mesh(g: GeomPrimitive, sections: int) -> trimesh.Trimesh:
-    """Closed mesh of ``g`` in its own geom frame."""
-    if g.type == "box":
-        return trimesh.creation.box(extents=2.0 * np.asarray(g.size))
-    half = g.size[1] if g.type == "capsule" else 0.0
-    if half == 0.0:
-        return trimesh.creation.uv_sphere(radius=g.size[0], count=[sections, sections])
-    mesh = trimesh.creation.capsule(height=2.0 * half, radius=g.size[0], count=[sections, sections])
-    return mesh.apply_translation(-mesh.bounds.mean(axis=0))  # centred, as MuJoCo's capsule
-
-
-def _sample_primitive(g: GeomPrimitive, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``count`` seeded uniform points ``(M, 3)`` on ``g`` and outward normals ``(M, 3)``, geom frame."""
-    mesh = _primitive_mesh(g, 32)
-    pts, face = trimesh.sample.sample_surface(mesh, count, seed=seed)
-    if g.type == "box":
-        return pts, mesh.face_normals[face]
-    half = g.size[1] if g.type == "capsule" else 0.0
-    centre = np.zeros_like(pts)
-    centre[:, 2] = np.clip(pts[:, 2], -half, half)
-    normals = pts - centre
-    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
-    return centre + g.size[0] * normals, normals
-
-
-def _half_extents(g: GeomPrimitive) -> tuple[float, float, float]:
-    """Box half-extents of ``g`` before rounding by its radius (see :func:`_primitive_sdf`)."""
-    if g.type == "box":
-        return tuple(g.size)
-    return (0.0, 0.0, g.size[1] if g.type == "capsule" else 0.0)

@@ -20,14 +20,14 @@ __all__ = ["link_surfaces", "transfer_semantics"]
 
 def link_surfaces(description: HandDescription) -> dict[str, trimesh.Trimesh]:
     """Link name -> the union (not merged) of its real collision pieces as one mesh, link frame."""
-    from dexgys.hands.hand_model import _primitive_mesh
+    from dexgys.hands.geom_shapes import primitive_mesh
 
     pieces: dict[int, list[trimesh.Trimesh]] = {}
     for g in [g for g in description.geoms if not g.proxy] + list(description.meshes):
         if isinstance(g, MeshGeom):
             mesh = trimesh.Trimesh(g.vertices, g.faces, process=False)
         else:
-            mesh = _primitive_mesh(g, 32).apply_transform(g.local_transform())
+            mesh = primitive_mesh(g, 32).apply_transform(g.local_transform())
         pieces.setdefault(g.link, []).append(mesh)
     return {description.link_names[k]: trimesh.util.concatenate(v) for k, v in pieces.items()}
 

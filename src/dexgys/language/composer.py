@@ -35,14 +35,26 @@ from dataclasses import dataclass
 
 from dexgys.errors import DexgysError
 from dexgys.language.brief import normalize_intent
+from dexgys.language.composer_phrases import (
+    FINGER_NAMES,
+    FREE_TAILS,
+    KIND_RANK,
+    OPENERS,
+    PALM_TEMPLATES,
+    SHORT_TAILS,
+    WITH_PREP,
+    Template,
+    clause_templates,
+    finger_options,
+    object_phrase,
+    part_kind,
+)
 from dexgys.language.contacts import ContactFacts
 from dexgys.language.verify import conjugate, verify_sentence
 from dexgys.language.words import (
     DIGITS,
     category_phrase,
     count_words,
-    indefinite,
-    is_plural_category,
     is_plural_part,
     join_list,
     normalize_name,
@@ -52,197 +64,6 @@ from dexgys.language.words import (
 #: Fine guidance length bounds (words), as the brief asks (the paper's prompt says "about 10-15").
 MIN_WORDS = 10
 MAX_WORDS = 20
-
-# ---------------------------------------------------------------------------------------
-# parts: what kind of thing is it, so which verbs fit
-
-_KIND_KEYWORDS: dict[str, set[str]] = {
-    "press": {"trigger", "triggers", "button", "buttons", "pump", "switch", "switches", "key", "keys",
-              "plunger", "lever", "actuator", "shutter", "clicker", "pad", "dpad", "joystick", "wheel"},
-    "cap": {"cap", "lid", "cork", "stopper", "knob", "plug", "cover"},
-    "loop": {"loop", "loops", "ring", "rings", "hole", "holes", "bow", "eye", "eyes"},
-    "handle": {"handle", "handles", "grip", "grips", "stem", "shaft", "neck", "arm", "arms", "temple",
-               "temples", "band", "headband", "bail", "bar", "hilt", "barrel", "strap", "shank", "leg",
-               "legs", "stick", "pole", "rod", "tube", "barrels"},
-    "small": {"blade", "blades", "spine", "edge", "jaw", "jaws", "tip", "tips", "bristles", "bristle",
-              "nib", "point", "spout", "nozzle", "lens", "lenses", "rim", "earcup", "earcups", "bridge",
-              "screen", "ear", "ears", "claw", "chuck", "eyepiece", "eyepieces", "hair"},
-}
-_KIND_RANK = {"press": 0, "cap": 1, "loop": 2, "handle": 3, "small": 4, "body": 5}
-# Categories whose "handle" is a closed loop you put fingers through.
-_LOOP_HANDLE_CATEGORIES = {"mug", "cup", "teapot", "scissors"}
-# (category, part) pairs whose kind the part name alone does not tell.
-_KIND_OVERRIDES = {("stapler", "top"): "press"}
-_PAIR_CATEGORIES = {"scissors", "eyeglasses", "binoculars", "headphones", "pincers"}
-
-
-def part_kind(part: str, category: str = "") -> str:
-    """``press`` | ``cap`` | ``loop`` | ``handle`` | ``small`` | ``body`` (decides the verbs)."""
-    if (category, part) in _KIND_OVERRIDES:
-        return _KIND_OVERRIDES[(category, part)]
-    words = part.split("_")
-    if category in _LOOP_HANDLE_CATEGORIES and "handle" in words:
-        return "loop"
-    for kind in ("press", "cap", "loop", "handle", "small"):
-        if any(w in _KIND_KEYWORDS[kind] for w in words):
-            return kind
-    return "body"
-
-
-# ---------------------------------------------------------------------------------------
-# clause templates
-
-
-@dataclass(frozen=True)
-class _Tpl:
-    """One way of saying "fingers F touch part P".
-
-    pat: ``A`` "verb P with F" | ``B`` "verb F prep P" | ``C`` "verb P between F1 and F2"
-         | ``U`` "use F to verb P" | ``E`` "verb P prep your palm" (palm only).
-    """
-
-    pat: str
-    verb: str
-    prep: str = ""  # B, E: preposition; A, U: particle after the verb ("push down on")
-    vi: str = ""  # B, E: intransitive verb for "F <vi> prep P" / "P <vi> prep your palm"
-    advs: tuple[str, ...] = ()
-    nmin: int = 1
-    nmax: int = 6
-    weight: float = 1.0
-
-
-_FIRM = ("firmly", "securely")
-_WITH_PREP = {"into": "in"}  # "with your thumb in the loop", not "into the loop"
-_SOFT = ("gently", "lightly")
-
-
-def _templates(kind: str, intent: str, part: str) -> list[_Tpl]:
-    act = intent == "use"
-    words = set(part.split("_"))
-    T = _Tpl
-    if kind == "press":
-        if act:
-            out = [
-                T("A", "press", advs=("firmly", "gently")), T("A", "push", "down on", weight=0.7),
-                T("B", "press", "on", "press", advs=("firmly",), weight=0.5),
-                T("B", "place", "on", "rest", weight=0.4), T("B", "rest", "on", "rest", advs=_SOFT, weight=0.3),
-                T("U", "press", weight=0.6), T("A", "depress", weight=0.3),
-            ]
-            if "trigger" in words or "triggers" in words:
-                out += [T("A", "pull", advs=("gently", "firmly"), nmax=2), T("A", "squeeze", nmax=2),
-                        T("B", "hook", "over", "hook", nmax=2), T("U", "pull", nmax=2, weight=0.5)]
-            return out
-        return [T("B", "rest", "on", "rest", advs=_SOFT), T("B", "place", "on", "rest"),
-                T("B", "keep", "on", "stay"), T("B", "lay", "on", "lie", weight=0.5),
-                T("B", "set", "on", "sit", weight=0.5)]
-    if kind == "cap":
-        out = [T("A", "grip", advs=_FIRM), T("A", "pinch", nmax=3), T("C", "pinch", nmin=2, nmax=2),
-               T("C", "hold", nmin=2, nmax=2), T("B", "rest", "on", "rest", nmax=2),
-               T("B", "close", "around", "close", nmin=2), T("A", "grasp", weight=0.6)]
-        if act:
-            out += [T("A", "twist", advs=("gently",), weight=1.2), T("U", "twist", weight=0.6),
-                    T("A", "turn", weight=0.5)]
-        return out
-    if kind == "loop":
-        return [T("B", "hook", "through", "hook"), T("B", "slip", "into", "slip"),
-                T("B", "put", "through", "pass", weight=0.6), T("B", "insert", "into", "sit", weight=0.6),
-                T("B", "loop", "through", "loop", weight=0.5), T("A", "grip", advs=_FIRM, weight=0.5),
-                T("B", "curl", "around", "curl", weight=0.5)]
-    if kind == "handle":
-        return [T("A", "grip", advs=_FIRM), T("A", "grasp", advs=_FIRM), T("A", "hold", advs=_FIRM),
-                T("A", "clasp", weight=0.6), T("B", "wrap", "around", "wrap", advs=("firmly", "tightly")),
-                T("B", "curl", "around", "curl"), T("B", "close", "around", "close", nmin=2, weight=0.6),
-                T("B", "rest", "on", "rest", nmax=1, advs=_SOFT), T("B", "place", "on", "rest", nmax=1),
-                T("A", "clutch", nmin=2, weight=0.4 if act else 0.7)]
-    if kind == "small":
-        return [T("A", "pinch", nmax=3), T("C", "pinch", nmin=2, nmax=2), T("C", "hold", nmin=2, nmax=2),
-                T("A", "steady", advs=_SOFT), T("B", "rest", "on", "rest", advs=_SOFT),
-                T("B", "place", "on", "rest"), T("B", "lay", "along", "lie", nmax=2, weight=0.5),
-                T("A", "hold", weight=0.7)]
-    # bulky bodies
-    return [T("A", "hold", advs=_FIRM), T("A", "grip", advs=_FIRM), T("A", "grasp", advs=_FIRM),
-            T("A", "support", nmax=3), T("A", "steady", nmax=3), T("A", "clasp", nmin=2, weight=0.6),
-            T("A", "cup", nmin=3, weight=0.5), T("A", "brace", nmax=1, weight=0.6),
-            T("B", "wrap", "around", "wrap", nmin=2, advs=("firmly", "snugly")),
-            T("B", "curl", "around", "curl", nmin=2), T("B", "close", "around", "close", nmin=2, weight=0.6),
-            T("B", "place", "on", "rest", nmax=2), T("B", "rest", "on", "rest", nmax=2, advs=_SOFT),
-            T("B", "keep", "on", "stay", nmax=3, weight=0.6), T("B", "press", "against", "press", nmax=1),
-            T("B", "brace", "against", "brace", nmax=1, weight=0.5)]
-
-
-_PALM_TEMPLATES = [
-    _Tpl("E", "cradle", "in", "rest", advs=("gently",)),
-    _Tpl("E", "rest", "against", "rest"),
-    _Tpl("E", "press", "into", "press", advs=("firmly",), weight=0.6),
-    _Tpl("E", "nestle", "in", "sit", weight=0.5),
-    _Tpl("E", "keep", "against", "stay", weight=0.6),
-    _Tpl("E", "settle", "into", "settle", weight=0.4),
-    _Tpl("A", "support", weight=0.8),
-    _Tpl("A", "steady", weight=0.6),
-    _Tpl("B", "press", "against", "press", weight=0.6),
-    _Tpl("B", "rest", "on", "rest", weight=0.5),
-]
-
-# ---------------------------------------------------------------------------------------
-# finger names
-
-_SINGLE = {
-    "thumb": ("thumb",),
-    "forefinger": ("forefinger", "forefinger", "index finger"),
-    "middle": ("middle finger",),
-    "ring": ("ring finger",),
-    "little": ("little finger", "little finger", "pinky"),
-}
-_ADJ = {"forefinger": "index", "middle": "middle", "ring": "ring", "little": "little"}
-_NUM = {2: "two", 3: "three", 4: "four"}
-
-
-def _finger_options(fingers: Sequence[str], mentioned: set[str], palm: bool) -> list[tuple[str, bool]]:
-    """Ways to name a finger group: ``(phrase with its determiner, is_plural)``.
-
-    ``mentioned`` holds the fingers named earlier in the sentence: "your other fingers"
-    is offered only when the group is exactly the fingers not yet named.
-    """
-    F = [f for f in DIGITS if f in fingers]
-    n = len(F)
-    # each option: (determiner, list items, plural); the palm joins as one more list item
-    opts: list[tuple[str, list[str], bool]] = []
-    if n == 0:
-        return [("your palm", False)]
-    if n == 1:
-        opts += [("your", [w], False) for w in _SINGLE[F[0]]]
-    else:
-        rest = [f for f in F if f != "thumb"]
-        if n <= 3:
-            if "thumb" not in F:
-                opts.append(("your", [f"{join_list([_ADJ[f] for f in F])} fingers"], True))
-                if n == 2:
-                    opts.append(("your", [_SINGLE[f][0] for f in F], True))
-            elif len(rest) == 1:
-                opts += [("your", ["thumb", w], True) for w in _SINGLE[rest[0]]]
-            else:
-                opts.append(("your", [f"thumb, {join_list([_ADJ[f] for f in rest])} fingers"], True))
-                opts.append(("your", ["thumb"] + [_SINGLE[f][0] for f in rest], True))
-        complement = [f for f in DIGITS if f not in mentioned]
-        if mentioned & set(DIGITS) and complement == F:
-            opts += [("your", ["other fingers"], True), ("the", ["other fingers"], True),
-                     ("your", ["remaining fingers"], True), ("the", [f"remaining {_NUM[n]} fingers"], True),
-                     ("your", [f"other {_NUM[n]} fingers"], True), ("the", ["rest of your fingers"], True)]
-        if n == 5:
-            opts += [("", ["all five fingers"], True), ("", ["all your fingers"], True)]
-        if F == list(DIGITS[1:]) and "thumb" not in mentioned:
-            opts.append(("your", ["four fingers"], True))
-        if not opts:  # four fingers, thumb included: no shorter true name
-            opts.append(("your", [f"thumb, {join_list([_ADJ[f] for f in rest])} fingers"], True))
-    out = []
-    for det, items, plural in opts:
-        if palm:
-            items = items + (["palm"] if det == "your" else ["your palm"])
-            plural = True
-        text = join_list(items)
-        out.append((f"{det} {text}" if det else text, plural))
-    return out
-
 
 # ---------------------------------------------------------------------------------------
 # the plan
@@ -272,7 +93,7 @@ def _plan(facts: ContactFacts, category: str, intent: str, free_parts: Sequence[
     # for "use", the fingers on the working part (trigger, pump head, cap, loops) come first;
     # for the other intents the part that bears the grasp does
     functional = sorted((p for p in facts.parts if kinds[p] in ("press", "cap", "loop") and touch[p]),
-                        key=lambda p: (_KIND_RANK[kinds[p]], len(touch[p]), p)) if intent == "use" else []
+                        key=lambda p: (KIND_RANK[kinds[p]], len(touch[p]), p)) if intent == "use" else []
     for p in functional:
         fs = touch[p] - covered
         if fs:
@@ -280,7 +101,7 @@ def _plan(facts: ContactFacts, category: str, intent: str, free_parts: Sequence[
             covered |= fs
     uncovered = {f for f in DIGITS if facts.parts_of(f)} - covered
     while uncovered:
-        p = max(facts.parts, key=lambda q: (len(touch[q] & uncovered), -_KIND_RANK[kinds[q]], q))
+        p = max(facts.parts, key=lambda q: (len(touch[q] & uncovered), -KIND_RANK[kinds[q]], q))
         fs = touch[p] & uncovered
         if not fs:
             break
@@ -293,7 +114,7 @@ def _plan(facts: ContactFacts, category: str, intent: str, free_parts: Sequence[
             if c.part in palm_parts:
                 palm_merge = i
                 break
-        pp = min(palm_parts, key=lambda q: (-_KIND_RANK[kinds[q]], q))  # bulkiest part
+        pp = min(palm_parts, key=lambda q: (-KIND_RANK[kinds[q]], q))  # bulkiest part
         palm_clause = _Clause((), pp, kinds[pp], palm=True)
     touched = set(facts.parts)
     free = [p for p in dict.fromkeys(free_parts) if p not in touched]
@@ -306,31 +127,6 @@ def _plan(facts: ContactFacts, category: str, intent: str, free_parts: Sequence[
 
 def _pick(rng: random.Random, items: Sequence, weights: Sequence[float] | None = None):
     return items[rng.choices(range(len(items)), weights=weights)[0]] if items else None
-
-
-_OPENERS = {
-    # (infinitive phrase, gerund phrase, weight); {o} is the object phrase
-    "use": [("use {o}", "using {o}", 1.0)],
-    "hold": [("hold {o}", "holding {o}", 1.0), ("keep a firm hold on {o}", "keeping a firm hold on {o}", 0.12),
-             ("grasp {o}", "grasping {o}", 0.15)],
-    "lift": [("lift {o}", "lifting {o}", 0.7), ("pick up {o}", "picking up {o}", 0.45),
-             ("lift {o} off the table", "lifting {o} off the table", 0.12), ("raise {o}", "raising {o}", 0.1)],
-    "hand over": [("hand over {o}", "handing over {o}", 0.8), ("hand {o} to someone", "handing {o} to someone", 0.25),
-                  ("pass {o} to someone", "passing {o} to someone", 0.3),
-                  ("hand {o} to another person", "handing {o} to another person", 0.12)],
-}
-_FREE_TAILS = [
-    (", leaving {P} free for the receiver", 1.0),
-    (", keeping {P} free for the other person", 0.6),
-    (", leaving {P} clear for the person taking it", 0.4),
-    (", so {P} {stay} free for the receiver", 0.5),
-    (" and leave {P} free for the receiver", 0.5),  # imperative bodies only
-    (", leaving {P} untouched", 0.4),
-    (", leaving {P} free", 0.8),
-    (", keeping {P} clear", 0.4),
-]
-_SHORT_TAILS = [", keeping it steady", " for a stable grip", " for a secure hold", " to keep it stable",
-                " so it does not slip", ", holding it steady"]
 
 
 class _Realiser:
@@ -348,10 +144,10 @@ class _Realiser:
         rng = self.rng
         P = f"the {part_phrase(c.part)}"
         if not c.fingers:  # palm only
-            tpls = [t for t in _PALM_TEMPLATES if self._mood_ok(t, mood)]
+            tpls = [t for t in PALM_TEMPLATES if self._mood_ok(t, mood)]
         else:
             n = len(c.fingers) + (1 if palm_merge else 0)
-            tpls = [t for t in _templates(c.kind, self.intent, c.part)
+            tpls = [t for t in clause_templates(c.kind, self.intent, c.part)
                     if t.nmin <= n <= t.nmax and self._mood_ok(t, mood)
                     and not (t.pat == "C" and (palm_merge or len(c.fingers) != 2))]
         tpls = [t for t in tpls if t.verb not in self.verbs and t.verb not in self.part_words
@@ -360,7 +156,7 @@ class _Realiser:
             return None
         t = _pick(rng, tpls, [t.weight for t in tpls])
         if c.fingers:
-            opts = _finger_options(c.fingers, self.mentioned, palm_merge)
+            opts = finger_options(c.fingers, self.mentioned, palm_merge)
         else:
             opts = [("your palm", False)]
         F, plural = _pick(rng, opts)
@@ -384,11 +180,11 @@ class _Realiser:
                 vb, v3b, _ = conjugate(t.vi)
                 text = f"{F}{a} {vb if plural else v3b} {t.prep} {P}"
             elif mood == "with":
-                text = f"{F} {_WITH_PREP.get(t.prep, t.prep)} {P}"
+                text = f"{F} {WITH_PREP.get(t.prep, t.prep)} {P}"
             else:
                 text = f"{v} {F}{a} {t.prep} {P}"
         elif t.pat == "C":
-            names = [_pick(rng, _SINGLE[f]) for f in c.fingers]
+            names = [_pick(rng, FINGER_NAMES[f]) for f in c.fingers]
             text = f"{v} {P}{a} between your {names[0]} and {names[1]}"
         elif t.pat == "U":
             use = "use" if mood == "imp" else "using"
@@ -406,7 +202,7 @@ class _Realiser:
         return text
 
     @staticmethod
-    def _mood_ok(t: _Tpl, mood: str) -> bool:
+    def _mood_ok(t: Template, mood: str) -> bool:
         if mood == "with":
             return t.pat in ("B", "E")
         if mood == "subj":
@@ -414,13 +210,6 @@ class _Realiser:
         return True
 
 
-def _object_phrase(rng: random.Random, category: str) -> str:
-    words = category_phrase(category)
-    if is_plural_category(category):
-        if words in _PAIR_CATEGORIES and rng.random() < 0.3:
-            return f"a pair of {words}"
-        return f"the {words}"
-    return f"the {words}" if rng.random() < 0.75 else indefinite(words)
 
 
 @dataclass(frozen=True)
@@ -471,8 +260,8 @@ def _attempt(rng: random.Random, plan: _Plan, category: str, intent: str, cut: _
     R.part_words = {w for c in plan.clauses + ([plan.palm_clause] if plan.palm_clause else []) + [
         _Clause((), p, "body") for p in plan.free] for w in c.part.split("_")}
     R.adverb_budget = 1 if rng.random() < 0.35 else 0
-    inf, ger, _ = _pick(rng, _OPENERS[intent], [w for *_, w in _OPENERS[intent]])
-    obj = _object_phrase(rng, category)
+    inf, ger, _ = _pick(rng, OPENERS[intent], [w for *_, w in OPENERS[intent]])
+    obj = object_phrase(rng, category)
     inf, ger = inf.format(o=obj), ger.format(o=obj)
     R.verbs.append(inf.split()[0])
 
@@ -533,14 +322,14 @@ def _attempt(rng: random.Random, plan: _Plan, category: str, intent: str, cut: _
 
     sentence = head + body
     if free:
-        tails = [(t, w) for t, w in _FREE_TAILS if (imperative or not t.startswith(" and"))
+        tails = [(t, w) for t, w in FREE_TAILS if (imperative or not t.startswith(" and"))
                  and (intent == "hand over" or not ("receiver" in t or "person" in t))]
         tail = _pick(rng, [t for t, _ in tails], [w for _, w in tails])
         Ps = join_list([f"the {part_phrase(p)}" for p in free])
         stay = "stay" if len(free) > 1 or is_plural_part(free[0]) else "stays"
         sentence += tail.format(P=Ps, stay=stay)
     if count_words(sentence) < MIN_WORDS:
-        sentence += rng.choice(_SHORT_TAILS)
+        sentence += rng.choice(SHORT_TAILS)
     return sentence + "."
 
 
@@ -549,7 +338,7 @@ def _fallback(plan: _Plan, category: str, intent: str) -> str:
     cat = category_phrase(category)
     if plan.clauses:
         c = plan.clauses[0]
-        who = _finger_options(c.fingers, set(), False)[0][0]
+        who = finger_options(c.fingers, set(), False)[0][0]
         s = f"To {intent} the {cat}, place {who} on the {part_phrase(c.part)}"
     else:
         s = f"To {intent} the {cat}, rest the {part_phrase(plan.palm_clause.part)} against your palm"  # type: ignore[union-attr]

@@ -4,8 +4,9 @@ Data flow (DexGYS §4): object points + instruction tokens -> :class:`IDGC` (a D
 -> coarse grasps -> :class:`QGC` (one-pass residual refinement) -> grasps as DexGYSNet records
 ``[t | axis-angle | q]`` (metres, radians).
 
-* :mod:`~dexgys.models.text_encoder`: :func:`check_instruction`, :func:`load_text_encoder` (MiniLM from
-  the packaged wheel, or a local CLIP), token features + mask.
+* :mod:`~dexgys.models.text_encoder`: :func:`load_text_encoder` (MiniLM from the packaged wheel, or a
+  local CLIP), token features + mask; each sentence checked by
+  :func:`~dexgys.language.instruction_check.check_instruction`.
 * :mod:`~dexgys.models.point_encoder`: PointNet++ set abstraction with cacheable grouping.
 * :mod:`~dexgys.models.grasp_repr`: records <-> ``[t | rot6d | q]`` vectors, :class:`GraspNormalizer`.
 * :mod:`~dexgys.models.diffusion`: the DDPM schedule, DDPM/DDIM samplers.
@@ -40,7 +41,6 @@ from dexgys.models.text_encoder import (
     ClipTextEncoder,
     MiniLMTextEncoder,
     TextEncoder,
-    check_instruction,
     load_text_encoder,
     pad_token_features,
 )
@@ -50,6 +50,6 @@ __all__ = [
     "ClipTextEncoder", "ContactRegionConfig", "ContactRegionPredictor", "Diffusion", "FingerContactConfig",
     "FingerContactPredictor", "GraspHand", "GraspNormalizer",
     "Groups", "IDGCConfig", "MiniLMTextEncoder", "PointEncoder", "PointEncoderConfig", "QGCConfig", "TextEncoder",
-    "build_model", "check_instruction", "load_checkpoint", "load_model", "load_text_encoder", "pad_token_features",
+    "build_model", "load_checkpoint", "load_model", "load_text_encoder", "pad_token_features",
     "record_to_vector", "save_checkpoint", "save_model", "vector_to_record",
 ]

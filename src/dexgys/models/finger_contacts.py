@@ -16,7 +16,7 @@ the probability that a grasp following it touches the object with that part.
 
 :class:`~dexgys.pipeline.GraspGenerator` hands the predicted parts to the physics polish
 (:mod:`dexgys.synthesis.polish`), which pulls their engaged phalanges onto the object
-``named_weight`` times harder.
+``PolishConfig.contacts.named_finger`` times harder.
 """
 
 from __future__ import annotations

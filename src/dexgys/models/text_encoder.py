@@ -1,6 +1,5 @@
-"""Frozen token-level text encoders for the grasp instruction, and the instruction check.
+"""Frozen token-level text encoders for the grasp instruction.
 
-* :func:`check_instruction` validates a user's sentence (one clear :class:`DexgysError` line).
 * :class:`TextEncoder`: ``encode(sentences) -> tokens (B, L, dim) float32, mask (B, L) bool`` (True
   for real tokens; ``L`` is the longest sentence of the batch, at most ``max_tokens``). Frozen: no
   gradient, eval mode. Per-sentence features are cached in memory (least recently used first out,
@@ -15,12 +14,12 @@
 Over-long sentences: a sentence with more word pieces than ``max_tokens`` (special tokens included)
 is truncated to its first ``max_tokens`` tokens, keeping the end-of-sequence token, and a
 ``UserWarning`` says so. (The official code raises instead, for more than 77 CLIP tokens.)
-:func:`check_instruction` already refuses texts over 1,000 characters.
+:func:`~dexgys.language.instruction_check.check_instruction` (applied to every sentence) already
+refuses texts over 1,000 characters.
 """
 
 from __future__ import annotations
 
-import unicodedata
 import warnings
 from abc import ABC, abstractmethod
 from collections import OrderedDict
@@ -29,47 +28,18 @@ from pathlib import Path
 import torch
 
 from dexgys.errors import DexgysError
+from dexgys.language.instruction_check import check_instruction
 
 __all__ = [
-    "MAX_INSTRUCTION_CHARS",
     "TEXT_ENCODERS",
     "ClipTextEncoder",
     "MiniLMTextEncoder",
     "TextEncoder",
-    "check_instruction",
     "load_text_encoder",
     "pad_token_features",
 ]
 
-MAX_INSTRUCTION_CHARS = 1000
 TEXT_ENCODERS = ("minilm", "clip")
-_MIN_LATIN_SHARE = 0.8  # share of letters that must be Latin for a text to count as English
-
-
-def check_instruction(text) -> str:
-    """The stripped instruction, or a :class:`DexgysError` naming what is wrong with it.
-
-    Refused: non-strings; empty or whitespace-only text; more than 1,000 characters; control
-    characters (a NUL byte...); text without letters; text whose letters are mostly not Latin (a cheap "is this English" test: the encoders
-    are English-only; other Latin-script languages pass, as the check cannot tell them apart).
-    """
-    if not isinstance(text, str):
-        raise DexgysError(f"the instruction must be a string, got {type(text).__name__}")
-    text = text.strip()
-    if not text:
-        raise DexgysError("the instruction is empty")
-    if len(text) > MAX_INSTRUCTION_CHARS:
-        raise DexgysError(f"the instruction has {len(text)} characters; at most {MAX_INSTRUCTION_CHARS} are allowed")
-    control = [c for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r"]
-    if control:
-        raise DexgysError(f"the instruction contains a control character ({control[0]!r}); give plain text")
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        raise DexgysError(f"the instruction {text[:40]!r} contains no words")
-    latin = sum(unicodedata.name(c, "").startswith("LATIN") for c in letters)
-    if latin < _MIN_LATIN_SHARE * len(letters):
-        raise DexgysError(f"the instruction {text[:40]!r} is not English text (mostly non-Latin letters)")
-    return text
 
 
 def pad_token_features(features: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:

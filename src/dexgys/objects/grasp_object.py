@@ -20,6 +20,7 @@ import trimesh
 
 from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
+from dexgys.geometry.collision import CollisionGeom
 
 PARTS_FILE_VERSION = 1
 
@@ -31,24 +32,6 @@ class SurfaceSample:
     points: np.ndarray  # (N, 3) float64, object frame
     normals: np.ndarray  # (N, 3) float64
     labels: np.ndarray  # (N,) int64 index into GraspObject.part_names
-
-
-@dataclass(frozen=True)
-class CollisionGeom:
-    """One convex collision piece in the object frame, in MuJoCo terms.
-
-    ``kind`` is a MuJoCo geom type: sphere, capsule, cylinder, box, ellipsoid or mesh. ``size`` follows
-    MuJoCo (radius / half-lengths / half-extents); for ``mesh`` the convex piece is
-    ``vertices`` (V, 3) in the object frame, ``pos``/``quat`` are then the identity.
-    ``part`` indexes ``GraspObject.part_names``.
-    """
-
-    kind: str
-    size: tuple[float, ...] = ()
-    pos: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    quat: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
-    vertices: np.ndarray | None = None
-    part: int = 0
 
 
 @dataclass

@@ -55,7 +55,8 @@ from scipy.spatial import ConvexHull, QhullError
 
 from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
-from dexgys.objects.grasp_object import PARTS_FILE_VERSION, CollisionGeom, GraspObject
+from dexgys.geometry.collision import CollisionGeom
+from dexgys.objects.grasp_object import PARTS_FILE_VERSION, GraspObject
 
 log = logging.getLogger(__name__)
 

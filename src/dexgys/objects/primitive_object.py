@@ -21,8 +21,10 @@ import numpy as np
 import torch
 
 from dexgys.errors import DexgysError
-from dexgys.geometry.primitives import DEFAULT_TOLERANCE, Primitive, manifold_to_trimesh, union_sdf
-from dexgys.objects.grasp_object import CollisionGeom, GraspObject
+from dexgys.geometry.collision import CollisionGeom
+from dexgys.geometry.primitives import Primitive, union_sdf
+from dexgys.geometry.tessellation import DEFAULT_TOLERANCE, manifold_to_trimesh
+from dexgys.objects.grasp_object import GraspObject
 
 
 @dataclass

@@ -57,8 +57,9 @@ from dexgys.errors import DexgysError
 from dexgys.sim.protocols import Protocol, get_protocol
 
 if TYPE_CHECKING:  # the scene module stays importable without torch (worker processes)
+    from dexgys.geometry.collision import CollisionGeom
     from dexgys.hands import HandModel
-    from dexgys.objects.grasp_object import CollisionGeom, GraspObject
+    from dexgys.objects.grasp_object import GraspObject
 
 __all__ = [
     "GRAVITY",

@@ -11,7 +11,7 @@
   (Q1 and the physics squeeze), computed from the same exact distances.
 
 Speed: exact part SDFs of catalogue objects are slow (lathes, extrusions), so hand points are first
-screened with the interpolated :class:`~dexgys.synthesis.energy.ObjectField` (when one is given): a
+screened with the interpolated :class:`~dexgys.geometry.object_field.ObjectField` (when one is given): a
 point whose grid value exceeds the distance of interest plus :data:`SCREEN_MARGIN` is farther than
 that distance (the grid's interpolation error is below 2.2 mm at 2.5 mm spacing), so only the rest get
 exact distances. Screened-out distances are reported as ``+inf`` ("farther than the screen").
@@ -36,10 +36,11 @@ import math
 import numpy as np
 import torch
 
+from dexgys.geometry.object_field import ObjectField, exact_part_sdfs
 from dexgys.hands import HandModel, HandPose
 from dexgys.language.contacts import CONTACT_THRESHOLD, ContactFacts
 from dexgys.objects.grasp_object import GraspObject
-from dexgys.synthesis.energy import DIGITS, ObjectField, exact_part_sdfs
+from dexgys.synthesis.energy import DIGITS
 from dexgys.synthesis.intents import IntentSpec
 
 __all__ = [

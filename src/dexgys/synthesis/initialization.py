@@ -39,9 +39,10 @@ import numpy as np
 import torch
 
 from dexgys.errors import DexgysError
+from dexgys.geometry.object_field import ObjectField
 from dexgys.hands import HandModel, HandPose
 from dexgys.objects.grasp_object import GraspObject
-from dexgys.synthesis.energy import DIGITS, ObjectField
+from dexgys.synthesis.energy import DIGITS
 from dexgys.synthesis.intents import IntentSpec
 
 __all__ = [

@@ -6,31 +6,32 @@ generated grasp as it is and moves it a little, with the synthesis machinery of
 :mod:`dexgys.synthesis.energy` but **no intent spec**: the grasp's own contacts are the spec.
 
 At the start, every phalanx (distal, middle, proximal of each digit; and the palm) whose closest
-contact candidate lies within :attr:`PolishConfig.engage_distance` of the object is *engaged*; the set
-is fixed for the descent. The energy of :class:`PolishEnergy` is then, per grasp:
+contact candidate lies within ``contacts.engage_distance`` of the object is *engaged*; the set is
+fixed for the descent. The energy of :class:`PolishEnergy` is then, per grasp, each term weighted by
+its field of :class:`PolishWeights` (the settings named below are :class:`PolishConfig`'s, by group):
 
 ``penetration``       the swept-sphere penetration of :class:`~dexgys.synthesis.energy.GraspEnergy`
                       (the object reaching into the hand), but with the polish's own clearance
-                      :attr:`PolishConfig.penetration_margin`: every sphere is pushed out to that
+                      ``margins.penetration``: every sphere is pushed out to that
                       distance off the surface; the named fingers' spheres to
-                      :attr:`PolishConfig.named_penetration_margin` when it is set;
+                      ``margins.named_penetration`` when it is set;
 ``contact``           each engaged phalanx's closest candidate onto the surface (``|sdf|``; distal
-                      phalanges weigh 1, the others and the palm :attr:`PolishConfig.inner_weight`;
-                      the phalanges of the *named fingers* weigh :attr:`PolishConfig.named_weight`
+                      phalanges weigh 1, the others and the palm ``contacts.inner_phalanx``;
+                      the phalanges of the *named fingers* weigh ``contacts.named_finger``
                       times more);
 ``region``            for each named finger given a *region* (the object points it should touch), how far
                       its closest contact candidate is from the closest region point, less
-                      :attr:`PolishConfig.region_margin`;
+                      ``margins.region``;
 ``keep_off``          for every swept sphere of the hand, how far it comes within
-                      :attr:`PolishConfig.keep_off_margin` of the closest *free* object point (one
+                      ``margins.keep_off`` of the closest *free* object point (one
                       that no hand part should touch), when the caller gives free points;
 ``avoid``             the same for the *avoid* points, the parts the instruction's words keep free
-                      ("without touching the blade"), within :attr:`PolishConfig.avoid_margin`;
+                      ("without touching the blade"), within ``margins.avoid``;
                       on by default, unlike ``keep_off``: the words are an order, the predictor's
                       free points a guess (weight 0 also stops the generator's selection from
                       preferring grasps that keep off them: :mod:`dexgys.pipeline`, "Selection");
 ``surface``           when the caller gives the object's surface points: how far each comes within
-                      :attr:`PolishConfig.surface_clearance` of the hand's collision geometry, or
+                      ``margins.surface`` of the hand's collision geometry, or
                       inside it (:meth:`~dexgys.hands.HandModel.signed_distance`): the object reaching
                       into the hand seen from the object's side, which the swept spheres miss where
                       a finger crosses a wall thinner than the finger (the field's gradient vanishes
@@ -38,13 +39,13 @@ is fixed for the descent. The energy of :class:`PolishEnergy` is then, per grasp
 ``force_closure``     :func:`~dexgys.synthesis.energy.force_closure` of the engaged distal phalanges
                       and the palm, normals fixed within a step;
 ``self_penetration``, ``joint_limits`` as in synthesis;
-``anchor``            squared distance to the start: translation / :attr:`PolishConfig.anchor_translation`,
-                      rotation (Frobenius) / :attr:`PolishConfig.anchor_rotation`, joints /
-                      :attr:`PolishConfig.anchor_joints`, so the grasp keeps its place, its approach
+``anchor``            squared distance to the start: translation / ``anchor.translation``,
+                      rotation (Frobenius) / ``anchor.rotation``, joints /
+                      ``anchor.joints``, so the grasp keeps its place, its approach
                       and its finger roles.
 
 It never sees the object's parts or a physics simulator: only the object's surface (an
-:class:`~dexgys.synthesis.energy.ObjectField`). Nor does it read the instruction: the caller may pass
+:class:`~dexgys.geometry.object_field.ObjectField`). Nor does it read the instruction: the caller may pass
 ``named_fingers``, the hand parts the instruction puts on the object (in the generator, what the
 model's :class:`~dexgys.models.finger_contacts.FingerContactPredictor` reads from the words). Their
 engaged phalanges are then pulled harder, because a named finger that stops a few millimetres short
@@ -76,8 +77,8 @@ settings (weight 30, or a 2 mm tolerance inside the hand instead of the clearanc
 success, and with the tolerance the mean penetration rose (0.100 cm); why is not yet understood.
 
 **Clearance.** The penetration term keeps every swept sphere 2 mm off the surface
-(:attr:`PolishConfig.penetration_margin`; the synthesis keeps 1 mm), the named fingers' spheres
-1.5 mm (:attr:`PolishConfig.named_penetration_margin`); the contact pull still brings the phalanges
+(``margins.penetration``; the synthesis keeps 1 mm), the named fingers' spheres
+1.5 mm (``margins.named_penetration``); the contact pull still brings the phalanges
 to the surface, so the hand ends just short of it, a gap that the closing fingers take up.
 Chosen on 150 held-out test conditions (``docs/experiments/results-history.md``, "The clearance"): against 1 mm,
 2 mm for every sphere held 3.8 points more grasps in some direction but cost 2.2 points of part
@@ -92,16 +93,16 @@ more grasps than asked and keeps those with the lowest residual and the best Q1 
 
 **Rescue.** A finger that ends up across a wall thinner than itself stays there: the swept spheres'
 field has no gradient inside the wall. The generator therefore checks its finished grasps with
-:func:`~dexgys.sim.quality.max_penetration` and gives those with an object point :attr:`PolishConfig.rescue_depth` (2 mm) or
-deeper inside the hand :func:`rescue_polish`: :attr:`PolishConfig.rescue_steps` (100) more steps with
-the surface term at :attr:`PolishConfig.rescue_surface` (100), which pushes the wall out of the
+:func:`~dexgys.sim.quality.max_penetration` and gives those with an object point ``rescue.depth`` (2 mm) or
+deeper inside the hand :func:`rescue_polish`: ``rescue.steps`` (100) more steps with
+the surface term at ``rescue.surface`` (100), which pushes the wall out of the
 finger from the object's side. Chosen on 50 held-out test conditions (``docs/experiments/results-history.md``, "The
 rescue"): the surface term on every grasp costs success, on these few it does not.
 
 :func:`polish_grasps` runs it with a :class:`~dexgys.synthesis.optimize.GraspDescent` (Adam, joints
 clamped), deterministic for given inputs; each grasp's result does not depend on the others in the
 batch. :func:`start_polish` returns the descent unrun, so a caller can stop at
-:attr:`PolishConfig.screen_step` (20 of the 150 steps), read :func:`early_residual` and finish only
+``screen.step`` (20 of the 150 steps), read :func:`early_residual` and finish only
 the best grasps; the generator's screen does that (:mod:`dexgys.pipeline`, "Selection").
 """
 
@@ -109,17 +110,25 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 import torch
 
 from dexgys.errors import DexgysError
+from dexgys.geometry.object_field import ObjectField
 from dexgys.hands import HandModel, HandPose
-from dexgys.synthesis.energy import LinkPoints, ObjectField, force_closure
+from dexgys.synthesis.energy import LinkPoints, force_closure
 from dexgys.synthesis.optimize import GraspDescent, OptimizerConfig, OptimizeResult
 
 __all__ = [
+    "AnchorScales",
     "PolishConfig",
+    "PolishContacts",
+    "PolishDescent",
+    "PolishMargins",
+    "PolishWeights",
+    "RescueRule",
+    "ScreenRule",
     "PolishEnergy",
     "early_residual",
     "polish_grasps",
@@ -129,62 +138,177 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class PolishConfig:
-    """Weights, distances (m) and the descent of the polish (module docstring)."""
+class _Checked:
+    """Range checks for a settings group: integer fields are non-negative integers, the others finite,
+    non-negative numbers (positive for those in ``_POSITIVE``; None where ``_OPTIONAL`` allows it)."""
 
-    steps: int = 150
-    engage_distance: float = 0.05
-    inner_weight: float = 0.5
-    named_weight: float = 8.0
-    region: float = 100.0
-    region_margin: float = 0.005
-    keep_off: float = 0.0
-    keep_off_margin: float = 0.008
-    avoid: float = 30.0
-    avoid_margin: float = 0.008
-    free_below: float = 0.1
-    surface: float = 0.0
-    surface_clearance: float = 0.001
+    _POSITIVE: tuple[str, ...] = ()
+    _OPTIONAL: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value, where = getattr(self, f.name), f"PolishConfig.{_GROUP_OF[type(self).__name__]}.{f.name}"
+            if f.type == "int":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise DexgysError(f"{where} must be a non-negative integer, got {value!r}")
+                continue
+            if value is None and f.name in self._OPTIONAL:
+                continue
+            positive = f.name in self._POSITIVE
+            if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+                    or value < 0 or (positive and value == 0)):
+                raise DexgysError(f"{where} must be a finite {'positive' if positive else 'non-negative'} number, "
+                                  f"got {value!r}")
+
+
+@dataclass(frozen=True)
+class PolishWeights(_Checked):
+    """The weight of each term of :class:`PolishEnergy`, by the term's name (module docstring)."""
+
     penetration: float = 20.0
-    penetration_margin: float = 0.002
-    named_penetration_margin: float | None = 0.0015
     contact: float = 5.0
+    region: float = 100.0
+    keep_off: float = 0.0
+    avoid: float = 30.0
+    surface: float = 0.0
     force_closure: float = 0.02
     self_penetration: float = 1.0
     joint_limits: float = 5.0
     anchor: float = 0.02
-    anchor_translation: float = 0.01
-    anchor_rotation: float = 0.1
-    anchor_joints: float = 0.2
+
+
+@dataclass(frozen=True)
+class PolishContacts(_Checked):
+    """Which phalanges the contact term pulls and how hard: those within ``engage_distance`` (m) of the
+    object at the start; the inner phalanges and the palm at ``inner_phalanx`` times a distal
+    phalanx's weight; the named fingers' phalanges ``named_finger`` times harder; object points that
+    the contact-region predictor gives every hand part a probability under ``free_below`` are the
+    keep-off term's free points."""
+
+    engage_distance: float = 0.05
+    inner_phalanx: float = 0.5
+    named_finger: float = 8.0
+    free_below: float = 0.1
+
+
+@dataclass(frozen=True)
+class PolishMargins(_Checked):
+    """Distances (m) of the terms: the swept spheres' clearance off the surface (``named_penetration``
+    for the named fingers' spheres; None: ``penetration``), the region term's slack, the keep-off and
+    avoid terms' clearances, and the surface term's clearance off the hand."""
+
+    _OPTIONAL = ("named_penetration",)
+
+    penetration: float = 0.002
+    named_penetration: float | None = 0.0015
+    region: float = 0.005
+    keep_off: float = 0.008
+    avoid: float = 0.008
+    surface: float = 0.001
+
+
+@dataclass(frozen=True)
+class AnchorScales(_Checked):
+    """How far a grasp may move before the anchor term costs 1 per unit weight: translation (m),
+    rotation (Frobenius norm of the matrix change) and joints (rad)."""
+
+    _POSITIVE = ("translation", "rotation", "joints")
+
+    translation: float = 0.01
+    rotation: float = 0.1
+    joints: float = 0.2
+
+
+@dataclass(frozen=True)
+class PolishDescent(_Checked):
+    """The descent: ``steps`` Adam steps at these learning rates (joints clamped to their limits)."""
+
+    _POSITIVE = ("lr_translation", "lr_rotation", "lr_joints")
+
+    steps: int = 150
     lr_translation: float = 0.001
     lr_rotation: float = 0.01
     lr_joints: float = 0.02
-    screen_step: int = 20
-    rescue_depth: float = 0.002
-    rescue_surface: float = 100.0
-    rescue_steps: int = 100
+
+
+@dataclass(frozen=True)
+class ScreenRule(_Checked):
+    """The early screen (:class:`~dexgys.synthesis.polisher.Polisher`): candidates are ranked by
+    :func:`early_residual` after ``step`` steps."""
+
+    step: int = 20
+
+
+@dataclass(frozen=True)
+class RescueRule(_Checked):
+    """The rescue (module docstring): finished grasps with an object point ``depth`` (m) or deeper inside
+    the hand get ``steps`` more steps with the surface term at weight ``surface`` (``steps`` 0: off)."""
+
+    depth: float = 0.002
+    surface: float = 100.0
+    steps: int = 100
+
+
+_GROUPS = {"weights": PolishWeights, "contacts": PolishContacts, "margins": PolishMargins,
+           "anchor": AnchorScales, "descent": PolishDescent, "screen": ScreenRule, "rescue": RescueRule}
+_GROUP_OF = {cls.__name__: name for name, cls in _GROUPS.items()}
+
+
+@dataclass(frozen=True)
+class PolishConfig:
+    """Every setting of the polish, in groups (module docstring):
+
+    ``weights`` (:class:`PolishWeights`), ``contacts`` (:class:`PolishContacts`), ``margins``
+    (:class:`PolishMargins`), ``anchor`` (:class:`AnchorScales`), ``descent`` (:class:`PolishDescent`),
+    ``screen`` (:class:`ScreenRule`) and ``rescue`` (:class:`RescueRule`); each group checks its ranges.
+    Change settings by their dotted names: ``PolishConfig().with_changes({"weights.avoid": 0.0,
+    "descent.steps": 50})``."""
+
+    weights: PolishWeights = PolishWeights()
+    contacts: PolishContacts = PolishContacts()
+    margins: PolishMargins = PolishMargins()
+    anchor: AnchorScales = AnchorScales()
+    descent: PolishDescent = PolishDescent()
+    screen: ScreenRule = ScreenRule()
+    rescue: RescueRule = RescueRule()
 
     def __post_init__(self) -> None:
-        """Range checks: step counts are non-negative integers, weights and distances finite and
-        non-negative, learning rates positive."""
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name in ("steps", "screen_step", "rescue_steps"):
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise DexgysError(f"PolishConfig.{f.name} must be a non-negative integer, got {value!r}")
-                continue
-            if value is None and f.name == "named_penetration_margin":
-                continue
-            positive = f.name.startswith("lr_")
-            if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-                    or value < 0 or (positive and value == 0)):
-                raise DexgysError(f"PolishConfig.{f.name} must be a finite {'positive' if positive else 'non-negative'}"
-                                  f" number, got {value!r}")
+        for name, cls in _GROUPS.items():
+            if not isinstance(getattr(self, name), cls):
+                raise DexgysError(f"PolishConfig.{name} must be a {cls.__name__}, got "
+                                  f"{type(getattr(self, name)).__name__}")
+
+    def with_changes(self, changes: dict) -> PolishConfig:
+        """A copy with ``changes`` (dotted setting name, e.g. ``"weights.avoid"`` -> value) applied and
+        checked; an unknown name is an error that lists the group's settings."""
+        grouped: dict[str, dict] = {}
+        for key, value in changes.items():
+            group, _, name = str(key).partition(".")
+            if group not in _GROUPS:
+                raise DexgysError(f"unknown polish setting {key!r}: settings are "
+                                  f"{', '.join(g + '.NAME' for g in _GROUPS)}")
+            known = [f.name for f in fields(_GROUPS[group])]
+            if name not in known:
+                raise DexgysError(f"unknown polish setting {key!r}: {group}. takes {', '.join(known)}")
+            grouped.setdefault(group, {})[name] = value
+        return replace(self, **{group: replace(getattr(self, group), **values) for group, values in grouped.items()})
+
+    def as_dict(self) -> dict:
+        """``{group: {setting: value}}``, JSON-ready; :meth:`from_dict` reads it back."""
+        return {name: asdict(getattr(self, name)) for name in _GROUPS}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PolishConfig:
+        """The config :meth:`as_dict` wrote (groups or settings missing take their defaults)."""
+        if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+            raise DexgysError("a polish config must be a dict of setting groups, each a dict")
+        return cls().with_changes({f"{group}.{name}": value for group, values in data.items()
+                                   for name, value in values.items()})
 
     def optimizer(self) -> OptimizerConfig:
-        return OptimizerConfig(steps=self.steps, lr_translation=self.lr_translation, lr_rotation=self.lr_rotation,
-                               lr_joints=self.lr_joints)
+        d = self.descent
+        return OptimizerConfig(steps=d.steps, lr_translation=d.lr_translation, lr_rotation=d.lr_rotation,
+                               lr_joints=d.lr_joints)
 
 
 class PolishEnergy:
@@ -215,7 +339,7 @@ class PolishEnergy:
             for rank, link in enumerate(reversed(per_link[-3:])):
                 groups.append([k for k in idx if links[k] == link])
                 is_tip = finger != "palm" and rank == 0
-                weights.append(1.0 if is_tip else config.inner_weight)
+                weights.append(1.0 if is_tip else config.contacts.inner_phalanx)
                 distal.append(is_tip or finger == "palm")
                 owner.append(hand.finger_names.index(finger))
         width = max(len(g) for g in groups)
@@ -227,27 +351,28 @@ class PolishEnergy:
         self.start = start.to(device, dtype)
         with torch.no_grad():
             best, _ = self._closest(hand.forward_kinematics(self.start))
-        self.engaged = (best < config.engage_distance).to(dtype)  # (B, G), fixed for the descent
-        self.group_scale = torch.ones_like(best)  # (B, G): named_weight for the named fingers' groups
+        self.engaged = (best < config.contacts.engage_distance).to(dtype)  # (B, G), fixed for the descent
+        self.group_scale = torch.ones_like(best)  # (B, G): contacts.named_finger for the named fingers' groups
         # the penetration term's clearance: (B, 1), or (B, S) when the named fingers' spheres have their own
-        self.clearance = torch.full((best.shape[0], 1), config.penetration_margin, dtype=dtype, device=device)
+        self.clearance = torch.full((best.shape[0], 1), config.margins.penetration, dtype=dtype, device=device)
         if named_fingers is not None:
             named = torch.as_tensor(named_fingers, device=device).bool()
             if named.shape != (best.shape[0], len(hand.finger_names)):
                 raise DexgysError(f"named_fingers must have shape ({best.shape[0]}, {len(hand.finger_names)}), "
                                   f"got {tuple(named.shape)}")
             self.group_scale = torch.where(named[:, torch.tensor(owner, device=device)],
-                                           config.named_weight, 1.0).to(dtype)
-            if config.named_penetration_margin is not None:
+                                           config.contacts.named_finger, 1.0).to(dtype)
+            if config.margins.named_penetration is not None:
                 sphere_named = named[:, hand.link_finger_ids.to(device)[self.spheres.links]]  # (B, S)
-                self.clearance = torch.where(sphere_named, config.named_penetration_margin,
-                                             config.penetration_margin).to(dtype)
+                self.clearance = torch.where(sphere_named, config.margins.named_penetration,
+                                             config.margins.penetration).to(dtype)
         self.regions = None
-        if regions is not None and config.region > 0:
+        if regions is not None and config.weights.region > 0:
             self.regions = self._check_regions(regions, named_fingers, best.shape[0], stored, fingers)
-        self.free = self._point_set(free, config.keep_off, "free")
-        self.avoid = self._point_set(avoid, config.avoid, "avoid")
-        self.surface = self._point_set(surface, config.surface, "surface")
+        w = config.weights
+        self.free = self._point_set(free, w.keep_off, "free")
+        self.avoid = self._point_set(avoid, w.avoid, "avoid")
+        self.surface = self._point_set(surface, w.surface, "surface")
 
     def subset(self, index: torch.Tensor) -> PolishEnergy:
         """The same energy for the grasps ``index`` ``(k,)`` alone (:meth:`GraspDescent.keep
@@ -305,7 +430,7 @@ class PolishEnergy:
                 d = torch.cdist(finger, points.expand(cands.shape[0], -1, -1))  # (B, C_f, P)
                 pair = d.masked_fill(~mask[:, None, :], float("inf")).flatten(1).argmin(1)
             gap = (finger[batch, pair // points.shape[0]] - points[pair % points.shape[0]]).norm(dim=-1)
-            total = total + torch.relu(gap - self.config.region_margin) * pull
+            total = total + torch.relu(gap - self.config.margins.region) * pull
         return total
 
     def _keep_off(self, T: torch.Tensor, points: torch.Tensor, margin: float) -> torch.Tensor:
@@ -327,7 +452,7 @@ class PolishEnergy:
 
     def __call__(self, pose: HandPose) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Pose (B) -> total energy ``(B,)`` and the unweighted terms ``{name: (B,)}``."""
-        c = self.config
+        margins, anchor = self.config.margins, self.config.anchor
         T = self.hand.forward_kinematics(pose)
         terms: dict[str, torch.Tensor] = {}
         gap = self.field.sample(self.spheres(T))[..., 0] - self.spheres.radii
@@ -338,12 +463,12 @@ class PolishEnergy:
         if self.regions:
             terms["region"] = self._region_distance(T)
         if self.free is not None:
-            terms["keep_off"] = self._keep_off(T, self.free, c.keep_off_margin)
+            terms["keep_off"] = self._keep_off(T, self.free, margins.keep_off)
         if self.avoid is not None:
-            terms["avoid"] = self._keep_off(T, self.avoid, c.avoid_margin)
+            terms["avoid"] = self._keep_off(T, self.avoid, margins.avoid)
         if self.surface is not None:
             depth = -self.hand.signed_distance(pose, self.surface.expand(pose.batch_size, -1, -1))
-            terms["surface"] = torch.relu(depth + c.surface_clearance).sum(-1)
+            terms["surface"] = torch.relu(depth + margins.surface).sum(-1)
         fc = self.group_fc
         with torch.no_grad():
             normals = self.field.normals(pts[:, fc])
@@ -352,10 +477,11 @@ class PolishEnergy:
         terms["self_penetration"] = self.keypoints.self_penetration(T, self.kp_pairs)
         terms["joint_limits"] = self.hand.joint_limit_violation(pose.joints)
         s = self.start
-        terms["anchor"] = (((pose.translation - s.translation) ** 2).sum(-1) / c.anchor_translation ** 2
-                           + ((pose.rotation - s.rotation) ** 2).sum((-1, -2)) / c.anchor_rotation ** 2
-                           + ((pose.joints - s.joints) ** 2).sum(-1) / c.anchor_joints ** 2)
-        total = sum(getattr(c, name) * value for name, value in terms.items())
+        terms["anchor"] = (((pose.translation - s.translation) ** 2).sum(-1) / anchor.translation ** 2
+                           + ((pose.rotation - s.rotation) ** 2).sum((-1, -2)) / anchor.rotation ** 2
+                           + ((pose.joints - s.joints) ** 2).sum(-1) / anchor.joints ** 2)
+        weights = self.config.weights
+        total = sum(getattr(weights, name) * value for name, value in terms.items())
         return total, terms
 
 
@@ -397,12 +523,12 @@ def rescue_polish(hand: HandModel, field: ObjectField, poses: HandPose, config: 
                   surface: torch.Tensor | None = None,
                   avoid: torch.Tensor | None = None) -> tuple[HandPose, torch.Tensor]:
     """The rescue (module docstring) of polished grasps ``poses`` that a thin wall left inside the hand:
-    :attr:`PolishConfig.rescue_steps` more steps from where they are, with the surface term at
-    :attr:`PolishConfig.rescue_surface` (the object's ``surface`` points, required) -> the new poses
+    ``rescue.steps`` more steps from where they are, with the surface term at
+    ``rescue.surface`` (the object's ``surface`` points, required) -> the new poses
     and their :func:`residual_energy` under ``config`` itself (comparable with the other grasps')."""
     if surface is None:
         raise DexgysError("the rescue needs the object's surface points")
-    rescue = replace(config, surface=config.rescue_surface, steps=config.rescue_steps)
+    rescue = config.with_changes({"weights.surface": config.rescue.surface, "descent.steps": config.rescue.steps})
     result = polish_grasps(hand, field, poses, rescue, named_fingers, regions, free, surface, avoid)
     check = start_polish(hand, field, result.pose, config, named_fingers, regions, free, surface, avoid)
     return result.pose, early_residual(check)
@@ -416,4 +542,4 @@ def residual_energy(result: OptimizeResult, config: PolishConfig = PolishConfig(
 
 
 def _without_anchor(total: torch.Tensor, terms: dict[str, torch.Tensor], config: PolishConfig) -> torch.Tensor:
-    return total - config.anchor * terms["anchor"]
+    return total - config.weights.anchor * terms["anchor"]

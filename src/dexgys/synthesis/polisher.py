@@ -6,11 +6,11 @@ polish`` polish alike:
 
 1. **chunks**: the candidates run in descents of at most :data:`POLISH_CHUNK` grasps (a grasp's
    descent does not depend on the others in its batch), which bounds the memory of large calls;
-2. **screen**: after :attr:`~dexgys.synthesis.polish.PolishConfig.screen_step` steps the ``keep``
+2. **screen**: after ``PolishConfig.screen.step`` steps the ``keep``
    candidates with the lowest residual energy so far go on (:func:`~dexgys.synthesis.polish.early_residual`);
    the others stop there;
 3. **rescue**: finished candidates with an object point
-   :attr:`~dexgys.synthesis.polish.PolishConfig.rescue_depth` or deeper inside the hand get
+   ``PolishConfig.rescue.depth`` or deeper inside the hand get
    :func:`~dexgys.synthesis.polish.rescue_polish` (needs the object's points);
 4. **selection** (:meth:`Polisher.select`): of the finished candidates, the ``n`` with the lowest
    :func:`selection_score`: the log of the residual energy less ``q1_weight`` times the valid Q1
@@ -31,11 +31,11 @@ import numpy as np
 import torch
 
 from dexgys.errors import DexgysError
+from dexgys.geometry.object_field import ObjectField
 from dexgys.hands import HandModel, HandPose
 from dexgys.language.contacts import CONTACT_THRESHOLD
 from dexgys.sim.quality import max_penetration, quality_metrics
 from dexgys.synthesis.contacts import finger_part_distances
-from dexgys.synthesis.energy import ObjectField
 from dexgys.synthesis.polish import (
     PolishConfig,
     early_residual,
@@ -152,7 +152,7 @@ class Polisher:
         for part in chunks:
             descent = start_polish(hand, field, pose[part], config, None if named is None else named[part],
                                    None if regions is None else (regions[0], regions[1][part]), free, points, avoid)
-            early.append(early_residual(descent.run(config.screen_step)).double().cpu().numpy())
+            early.append(early_residual(descent.run(config.screen.step)).double().cpu().numpy())
             polished.append(descent.pose().to_record().detach().double().cpu().numpy())
             descents.append(descent)
         early, polished = np.concatenate(early), np.concatenate(polished)
@@ -175,17 +175,17 @@ class Polisher:
 
     def _rescue(self, polished: np.ndarray, residual: np.ndarray, named, regions, field: ObjectField,
                 free: torch.Tensor | None, points: torch.Tensor, avoid: torch.Tensor | None) -> np.ndarray:
-        """The rescue of the finished candidates with a cloud point ``rescue_depth`` or deeper inside the
+        """The rescue of the finished candidates with a cloud point ``rescue.depth`` or deeper inside the
         hand, in place in ``polished`` and ``residual`` -> which were rescued ``(N,)`` bool."""
         hand, config = self.hand, self.config
         rescued = np.zeros(len(polished), dtype=bool)
-        if config.rescue_steps <= 0:
+        if config.rescue.steps <= 0:
             return rescued
         finished = np.flatnonzero(~np.isnan(residual))
         for start in range(0, len(finished), POLISH_CHUNK):
             part = finished[start:start + POLISH_CHUNK]
             pose = HandPose.from_record(torch.as_tensor(polished[part], dtype=torch.float32), hand.n_dofs, hand.name)
-            deep = max_penetration(hand, field, pose, points) >= config.rescue_depth
+            deep = max_penetration(hand, field, pose, points) >= config.rescue.depth
             if not deep.any():
                 continue
             index = part[deep]

@@ -41,13 +41,14 @@ import numpy as np
 import torch
 
 from dexgys.errors import DexgysError
+from dexgys.geometry.object_field import ObjectField
 from dexgys.hands import HandModel, HandPose, load_hand
 from dexgys.language.contacts import ContactFacts
 from dexgys.objects.grasp_object import GraspObject
 from dexgys.sim.protocols import get_protocol
 from dexgys.sim.quality import MAX_PENETRATION  # 5 mm, the evaluation protocol's threshold
 from dexgys.synthesis.contacts import contact_facts, exact_hand_distances, fast_link_contacts, spec_violations
-from dexgys.synthesis.energy import EnergyWeights, GraspEnergy, ObjectField
+from dexgys.synthesis.energy import EnergyWeights, GraspEnergy
 from dexgys.synthesis.initialization import initial_poses
 from dexgys.synthesis.intents import IntentSpec, get_intent_spec
 from dexgys.synthesis.optimize import OptimizerConfig, optimize_grasps

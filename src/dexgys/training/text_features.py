@@ -24,7 +24,8 @@ import torch
 
 from dexgys.atomic import atomic_write_bytes
 from dexgys.errors import DexgysError
-from dexgys.models.text_encoder import TextEncoder, check_instruction, pad_token_features
+from dexgys.language.instruction_check import check_instruction
+from dexgys.models.text_encoder import TextEncoder, pad_token_features
 
 __all__ = ["TEXT_CACHE_VERSION", "TextFeatures", "encoder_fingerprint", "precompute_text_features"]
 

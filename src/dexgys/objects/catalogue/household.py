@@ -26,7 +26,8 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 from scipy.spatial.transform import Rotation
 
-from dexgys.geometry.primitives import Box, Capsule, Cylinder, Ellipsoid, Extrusion, Lathe, Sphere, Torus
+from dexgys.geometry.primitives import Box, Capsule, Cylinder, Ellipsoid, Sphere
+from dexgys.geometry.swept_solids import Extrusion, Lathe, Torus
 from dexgys.objects.catalogue import register_category
 from dexgys.objects.primitive_object import Part
 

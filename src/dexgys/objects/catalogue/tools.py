@@ -25,18 +25,9 @@ import manifold3d
 import numpy as np
 import torch
 
-from dexgys.geometry.primitives import (
-    Box,
-    Capsule,
-    Cylinder,
-    Ellipsoid,
-    Extrusion,
-    Lathe,
-    Primitive,
-    Sphere,
-    Torus,
-)
+from dexgys.geometry.primitives import Box, Capsule, Cylinder, Ellipsoid, Primitive, Sphere
 from dexgys.geometry.rotations import matrix_to_quaternion
+from dexgys.geometry.swept_solids import Extrusion, Lathe, Torus
 from dexgys.objects.catalogue import register_category
 from dexgys.objects.primitive_object import Part
 
