@@ -30,6 +30,8 @@ demo: $(STAMP)
 	$(BIN)/dexgys demo --out demo_out
 
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -54,11 +54,18 @@ def main() -> None:
     generator = GraspGenerator.from_pretrained(args.model, device=args.device, hand=args.hand)
     load_s = time.perf_counter() - t
     ddim = args.ddim_steps
-    modes = (("ddpm", None, True, True, 8, 2), ("ddim", ddim, True, True, 8, 2),
-             ("ddpm", None, True, True, 2, 2), ("ddim", ddim, True, True, 2, 2),
-             ("ddpm", None, True, True, 1, 1), ("ddim", ddim, True, True, 1, 1),
-             ("ddpm", None, True, False, 1, 1), ("ddim", ddim, True, False, 1, 1),
-             ("ddpm", None, False, False, 1, 1), ("ddim", ddim, False, False, 1, 1))
+    modes = (
+        ("ddpm", None, True, True, 8, 2),
+        ("ddim", ddim, True, True, 8, 2),
+        ("ddpm", None, True, True, 2, 2),
+        ("ddim", ddim, True, True, 2, 2),
+        ("ddpm", None, True, True, 1, 1),
+        ("ddim", ddim, True, True, 1, 1),
+        ("ddpm", None, True, False, 1, 1),
+        ("ddim", ddim, True, False, 1, 1),
+        ("ddpm", None, False, False, 1, 1),
+        ("ddim", ddim, False, False, 1, 1),
+    )
     if args.default_only:
         modes = modes[:1]
     rows = []
@@ -66,24 +73,54 @@ def main() -> None:
         runs = []
         for k, (name, sentence) in enumerate(PAIRS):
             generator.text_encoder.clear_cache()  # a new sentence every time
-            result = generator.generate(name, sentence, n=args.n, seed=k, sampler=sampler, steps=steps, refine=refine,
-                                        polish=polish, oversample=oversample, finalists=finalists)
+            result = generator.generate(
+                name,
+                sentence,
+                n=args.n,
+                seed=k,
+                sampler=sampler,
+                steps=steps,
+                refine=refine,
+                polish=polish,
+                oversample=oversample,
+                finalists=finalists,
+            )
             runs.append(result.timings)
         screen = f", {args.n * finalists} finished" if finalists < oversample else ""
-        stages = " + ".join(["IDGC"] + ["QGC"] * refine + ["polish"] * polish
-                            + [f"best {args.n} of {args.n * oversample}{screen}"] * (oversample > 1))
+        stages = " + ".join(
+            ["IDGC"]
+            + ["QGC"] * refine
+            + ["polish"] * polish
+            + [f"best {args.n} of {args.n * oversample}{screen}"] * (oversample > 1)
+        )
         label = f"{sampler}{f' {steps} steps' if steps else ' 100 steps'}, {stages}"
-        row = {"mode": label, "sampler": sampler, "steps": steps, "refine": refine, "polish": polish,
-               "oversample": oversample, "finalists": finalists,
-               **{f"median_{key}_s": statistics.median(r[key] for r in runs) for key in runs[0]}}
+        row = {
+            "mode": label,
+            "sampler": sampler,
+            "steps": steps,
+            "refine": refine,
+            "polish": polish,
+            "oversample": oversample,
+            "finalists": finalists,
+            **{f"median_{key}_s": statistics.median(r[key] for r in runs) for key in runs[0]},
+        }
         rows.append(row)
-        print(f"{label:64s} total {row['median_total_s']:6.2f} s  (object {row['median_object_s']:.2f}, "
-              f"text {row['median_text_s']:.2f}, IDGC {row['median_idgc_s']:.2f}, QGC {row['median_qgc_s']:.2f}, "
-              f"polish {row['median_polish_s']:.2f})", flush=True)
+        print(
+            f"{label:64s} total {row['median_total_s']:6.2f} s  (object {row['median_object_s']:.2f}, "
+            f"text {row['median_text_s']:.2f}, IDGC {row['median_idgc_s']:.2f}, QGC {row['median_qgc_s']:.2f}, "
+            f"polish {row['median_polish_s']:.2f})",
+            flush=True,
+        )
     payload = {
         "benchmark": "generate",
-        "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(), "torch": torch.__version__,
-                    "threads": args.threads, "device": args.device, "loadavg_1min": os.getloadavg()[0]},
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "torch": torch.__version__,
+            "threads": args.threads,
+            "device": args.device,
+            "loadavg_1min": os.getloadavg()[0],
+        },
         "model": generator.source,
         "polish_hand": generator.hand,
         "model_load_s": load_s,

@@ -68,7 +68,9 @@ def main() -> None:
 
         case(name, run, count, unit)
 
-    rows.append({"case": "build HandModel (1,024 points)", "seconds": build_s, "per_second": 1 / build_s, "unit": "models"})
+    rows.append(
+        {"case": "build HandModel (1,024 points)", "seconds": build_s, "per_second": 1 / build_s, "unit": "models"}
+    )
 
     for batch in (1024,):
         rec = random_records(hand, batch, device)

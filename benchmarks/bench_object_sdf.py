@@ -106,7 +106,9 @@ def main() -> None:
 
     rows = [bench(name, build, args.points, args.repeats) for name, build in CASES.items()]
     header = f"{'object':32s} {'faces':>7s} {'fwd s':>8s} {'fwd pts/s':>11s} {'fwd+bwd s':>10s} {'fwd+bwd pts/s':>14s}"
-    print(f"object SDF, {args.points:,} float32 points, best of {args.repeats}, torch threads {torch.get_num_threads()}")
+    print(
+        f"object SDF, {args.points:,} float32 points, best of {args.repeats}, torch threads {torch.get_num_threads()}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:

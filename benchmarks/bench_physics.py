@@ -72,18 +72,35 @@ def main() -> None:
             result = test_grasps(hand, obj, torch.tensor(grasps, dtype=torch.float64), scene=scene)
             test_s += time.perf_counter() - t
             held.extend(result.success_all6.tolist())
-        rows.append({"category": category, "grasps": len(held), "objects": len(by_object),
-                     "test_s": test_s, "grasps_per_s": len(held) / test_s, "scene_build_s": scene_s / len(by_object),
-                     "success_all6": float(np.mean(held))})
+        rows.append(
+            {
+                "category": category,
+                "grasps": len(held),
+                "objects": len(by_object),
+                "test_s": test_s,
+                "grasps_per_s": len(held) / test_s,
+                "scene_build_s": scene_s / len(by_object),
+                "success_all6": float(np.mean(held)),
+            }
+        )
         r = rows[-1]
-        print(f"{category:16s} {r['grasps']:3d} grasps  {r['grasps_per_s']:6.2f} grasps/s  scene {r['scene_build_s']:.2f} s  "
-              f"success_all6 {100 * r['success_all6']:5.1f} %", flush=True)
+        print(
+            f"{category:16s} {r['grasps']:3d} grasps  {r['grasps_per_s']:6.2f} grasps/s  scene {r['scene_build_s']:.2f} s  "
+            f"success_all6 {100 * r['success_all6']:5.1f} %",
+            flush=True,
+        )
     n = sum(r["grasps"] for r in rows)
     total = sum(r["test_s"] for r in rows)
-    overall = {"grasps": n, "test_s": total, "grasps_per_s": n / total,
-               "success_all6": sum(r["success_all6"] * r["grasps"] for r in rows) / n}
-    print(f"{'all':16s} {n:3d} grasps  {overall['grasps_per_s']:6.2f} grasps/s (one process)  "
-          f"success_all6 {100 * overall['success_all6']:.1f} %")
+    overall = {
+        "grasps": n,
+        "test_s": total,
+        "grasps_per_s": n / total,
+        "success_all6": sum(r["success_all6"] * r["grasps"] for r in rows) / n,
+    }
+    print(
+        f"{'all':16s} {n:3d} grasps  {overall['grasps_per_s']:6.2f} grasps/s (one process)  "
+        f"success_all6 {100 * overall['success_all6']:.1f} %"
+    )
     payload = {
         "benchmark": "physics",
         "protocol": PROTOCOL,

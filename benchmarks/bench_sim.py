@@ -26,8 +26,9 @@ import torch
 RESULTS = Path(__file__).resolve().parent / "results" / "sim.json"
 
 
-def make_grasps(hand, obj, n: int, seed: int = 0, radius: float = 0.025, palm_gap: float = 0.001,
-                gap: float = 0.001) -> torch.Tensor:
+def make_grasps(
+    hand, obj, n: int, seed: int = 0, radius: float = 0.025, palm_gap: float = 0.001, gap: float = 0.001
+) -> torch.Tensor:
     """A power grasp of a bar of ``radius`` (palm ``palm_gap`` from it, fingers closed to ``gap``),
     then ``n - 1`` seeded perturbations of it."""
     from dexgys.sim.closing import close_fingers
@@ -75,7 +76,9 @@ def main() -> None:
     from dexgys.sim.scene import build_scene
 
     hand = load_hand()
-    bar = PrimitiveObject.from_parts("bar", [Part("body", [Capsule(0.025, 0.04, quat=(math.sqrt(0.5), 0, math.sqrt(0.5), 0))])])
+    bar = PrimitiveObject.from_parts(
+        "bar", [Part("body", [Capsule(0.025, 0.04, quat=(math.sqrt(0.5), 0, math.sqrt(0.5), 0))])]
+    )
     recs = make_grasps(hand, bar, args.grasps)
     B = len(recs)
     rows = []
@@ -96,20 +99,39 @@ def main() -> None:
     summary = res.summary()
     row(f"physics test, {B} mixed grasps, 1 process", t, B, "grasps", **summary)
     t_w, res_w = timed(lambda: gt.test_grasps(hand, bar, recs, scene=scene, workers=args.workers), 1)
-    row(f"physics test, {B} mixed grasps, {args.workers} workers (incl. start-up)", t_w, B, "grasps",
-        identical_to_1_process=bool(np.array_equal(res.held, res_w.held)))
+    row(
+        f"physics test, {B} mixed grasps, {args.workers} workers (incl. start-up)",
+        t_w,
+        B,
+        "grasps",
+        identical_to_1_process=bool(np.array_equal(res.held, res_w.held)),
+    )
 
     # the protocols, on a 4 cm bar whose power grasp (fingers 0.8 mm off) holds under all three
-    thin = PrimitiveObject.from_parts("bar4", [Part("body", [Capsule(0.02, 0.04, quat=(math.sqrt(0.5), 0, math.sqrt(0.5), 0))])])
+    thin = PrimitiveObject.from_parts(
+        "bar4", [Part("body", [Capsule(0.02, 0.04, quat=(math.sqrt(0.5), 0, math.sqrt(0.5), 0))])]
+    )
     thin_recs = make_grasps(hand, thin, args.grasps, radius=0.02, palm_gap=0.0005, gap=0.0008)
     for name in args.protocols or list(PROTOCOLS):
         p_scene = build_scene(hand, thin, name)
         t, res = timed(lambda: gt.test_grasps(hand, thin, thin_recs[:1], scene=p_scene, protocol=name), args.repeats)
-        row(f"protocol {name}: holding grasp, 4 cm bar", t, 1, "grasps", protocol=res.protocol.protocol_id,
-            success_all6=float(res.success_all6.mean()))
+        row(
+            f"protocol {name}: holding grasp, 4 cm bar",
+            t,
+            1,
+            "grasps",
+            protocol=res.protocol.protocol_id,
+            success_all6=float(res.success_all6.mean()),
+        )
         t, res = timed(lambda: gt.test_grasps(hand, thin, thin_recs, scene=p_scene, protocol=name), 1)
-        row(f"protocol {name}: {B} mixed grasps, 4 cm bar ({int(res.simulated.sum())} simulated)", t, B, "grasps",
-            protocol=res.protocol.protocol_id, **{k: v for k, v in res.summary().items() if k != "protocol"})
+        row(
+            f"protocol {name}: {B} mixed grasps, 4 cm bar ({int(res.simulated.sum())} simulated)",
+            t,
+            B,
+            "grasps",
+            protocol=res.protocol.protocol_id,
+            **{k: v for k, v in res.summary().items() if k != "protocol"},
+        )
 
     t, contacts = timed(lambda: ql.link_contacts(hand, bar, recs), args.repeats)
     row(f"link contacts, {B} grasps", t, B, "grasps")
@@ -120,8 +142,14 @@ def main() -> None:
     t, _ = timed(lambda: ql.max_penetration(hand, bar, recs), args.repeats)
     row(f"max penetration (4,096 points), {B} grasps", t, B, "grasps")
     t, q = timed(lambda: ql.quality_metrics(hand, bar, recs), args.repeats)
-    row(f"Q1 + penetration (quality_metrics), {B} grasps", t, B, "grasps",
-        mean_valid_q1=float(q["valid_q1"].mean()), mean_penetration_cm=float(100 * q["penetration"].mean()))
+    row(
+        f"Q1 + penetration (quality_metrics), {B} grasps",
+        t,
+        B,
+        "grasps",
+        mean_valid_q1=float(q["valid_q1"].mean()),
+        mean_penetration_cm=float(100 * q["penetration"].mean()),
+    )
 
     try:  # a catalogue object made of many convex mesh pieces (skipped if the catalogue is unavailable)
         from scipy.spatial.transform import Rotation
@@ -135,8 +163,13 @@ def main() -> None:
         placed = [approach_palm(hand, mug, Rotation.random(random_state=k).as_matrix()) for k in range(8)]
         mug_recs = torch.stack([close_fingers(hand, mug, r) for r in placed if r is not None])
         t, res = timed(lambda: gt.test_grasps(hand, mug, mug_recs, scene=mug_scene), 1)
-        row(f"physics test, mug:0, {len(mug_recs)} crafted power grasps, 1 process", t, len(mug_recs), "grasps",
-            success_all6=float(res.success_all6.mean()))
+        row(
+            f"physics test, mug:0, {len(mug_recs)} crafted power grasps, 1 process",
+            t,
+            len(mug_recs),
+            "grasps",
+            success_all6=float(res.success_all6.mean()),
+        )
         t, _ = timed(lambda: ql.quality_metrics(hand, mug, mug_recs), 1)
         row(f"Q1 + penetration, mug:0, {len(mug_recs)} grasps", t, len(mug_recs), "grasps")
     except ImportError as exc:  # pragma: no cover
@@ -146,8 +179,10 @@ def main() -> None:
     print(f"{'case':<{width}}  {'ms':>9}  {'per second':>11}  unit")
     for r in rows:
         print(f"{r['case']:<{width}}  {1e3 * r['seconds']:9.1f}  {r['per_second']:11.2f}  {r['unit']}")
-    print(f"mixed set: success_all6 {100 * summary['success_all6']:.1f} %, success_any {100 * summary['success_any']:.1f} %, "
-          f"pre-check failures {summary['failed_precheck']}/{B}")
+    print(
+        f"mixed set: success_all6 {100 * summary['success_all6']:.1f} %, success_any {100 * summary['success_any']:.1f} %, "
+        f"pre-check failures {summary['failed_precheck']}/{B}"
+    )
 
     meta = {
         "mujoco": mujoco.__version__,

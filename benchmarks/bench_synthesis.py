@@ -42,9 +42,15 @@ STAGE_KEYS = ("field", "init", "optimise", "penetration", "contacts", "q1", "phy
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", nargs="*", default=[f"{c}/{i}" for c, i in CASES],
-                        help="category/intent pairs (intent spaces as underscores), or 'all' for every spec")
-    parser.add_argument("--shard", default="0/1", help="i/n: run every n-th case starting at i (split 'all' over processes)")
+    parser.add_argument(
+        "--cases",
+        nargs="*",
+        default=[f"{c}/{i}" for c, i in CASES],
+        help="category/intent pairs (intent spaces as underscores), or 'all' for every spec",
+    )
+    parser.add_argument(
+        "--shard", default="0/1", help="i/n: run every n-th case starting at i (split 'all' over processes)"
+    )
     parser.add_argument("--object-seed", type=int, default=3)
     parser.add_argument("--candidates", type=int, default=256)
     parser.add_argument("--batch", type=int, default=128)
@@ -74,29 +80,35 @@ def main() -> None:
         spec = get_intent_spec(category, intent)
         load0 = os.getloadavg()[0]
         start = time.perf_counter()
-        result = synthesize_grasps(obj, spec, args.candidates, seed=args.seed, device=args.device, hand=hand,
-                                   config=config)
+        result = synthesize_grasps(
+            obj, spec, args.candidates, seed=args.seed, device=args.device, hand=hand, config=config
+        )
         wall = time.perf_counter() - start
         q1 = [g.q1 for g in result.grasps]
-        rows.append({
-            "case": f"{category}/{intent}",
-            "object": obj.name,
-            "candidates": args.candidates,
-            "accepted": len(result),
-            "pass_rate": result.pass_rate,
-            "wall_s": wall,
-            "grasps_per_s": len(result) / wall,
-            "mean_q1": sum(q1) / len(q1) if q1 else 0.0,
-            "rejected": result.rejected,
-            "contact_reasons": result.contact_reasons,
-            "timings_s": {k: result.timings.get(k, 0.0) for k in STAGE_KEYS},
-            "loadavg_1min_start": load0,
-            "loadavg_1min_end": os.getloadavg()[0],
-        })
+        rows.append(
+            {
+                "case": f"{category}/{intent}",
+                "object": obj.name,
+                "candidates": args.candidates,
+                "accepted": len(result),
+                "pass_rate": result.pass_rate,
+                "wall_s": wall,
+                "grasps_per_s": len(result) / wall,
+                "mean_q1": sum(q1) / len(q1) if q1 else 0.0,
+                "rejected": result.rejected,
+                "contact_reasons": result.contact_reasons,
+                "timings_s": {k: result.timings.get(k, 0.0) for k in STAGE_KEYS},
+                "loadavg_1min_start": load0,
+                "loadavg_1min_end": os.getloadavg()[0],
+            }
+        )
         r = rows[-1]
-        print(f"{r['case']:24s} {r['accepted']:4d}/{r['candidates']:<4d} pass {100 * r['pass_rate']:5.1f}%  "
-              f"{r['wall_s']:6.1f} s  {r['grasps_per_s']:5.2f} grasps/s  Q1 {r['mean_q1']:.3f}  "
-              f"rejected {r['rejected']}", flush=True)
+        print(
+            f"{r['case']:24s} {r['accepted']:4d}/{r['candidates']:<4d} pass {100 * r['pass_rate']:5.1f}%  "
+            f"{r['wall_s']:6.1f} s  {r['grasps_per_s']:5.2f} grasps/s  Q1 {r['mean_q1']:.3f}  "
+            f"rejected {r['rejected']}",
+            flush=True,
+        )
 
     total_acc = sum(r["accepted"] for r in rows)
     total_wall = sum(r["wall_s"] for r in rows)
@@ -104,17 +116,32 @@ def main() -> None:
     header = f"{'case':24s} {'acc/cand':>9s} {'pass%':>6s} {'g/s':>6s} " + " ".join(f"{k[:8]:>8s}" for k in STAGE_KEYS)
     print(header)
     for r in rows:
-        print(f"{r['case']:24s} {r['accepted']:4d}/{r['candidates']:<4d} {100 * r['pass_rate']:6.1f} "
-              f"{r['grasps_per_s']:6.2f} " + " ".join(f"{r['timings_s'][k]:8.1f}" for k in STAGE_KEYS))
-    print(f"{'all':24s} {total_acc:4d}/{args.candidates * len(rows):<4d} "
-          f"{100 * total_acc / max(1, args.candidates * len(rows)):6.1f} {total_acc / max(total_wall, 1e-9):6.2f}")
+        print(
+            f"{r['case']:24s} {r['accepted']:4d}/{r['candidates']:<4d} {100 * r['pass_rate']:6.1f} "
+            f"{r['grasps_per_s']:6.2f} " + " ".join(f"{r['timings_s'][k]:8.1f}" for k in STAGE_KEYS)
+        )
+    print(
+        f"{'all':24s} {total_acc:4d}/{args.candidates * len(rows):<4d} "
+        f"{100 * total_acc / max(1, args.candidates * len(rows)):6.1f} {total_acc / max(total_wall, 1e-9):6.2f}"
+    )
 
     payload = {
         "benchmark": "synthesis",
-        "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(), "torch": torch.__version__,
-                    "torch_threads": args.threads, "workers": args.workers, "device": args.device},
-        "config": {"candidates": args.candidates, "batch": args.batch, "steps": args.steps, "seed": args.seed,
-                   "object_seed": args.object_seed},
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "torch": torch.__version__,
+            "torch_threads": args.threads,
+            "workers": args.workers,
+            "device": args.device,
+        },
+        "config": {
+            "candidates": args.candidates,
+            "batch": args.batch,
+            "steps": args.steps,
+            "seed": args.seed,
+            "object_seed": args.object_seed,
+        },
         "units": {"wall_s": "s", "timings_s": "s (physics: CPU s in the worker processes)"},
         "cases": rows,
         "overall": {"accepted": total_acc, "wall_s": total_wall, "grasps_per_s": total_acc / max(total_wall, 1e-9)},

@@ -44,8 +44,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     from dexgys.data.grasp_dataset import GraspDataset
-    from dexgys.training import (load_train_config, train_contact_regions, train_finger_contacts, train_idgc,
-                                 train_qgc)
+    from dexgys.training import load_train_config, train_contact_regions, train_finger_contacts, train_idgc, train_qgc
 
     config = load_train_config(args.config)
     rows = []
@@ -70,15 +69,33 @@ def main() -> None:
             wall = time.perf_counter() - t
             rate, logged = logged_rate(result.log_path)
             batch = getattr(config, stage).train.objects_per_batch * getattr(config, stage).train.grasps_per_object
-            rows.append({"stage": stage, "steps": result.step, "batch": batch, "samples_per_s": rate,
-                         "s_per_step": batch / rate, "wall_s": wall, "log_rows": logged})
+            rows.append(
+                {
+                    "stage": stage,
+                    "steps": result.step,
+                    "batch": batch,
+                    "samples_per_s": rate,
+                    "s_per_step": batch / rate,
+                    "wall_s": wall,
+                    "log_rows": logged,
+                }
+            )
             r = rows[-1]
-            print(f"{stage:7s} {r['steps']} steps of {batch}: {rate:7.1f} samples/s ({r['s_per_step']:.3f} s/step); "
-                  f"wall incl. set-up {wall:.0f} s", flush=True)
+            print(
+                f"{stage:7s} {r['steps']} steps of {batch}: {rate:7.1f} samples/s ({r['s_per_step']:.3f} s/step); "
+                f"wall incl. set-up {wall:.0f} s",
+                flush=True,
+            )
     payload = {
         "benchmark": "training",
-        "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(), "torch": torch.__version__,
-                    "threads": args.threads, "device": args.device, "loadavg_1min": os.getloadavg()[0]},
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "torch": torch.__version__,
+            "threads": args.threads,
+            "device": args.device,
+            "loadavg_1min": os.getloadavg()[0],
+        },
         "config": args.config,
         "data": str(args.data),
         "records": len(dataset),

@@ -46,8 +46,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--modes", nargs="+", choices=("default", "without_avoidance"),
-                        default=["default", "without_avoidance"])
+    parser.add_argument(
+        "--modes", nargs="+", choices=("default", "without_avoidance"), default=["default", "without_avoidance"]
+    )
     parser.add_argument("--out", type=Path, default=Path("docs/benchmark_grasps.json"))
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -56,8 +57,11 @@ def main() -> None:
     for o in objects:
         if o["split"] == "test":
             test_object.setdefault(o["category"], o["name"])
-    items = [it for it in json.loads(BENCHMARK.read_text())["items"] if it["category"] in test_object
-             and ((it["fingers"] and it["touch_parts"]) or it["avoid_parts"])]
+    items = [
+        it
+        for it in json.loads(BENCHMARK.read_text())["items"]
+        if it["category"] in test_object and ((it["fingers"] and it["touch_parts"]) or it["avoid_parts"])
+    ]
     items = random.Random(args.seed).sample(items, min(args.items, len(items)))
     generator, hand = GraspGenerator.from_pretrained(), load_hand("shadow")
     out = {}
@@ -72,13 +76,28 @@ def main() -> None:
             h, v = judge(hand, obj, result.object_frame_records(), it)
             hits += h
             violations += v
-            rows.append({"id": it["id"], "object": obj.name, "hit": sum(h), "hit_of": len(h), "violations": sum(v),
-                         "violations_of": len(v)})
-        out[mode] = {"named_part_hit_pct": 100.0 * sum(hits) / max(1, len(hits)), "hit_grasps": len(hits),
-                     "violation_pct": 100.0 * sum(violations) / max(1, len(violations)),
-                     "violation_grasps": len(violations), "items": rows}
-        print(f"{mode}: named-part hit {out[mode]['named_part_hit_pct']:.1f} % of {len(hits)} grasps, "
-              f"violations {out[mode]['violation_pct']:.1f} % of {len(violations)} grasps", flush=True)
+            rows.append(
+                {
+                    "id": it["id"],
+                    "object": obj.name,
+                    "hit": sum(h),
+                    "hit_of": len(h),
+                    "violations": sum(v),
+                    "violations_of": len(v),
+                }
+            )
+        out[mode] = {
+            "named_part_hit_pct": 100.0 * sum(hits) / max(1, len(hits)),
+            "hit_grasps": len(hits),
+            "violation_pct": 100.0 * sum(violations) / max(1, len(violations)),
+            "violation_grasps": len(violations),
+            "items": rows,
+        }
+        print(
+            f"{mode}: named-part hit {out[mode]['named_part_hit_pct']:.1f} % of {len(hits)} grasps, "
+            f"violations {out[mode]['violation_pct']:.1f} % of {len(violations)} grasps",
+            flush=True,
+        )
     atomic_write_text(args.out, json.dumps({"items": len(items), "seed": args.seed, **out}, indent=1) + "\n")
     print(f"wrote {args.out}")
 

@@ -45,25 +45,51 @@ def main() -> None:
     for c in cells.values():
         total.update(c)
     rejected = {k.removeprefix("rejected_"): v for k, v in total.items() if k.startswith("rejected_")}
-    print(f"{args.data}: {len(units)} units ({pipeline}), {total['accepted']:,} grasps, pass rate "
-          f"{total['accepted'] / max(1, total['judged']):.1%} of {total['judged']:,} judged, "
-          f"{total['accepted'] / max(1e-9, total['seconds']):.2f} grasps per worker-second")
+    print(
+        f"{args.data}: {len(units)} units ({pipeline}), {total['accepted']:,} grasps, pass rate "
+        f"{total['accepted'] / max(1, total['judged']):.1%} of {total['judged']:,} judged, "
+        f"{total['accepted'] / max(1e-9, total['seconds']):.2f} grasps per worker-second"
+    )
     print("rejected:", ", ".join(f"{k} {v:,}" for k, v in rejected.items()))
     print("\n| category | intent | objects | grasps | per object | pass rate |\n|---|---|---|---|---|---|")
     rows = []
     for (category, intent), c in sorted(cells.items()):
         per_object = c["accepted"] / objects[category]
-        rows.append({"category": category, "intent": intent, "objects": objects[category], "grasps": c["accepted"],
-                     "judged": c["judged"], "pass_rate": c["accepted"] / max(1, c["judged"])})
+        rows.append(
+            {
+                "category": category,
+                "intent": intent,
+                "objects": objects[category],
+                "grasps": c["accepted"],
+                "judged": c["judged"],
+                "pass_rate": c["accepted"] / max(1, c["judged"]),
+            }
+        )
         flag = " **short**" if config and per_object < 0.5 * config["grasps_per_intent"] else ""
-        print(f"| {category} | {intent} | {objects[category]} | {c['accepted']} | {per_object:.1f}{flag} | "
-              f"{rows[-1]['pass_rate']:.1%} |")
+        print(
+            f"| {category} | {intent} | {objects[category]} | {c['accepted']} | {per_object:.1f}{flag} | "
+            f"{rows[-1]['pass_rate']:.1%} |"
+        )
     revalidated = revalidate(units, args.revalidate, args.judges, args.seed) if args.revalidate else {}
     if args.json:
-        atomic_write_text(args.json, json.dumps({"data": str(args.data), "pipeline": pipeline, "config": config,
-                                                 "units": len(units), "grasps": total["accepted"],
-                                                 "judged": total["judged"], "rejected": rejected,
-                                                 "revalidated": revalidated, "cells": rows}, indent=1) + "\n")
+        atomic_write_text(
+            args.json,
+            json.dumps(
+                {
+                    "data": str(args.data),
+                    "pipeline": pipeline,
+                    "config": config,
+                    "units": len(units),
+                    "grasps": total["accepted"],
+                    "judged": total["judged"],
+                    "rejected": rejected,
+                    "revalidated": revalidated,
+                    "cells": rows,
+                },
+                indent=1,
+            )
+            + "\n",
+        )
 
 
 def revalidate(units: list[Path], n: int, judges: list[str], seed: int) -> dict:
@@ -89,8 +115,10 @@ def revalidate(units: list[Path], n: int, judges: list[str], seed: int) -> dict:
             result = test_grasps(hand, make_object(name), np.array([r["dex_grasp"] for r in recs]), protocol=protocol)
             held += result.success_all6.tolist()
         out[judge] = {"tested": len(held), "held_all6": int(sum(held))}
-        print(f"re-tested {len(held)} random grasps on {hand_name} / {protocol}: {sum(held)} hold in all six "
-              f"({100 * sum(held) / len(held):.1f} %)")
+        print(
+            f"re-tested {len(held)} random grasps on {hand_name} / {protocol}: {sum(held)} hold in all six "
+            f"({100 * sum(held) / len(held):.1f} %)"
+        )
     return out
 
 

@@ -23,9 +23,11 @@ ASSETS = Path(__file__).resolve().parents[1] / "src" / "dexgys" / "hands" / "ass
 def main() -> None:
     require("mujoco-mjx", "building the shadow-e3m5 semantics")
     target = read_mjcf(third_party_dir() / "menagerie-shadow-e3m5" / E3M5_FILE)
-    note = ("scripts/build_shadow_e3m5_semantics.py: the capsule hand's fingertips, pads and contact candidates "
-            "(shadow_hand.json) moved to the closest point of the E3M5 link's collision surface; penetration "
-            "keypoints unchanged")
+    note = (
+        "scripts/build_shadow_e3m5_semantics.py: the capsule hand's fingertips, pads and contact candidates "
+        "(shadow_hand.json) moved to the closest point of the E3M5 link's collision surface; penetration "
+        "keypoints unchanged"
+    )
     doc = transfer_semantics(json.loads((ASSETS / "shadow_hand.json").read_text()), target, "shadow-e3m5", note)
     (ASSETS / "shadow_e3m5_hand.json").write_text(json.dumps(doc, indent=1) + "\n")
     print(f"wrote {ASSETS / 'shadow_e3m5_hand.json'}")

@@ -167,18 +167,26 @@ def main() -> None:
     xml = write_xml(capsule, placements, proxies)
     (ASSETS / "shadow_mesh_hand.xml").write_text(xml)
     mujoco.MjModel.from_xml_path(str(ASSETS / "shadow_mesh_hand.xml"))  # must compile
-    note = ("scripts/build_shadow_mesh_hand.py: the capsule hand's fingertips, pads and contact candidates "
-            "(shadow_hand.json) moved to the closest point of the real link mesh; penetration keypoints unchanged")
-    semantics = transfer_semantics(json.loads((ASSETS / "shadow_hand.json").read_text()),
-                                   read_mjcf(ASSETS / "shadow_mesh_hand.xml"), "shadow-mesh", note)
+    note = (
+        "scripts/build_shadow_mesh_hand.py: the capsule hand's fingertips, pads and contact candidates "
+        "(shadow_hand.json) moved to the closest point of the real link mesh; penetration keypoints unchanged"
+    )
+    semantics = transfer_semantics(
+        json.loads((ASSETS / "shadow_hand.json").read_text()),
+        read_mjcf(ASSETS / "shadow_mesh_hand.xml"),
+        "shadow-mesh",
+        note,
+    )
     (ASSETS / "shadow_mesh_hand.json").write_text(json.dumps(semantics, indent=1) + "\n")
     (ROOT / "docs" / "hand_proxies.json").write_text(
         json.dumps({"hand": "shadow-mesh", "units": "mm", "links": report}, indent=1) + "\n"
     )
     print(f"{'link':<14} {'proxy':<22} {'outside mm':>10} {'over mean':>9} {'over max':>8} {'vol ratio':>9}")
     for link, r in report.items():
-        print(f"{link:<14} {','.join(r['proxy']):<22} {r['outside_mm']:10.4f} {r['overshoot_mean_mm']:9.2f} "
-              f"{r['overshoot_max_mm']:8.2f} {r['volume_ratio']:9.2f}")
+        print(
+            f"{link:<14} {','.join(r['proxy']):<22} {r['outside_mm']:10.4f} {r['overshoot_mean_mm']:9.2f} "
+            f"{r['overshoot_max_mm']:8.2f} {r['volume_ratio']:9.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -31,9 +31,9 @@ import torch
 from tqdm import tqdm
 
 from dexgys.atomic import atomic_write_bytes
+from dexgys.evaluation.batch import choose_conditions
 from dexgys.evaluation.predictions import make_prediction, write_predictions
 from dexgys.evaluation.report import load_split, resolve_split
-from dexgys.evaluation.batch import choose_conditions
 from dexgys.pipeline import GraspGenerator
 
 
@@ -47,7 +47,9 @@ def main() -> None:
     parser.add_argument("--draw-seed", type=int, default=1)
     parser.add_argument("--reported", type=int, default=150, help="leave out the conditions seed 0 draws for this many")
     parser.add_argument("--oversample", type=int, default=8)
-    parser.add_argument("--polish", default="{}", help="JSON of PolishConfig overrides by dotted name, e.g. {\"descent.steps\": 50}")
+    parser.add_argument(
+        "--polish", default="{}", help='JSON of PolishConfig overrides by dotted name, e.g. {"descent.steps": 50}'
+    )
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -63,19 +65,33 @@ def main() -> None:
     values = []
     for c in tqdm(conditions, desc="conditions", unit="cond"):
         record = records[c]
-        result = generator.generate(record["obj_id"], record["guidance"], n=8, seed=c, oversample=args.oversample,
-                                    finalists=args.oversample)
+        result = generator.generate(
+            record["obj_id"], record["guidance"], n=8, seed=c, oversample=args.oversample, finalists=args.oversample
+        )
         for i, g in enumerate(result.candidates["polished"]):
             batches[i // 8].append(make_prediction(record, c, i % 8, result.object.to_object_frame(g)))
-        values.append({"condition": c, "residual": result.candidates["residual"].tolist(),
-                       "valid_q1": result.candidates["valid_q1"].tolist(),
-                       "early_residual": result.candidates["early_residual"].tolist()})
+        values.append(
+            {
+                "condition": c,
+                "residual": result.candidates["residual"].tolist(),
+                "valid_q1": result.candidates["valid_q1"].tolist(),
+                "early_residual": result.candidates["early_residual"].tolist(),
+            }
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     for j, batch in enumerate(batches):
         write_predictions(args.out / f"batch{j}.json.gz", batch)
-    atomic_write_bytes(args.out / "candidates.json", json.dumps(
-        {"polish": json.loads(args.polish), "oversample": args.oversample,
-         "screen_step": generator.polish_config.screen.step, "conditions": values}).encode())
+    atomic_write_bytes(
+        args.out / "candidates.json",
+        json.dumps(
+            {
+                "polish": json.loads(args.polish),
+                "oversample": args.oversample,
+                "screen_step": generator.polish_config.screen.step,
+                "conditions": values,
+            }
+        ).encode(),
+    )
     print(f"{len(conditions)} conditions x {8 * args.oversample} candidates -> {args.out}")
 
 

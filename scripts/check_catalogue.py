@@ -27,8 +27,12 @@ def sdf_agreement(obj, n: int = 2000, seed: int = 0) -> tuple[float, float]:
     rng = np.random.default_rng(seed)
     lo, hi = obj.mesh.bounds
     pad = 0.15 * (hi - lo) + 0.005
-    points = np.concatenate([rng.uniform(lo - pad, hi + pad, (n // 2, 3)),
-                             obj.sample_surface(n // 2, seed).points + rng.normal(0, 0.004, (n // 2, 3))])
+    points = np.concatenate(
+        [
+            rng.uniform(lo - pad, hi + pad, (n // 2, 3)),
+            obj.sample_surface(n // 2, seed).points + rng.normal(0, 0.004, (n // 2, 3)),
+        ]
+    )
     sdf = obj.sdf_numpy(points)
     inside = obj.mesh.contains(points)
     keep = np.abs(sdf) > 1e-3  # the mesh is a 1 mm chordal approximation: skip the band it cannot judge
@@ -77,26 +81,28 @@ def main() -> int:
             f"| {flags['watertight']}/{args.seeds} | {flags['connected']}/{args.seeds} | {flags['parts']}/{args.seeds} "
             f"| {flags['size_ok']}/{args.seeds} | {100 * sign:.2f} | {1000 * error:.2f} | {np.mean([r['seconds'] for r in results]):.2f} |"
         )
-    text = "\n".join([
-        "# The procedural object catalogue",
-        "",
-        f"{len(rows)} categories (OakInk names). Each row was measured over seeds 0–{args.seeds - 1} by",
-        f"`python scripts/check_catalogue.py --seeds {args.seeds}`; failures in total: **{failures}**.",
-        "Size = the largest bounding-box extent. Every object is centred at its bounding-box centre.",
-        "SDF columns (seed 0): 2,000 random points (half uniform around the object, half within ~4 mm of",
-        "its surface) compared with the object's own mesh: inside/outside against `mesh.contains` (points",
-        "within 1 mm of the surface, where the 1 mm chordal mesh cannot judge, are skipped), distance",
-        "against trimesh's exact closest point for points outside.",
-        "",
-        "![catalogue](catalogue.png)",
-        "",
-        "`dexgys objects sheet docs/catalogue.png --seeds 3` draws the sheet above.",
-        "",
-        "| category | parts | size range (cm) | sizes seen (cm) | volumes seen (cm³) | watertight | one body | all parts | size in range | SDF sign agrees (%) | SDF max error outside (mm) | build (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
-        *rows,
-        "",
-    ])
+    text = "\n".join(
+        [
+            "# The procedural object catalogue",
+            "",
+            f"{len(rows)} categories (OakInk names). Each row was measured over seeds 0–{args.seeds - 1} by",
+            f"`python scripts/check_catalogue.py --seeds {args.seeds}`; failures in total: **{failures}**.",
+            "Size = the largest bounding-box extent. Every object is centred at its bounding-box centre.",
+            "SDF columns (seed 0): 2,000 random points (half uniform around the object, half within ~4 mm of",
+            "its surface) compared with the object's own mesh: inside/outside against `mesh.contains` (points",
+            "within 1 mm of the surface, where the 1 mm chordal mesh cannot judge, are skipped), distance",
+            "against trimesh's exact closest point for points outside.",
+            "",
+            "![catalogue](catalogue.png)",
+            "",
+            "`dexgys objects sheet docs/catalogue.png --seeds 3` draws the sheet above.",
+            "",
+            "| category | parts | size range (cm) | sizes seen (cm) | volumes seen (cm³) | watertight | one body | all parts | size in range | SDF sign agrees (%) | SDF max error outside (mm) | build (s) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
     atomic_write_text(args.out, text)
     print(text)
     return 1 if failures else 0

@@ -35,8 +35,9 @@ from dexgys.pipeline import GraspGenerator
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="model file (default: the shipped model)")
-    parser.add_argument("--data", required=True, metavar="DIR|FILE",
-                        help="dataset directory (its test split) or a split file")
+    parser.add_argument(
+        "--data", required=True, metavar="DIR|FILE", help="dataset directory (its test split) or a split file"
+    )
     parser.add_argument("--out", metavar="JSON", help="write the numbers here")
     args = parser.parse_args()
     try:
@@ -55,8 +56,9 @@ def main() -> int:
                 raise DexgysError(f"object {r['obj_id']!r} has no part labels")
             names = np.asarray(obj.object.part_names)[obj.parts]
             tokens, mask = generator.text_encoder.encode([r["guidance"]])
-            regions = generator.regions.regions(torch.from_numpy(obj.points)[None], tokens.to(torch.float16).float(),
-                                                mask)[0].numpy()
+            regions = generator.regions.regions(
+                torch.from_numpy(obj.points)[None], tokens.to(torch.float16).float(), mask
+            )[0].numpy()
             for f, part in enumerate(HAND_PARTS):
                 wanted = r["contacts"].get(part, [])
                 if not wanted:
@@ -74,16 +76,23 @@ def main() -> int:
         return 2
     pct = lambda v: 100.0 * float(np.mean(v)) if v else None  # noqa: E731
     result = {
-        "model": str(generator.source), "split": str(resolve_split(args.data)), "records": len(records),
+        "model": str(generator.source),
+        "split": str(resolve_split(args.data)),
+        "records": len(records),
         "objects": len(objects),
-        "iou_pct": {p: pct(iou[p]) for p in HAND_PARTS}, "top_part_right_pct": {p: pct(top[p]) for p in HAND_PARTS},
-        "empty_pct": {p: pct(empty[p]) for p in HAND_PARTS}, "touching": {p: len(iou[p]) for p in HAND_PARTS},
-        "mean_iou_pct": pct(sum(iou.values(), [])), "mean_top_part_right_pct": pct(sum(top.values(), [])),
+        "iou_pct": {p: pct(iou[p]) for p in HAND_PARTS},
+        "top_part_right_pct": {p: pct(top[p]) for p in HAND_PARTS},
+        "empty_pct": {p: pct(empty[p]) for p in HAND_PARTS},
+        "touching": {p: len(iou[p]) for p in HAND_PARTS},
+        "mean_iou_pct": pct(sum(iou.values(), [])),
+        "mean_top_part_right_pct": pct(sum(top.values(), [])),
     }
     print("| | " + " | ".join(HAND_PARTS) + " | all |")
     print("|---|" + "---|" * (len(HAND_PARTS) + 1))
-    for label, key, mean in (("IoU (%)", "iou_pct", "mean_iou_pct"),
-                             ("top part right (%)", "top_part_right_pct", "mean_top_part_right_pct")):
+    for label, key, mean in (
+        ("IoU (%)", "iou_pct", "mean_iou_pct"),
+        ("top part right (%)", "top_part_right_pct", "mean_top_part_right_pct"),
+    ):
         print(f"| {label} | " + " | ".join(f"{result[key][p]:.1f}" for p in HAND_PARTS) + f" | {result[mean]:.1f} |")
     print("| no point predicted (%) | " + " | ".join(f"{result['empty_pct'][p]:.1f}" for p in HAND_PARTS) + " | |")
     print(f"\n{len(records)} records of {len(objects)} objects.")

@@ -69,10 +69,21 @@ def audit_language(records: list[dict], n: int, seed: int) -> tuple[int, int, li
 
 def synthesis_table(stats: dict) -> list[str]:
     """Markdown rows: candidates, judged, rejections per stage, accepted and CPU-seconds per intent."""
-    keys = ("candidates", "judged", "rejected_penetration", "rejected_contacts", "rejected_q1", "rejected_physics",
-            "accepted", "seconds")
-    rows = ["| intent | candidates | judged | rej. penetration | rej. contacts | rej. Q1 | rej. physics | accepted "
-            "| pass rate (of judged) | worker-seconds | grasps per worker-second |", "|---|" + "---|" * 10]
+    keys = (
+        "candidates",
+        "judged",
+        "rejected_penetration",
+        "rejected_contacts",
+        "rejected_q1",
+        "rejected_physics",
+        "accepted",
+        "seconds",
+    )
+    rows = [
+        "| intent | candidates | judged | rej. penetration | rej. contacts | rej. Q1 | rej. physics | accepted "
+        "| pass rate (of judged) | worker-seconds | grasps per worker-second |",
+        "|---|" + "---|" * 10,
+    ]
     total = Counter()
     for intent in ("use", "hold", "lift", "hand over"):
         if intent not in stats:
@@ -87,8 +98,10 @@ def synthesis_table(stats: dict) -> list[str]:
 def _stat_row(name: str, s, keys) -> str:
     judged, acc, sec = s.get("judged", 0), s.get("accepted", 0), s.get("seconds", 0.0)
     cells = [f"{s.get(k, 0):,}" for k in keys[:-1]] + [f"{sec:,.0f}"]
-    return (f"| {name} | " + " | ".join(cells[:7]) + f" | {100 * acc / max(judged, 1):.1f} % | {cells[7]} | "
-            f"{acc / max(sec, 1e-9):.2f} |")
+    return (
+        f"| {name} | " + " | ".join(cells[:7]) + f" | {100 * acc / max(judged, 1):.1f} % | {cells[7]} | "
+        f"{acc / max(sec, 1e-9):.2f} |"
+    )
 
 
 def main() -> int:
@@ -134,10 +147,12 @@ def main() -> int:
         f"* Q1 ≥ 0.005: mean {q1.mean():.3f}, median {np.median(q1):.3f}, 10th–90th percentile {np.percentile(q1, 10):.3f}–{np.percentile(q1, 90):.3f};",
         f"* max penetration ≤ 0.5 cm: mean {pen.mean():.3f} cm, max {pen.max():.3f} cm.",
         f"* **Re-validation**: {passed}/{tested} random grasps ({100 * passed / max(tested, 1):.1f} %) pass the physics test again "
-        f"(`python scripts/dataset_card.py {args.data}`)." + (" Failures: " + "; ".join(failures[:10]) if failures else ""),
+        f"(`python scripts/dataset_card.py {args.data}`)."
+        + (" Failures: " + "; ".join(failures[:10]) if failures else ""),
         f"* **Language audit**: {audited} random records, their fine guidance checked against the contacts recomputed "
         f"from the grasp (5 mm rule): {len(problems)} stated finger–part contacts the grasp does not make"
-        + (": " + "; ".join(problems[:10]) if problems else "") + f" (stored contact facts differ from the recomputed "
+        + (": " + "; ".join(problems[:10]) if problems else "")
+        + f" (stored contact facts differ from the recomputed "
         f"ones in {differ} of the {audited}).",
         "",
         "## Language",
@@ -151,8 +166,10 @@ def main() -> int:
         "",
         "Examples:",
         "",
-        *[f"{k + 1}. *{r['obj_id']}, {intent_from_action_id(r['action_id'])}*: {r['guidance']}  \n   (contacts: {r['contact_text']})"
-          for k, r in enumerate(examples)],
+        *[
+            f"{k + 1}. *{r['obj_id']}, {intent_from_action_id(r['action_id'])}*: {r['guidance']}  \n   (contacts: {r['contact_text']})"
+            for k, r in enumerate(examples)
+        ],
         "",
         "## Synthesis: candidates, rejections and time (from the unit files)",
         "",
@@ -170,7 +187,12 @@ def main() -> int:
         "",
         "| category | " + " | ".join(intents) + " | total |",
         "|---|" + "---|" * (len(intents) + 1),
-        *[f"| {c} | " + " | ".join(str(per.get((c, i), "—")) for i in intents) + f" | {sum(per.get((c, i), 0) for i in intents)} |" for c in cats],
+        *[
+            f"| {c} | "
+            + " | ".join(str(per.get((c, i), "—")) for i in intents)
+            + f" | {sum(per.get((c, i), 0) for i in intents)} |"
+            for c in cats
+        ],
         "",
         "## How to rebuild it",
         "",

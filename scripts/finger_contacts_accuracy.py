@@ -48,8 +48,9 @@ def stated_parts(sentence: str, category: str) -> np.ndarray:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="model file (default: the shipped model)")
-    parser.add_argument("--data", required=True, metavar="DIR|FILE",
-                        help="dataset directory (its test split) or a split file")
+    parser.add_argument(
+        "--data", required=True, metavar="DIR|FILE", help="dataset directory (its test split) or a split file"
+    )
     parser.add_argument("--out", metavar="JSON", help="write the numbers here")
     args = parser.parse_args()
     try:
@@ -60,7 +61,7 @@ def main() -> int:
         records = load_split(resolve_split(args.data))
         predicted = []
         for i in range(0, len(records), 256):
-            tokens, mask = generator.text_encoder.encode([r["guidance"] for r in records[i:i + 256]])
+            tokens, mask = generator.text_encoder.encode([r["guidance"] for r in records[i : i + 256]])
             predicted.append(generator.fingers.predict(tokens.to(torch.float16).float(), mask).numpy())
         p = np.concatenate(predicted)
         truth = finger_labels(records) > 0.5
@@ -69,19 +70,27 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     result = {
-        "model": str(generator.source), "split": str(resolve_split(args.data)), "records": len(records),
+        "model": str(generator.source),
+        "split": str(resolve_split(args.data)),
+        "records": len(records),
         "accuracy_pct": {part: 100.0 * float((p[:, k] == truth[:, k]).mean()) for k, part in enumerate(HAND_PARTS)},
         "exact_set_pct": 100.0 * float((p == truth).all(1).mean()),
         "stated_recall_pct": 100.0 * float((p & stated).sum() / max(stated.sum(), 1)),
-        "stated_contacts": int(stated.sum()), "predicted_contacts": int(p.sum()), "true_contacts": int(truth.sum()),
+        "stated_contacts": int(stated.sum()),
+        "predicted_contacts": int(p.sum()),
+        "true_contacts": int(truth.sum()),
     }
     print("| | " + " | ".join(HAND_PARTS) + " | all six right |")
     print("|---|" + "---|" * (len(HAND_PARTS) + 1))
-    print("| accuracy against the record's contacts (%) | "
-          + " | ".join(f"{result['accuracy_pct'][part]:.1f}" for part in HAND_PARTS)
-          + f" | {result['exact_set_pct']:.1f} |")
-    print(f"\n{result['records']} sentences; of the {result['stated_contacts']} contacts the sentences "
-          f"state, the predictor finds {result['stated_recall_pct']:.2f} %.")
+    print(
+        "| accuracy against the record's contacts (%) | "
+        + " | ".join(f"{result['accuracy_pct'][part]:.1f}" for part in HAND_PARTS)
+        + f" | {result['exact_set_pct']:.1f} |"
+    )
+    print(
+        f"\n{result['records']} sentences; of the {result['stated_contacts']} contacts the sentences "
+        f"state, the predictor finds {result['stated_recall_pct']:.2f} %."
+    )
     if args.out:
         atomic_write_text(Path(args.out), json.dumps(result, indent=1) + "\n")
     return 0

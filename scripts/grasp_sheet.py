@@ -31,7 +31,11 @@ def main() -> int:
     if (args.data / "train.json.gz").exists():
         records = load_records(args.data / "train.json.gz") + load_records(args.data / "test.json.gz")
     else:
-        records = [r for f in sorted(glob.glob(str(args.data / "units" / "*.json.gz"))) for r in read_json_gz(Path(f))["records"]]
+        records = [
+            r
+            for f in sorted(glob.glob(str(args.data / "units" / "*.json.gz")))
+            for r in read_json_gz(Path(f))["records"]
+        ]
     picks = np.random.default_rng(args.seed).choice(len(records), size=min(args.n, len(records)), replace=False)
     hand = load_hand()
     tiles, captions = [], []

@@ -28,8 +28,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-category", type=int, default=15)
     parser.add_argument("--out", type=Path, default=Path("data/instruction-benchmark/benchmark-v1.json"))
-    parser.add_argument("--train", type=Path, default=Path("data/dexgys-v1/train.json.gz"),
-                        help="training split whose guidance the benchmark must not repeat")
+    parser.add_argument(
+        "--train",
+        type=Path,
+        default=Path("data/dexgys-v1/train.json.gz"),
+        help="training split whose guidance the benchmark must not repeat",
+    )
     args = parser.parse_args()
 
     items = generate_benchmark(args.seed, args.per_category)
@@ -45,8 +49,12 @@ def main() -> None:
     if problems:
         sys.exit("not written:\n  " + "\n  ".join(problems))
 
-    document = {"format_version": FORMAT_VERSION, "generator": GENERATOR, "seed": args.seed,
-                "items": [it.as_dict() for it in items]}
+    document = {
+        "format_version": FORMAT_VERSION,
+        "generator": GENERATOR,
+        "seed": args.seed,
+        "items": [it.as_dict() for it in items],
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out, json.dumps(document, indent=1) + "\n")
 

@@ -43,9 +43,13 @@ def score(items: list[dict], generator: GraspGenerator) -> dict:
         named = generator.fingers.predict(tokens.to(torch.float16).float(), mask)[0].tolist()
         predicted = {p for p, on in zip(HAND_PARTS, named) if on}
         truth = set(it["fingers"])
-        ok = {"intent": r.intent == it["intent"], "fingers": set(r.fingers) == truth,
-              "touch": set(r.touch_parts) == set(it["touch_parts"]), "avoid": set(r.avoid_parts) == set(it["avoid_parts"]),
-              "predictor_fingers": predicted == truth}
+        ok = {
+            "intent": r.intent == it["intent"],
+            "fingers": set(r.fingers) == truth,
+            "touch": set(r.touch_parts) == set(it["touch_parts"]),
+            "avoid": set(r.avoid_parts) == set(it["avoid_parts"]),
+            "predictor_fingers": predicted == truth,
+        }
         ok["all"] = ok["intent"] and ok["fingers"] and ok["touch"] and ok["avoid"]
         hits.update(k for k, v in ok.items() if v)
         for f in HAND_PARTS:
@@ -57,13 +61,19 @@ def score(items: list[dict], generator: GraspGenerator) -> dict:
         for tag in it.get("phenomena", []):
             phenomena.setdefault(tag, Counter()).update({"n": 1, "all": ok["all"]})
     n = len(items)
-    return {"items": n, **{f"{k}_pct": 100.0 * hits[k] / n for k in ("intent", "fingers", "touch", "avoid", "all",
-                                                                     "predictor_fingers")},
-            "per_finger_pct": {f: 100.0 * per_finger[f] / n for f in HAND_PARTS},
-            "all_right_by_phenomenon_pct": {t: 100.0 * c["all"] / c["n"] for t, c in sorted(phenomena.items())},
-            "confusion": {"intent": _nested(intents), "parts": _nested(roles),
-                          "fingers": {f: _nested({(t, r): c for (g, t, r), c in fingers.items() if g == f})
-                                      for f in HAND_PARTS}}}
+    return {
+        "items": n,
+        **{
+            f"{k}_pct": 100.0 * hits[k] / n for k in ("intent", "fingers", "touch", "avoid", "all", "predictor_fingers")
+        },
+        "per_finger_pct": {f: 100.0 * per_finger[f] / n for f in HAND_PARTS},
+        "all_right_by_phenomenon_pct": {t: 100.0 * c["all"] / c["n"] for t, c in sorted(phenomena.items())},
+        "confusion": {
+            "intent": _nested(intents),
+            "parts": _nested(roles),
+            "fingers": {f: _nested({(t, r): c for (g, t, r), c in fingers.items() if g == f}) for f in HAND_PARTS},
+        },
+    }
 
 
 def _named(on: bool) -> str:
@@ -91,20 +101,36 @@ def main() -> None:
     generator = GraspGenerator.from_pretrained()
     bench = json.loads(BENCHMARK.read_text())["items"]
     records = random.Random(0).sample(load_records("data/dexgys-v1/test.json.gz"), args.composer)
-    composer = [{"category": r["cate_id"], "text": r["guidance"], "intent": intent_from_action_id(r["action_id"]),
-                 "fingers": sorted(r["contacts"]), "touch_parts": sorted({p for ps in r["contacts"].values() for p in ps}),
-                 "avoid_parts": []} for r in records]
+    composer = [
+        {
+            "category": r["cate_id"],
+            "text": r["guidance"],
+            "intent": intent_from_action_id(r["action_id"]),
+            "fingers": sorted(r["contacts"]),
+            "touch_parts": sorted({p for ps in r["contacts"].values() for p in ps}),
+            "avoid_parts": [],
+        }
+        for r in records
+    ]
     reviewer = json.loads(REVIEWER.read_text())["items"]
-    out = {"benchmark": score(bench, generator), "reviewer": score(reviewer, generator),
-           "composer_test_sentences": score(composer, generator)}
+    out = {
+        "benchmark": score(bench, generator),
+        "reviewer": score(reviewer, generator),
+        "composer_test_sentences": score(composer, generator),
+    }
     atomic_write_text(args.out, json.dumps(out, indent=1) + "\n")
     for name, s in out.items():
-        print(f"{name} ({s['items']} items): reader intent {s['intent_pct']:.1f} %, fingers {s['fingers_pct']:.1f} %, "
-              f"touch parts {s['touch_pct']:.1f} %, avoid parts {s['avoid_pct']:.1f} %, all right {s['all_pct']:.1f} %; "
-              f"finger predictor fingers {s['predictor_fingers_pct']:.1f} %")
+        print(
+            f"{name} ({s['items']} items): reader intent {s['intent_pct']:.1f} %, fingers {s['fingers_pct']:.1f} %, "
+            f"touch parts {s['touch_pct']:.1f} %, avoid parts {s['avoid_pct']:.1f} %, all right {s['all_pct']:.1f} %; "
+            f"finger predictor fingers {s['predictor_fingers_pct']:.1f} %"
+        )
     for truth, row in out["reviewer"]["confusion"]["parts"].items():
         print(f"reviewer, a part labelled {truth!r} read as: {row}")
-    print("benchmark, all right by phenomenon:", {k: round(v, 1) for k, v in out["benchmark"]["all_right_by_phenomenon_pct"].items()})
+    print(
+        "benchmark, all right by phenomenon:",
+        {k: round(v, 1) for k, v in out["benchmark"]["all_right_by_phenomenon_pct"].items()},
+    )
     print(f"wrote {args.out}")
 
 

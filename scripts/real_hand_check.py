@@ -45,7 +45,9 @@ def main() -> None:
     objects = {name: resolve_object(name) for name in by_object}
     rows = []
     print(f"{len(pick)} grasps of {args.data} ({args.split}, seed {args.seed}) on {len(objects)} objects")
-    print(f"{'hand':<12} {'protocol':<14} {'all6 %':>7} {'any %':>6} {'pen mm':>7} {'>1cm %':>7} {'pre-check':>9} {'s':>5}")
+    print(
+        f"{'hand':<12} {'protocol':<14} {'all6 %':>7} {'any %':>6} {'pen mm':>7} {'>1cm %':>7} {'pre-check':>9} {'s':>5}"
+    )
     for hand_name in HANDS:
         hand = load_hand(hand_name)
         for protocol in PROTOCOLS:
@@ -53,25 +55,41 @@ def main() -> None:
             all6 = any_ = failed = 0
             pens = []
             for name, grasps in by_object.items():
-                r = test_grasps(hand, objects[name], torch.tensor(grasps, dtype=torch.float32), workers=args.workers,
-                                protocol=protocol)
+                r = test_grasps(
+                    hand,
+                    objects[name],
+                    torch.tensor(grasps, dtype=torch.float32),
+                    workers=args.workers,
+                    protocol=protocol,
+                )
                 all6 += int(r.success_all6.sum())
                 any_ += int(r.success_any.sum())
                 failed += int((~r.simulated).sum())
                 pens += list(r.penetration)
             n = len(pick)
-            row = {"hand": hand_name, "protocol": protocol, "protocol_id": get_protocol(protocol).protocol_id,
-                   "grasps": n, "success_all6_pct": 100 * all6 / n, "success_any_pct": 100 * any_ / n,
-                   "mean_penetration_mm": 1000 * float(np.mean(pens)),
-                   "penetration_over_1cm_pct": 100 * float(np.mean(np.array(pens) > 0.01)),
-                   "failed_precheck": failed, "seconds": round(time.perf_counter() - start, 1)}
+            row = {
+                "hand": hand_name,
+                "protocol": protocol,
+                "protocol_id": get_protocol(protocol).protocol_id,
+                "grasps": n,
+                "success_all6_pct": 100 * all6 / n,
+                "success_any_pct": 100 * any_ / n,
+                "mean_penetration_mm": 1000 * float(np.mean(pens)),
+                "penetration_over_1cm_pct": 100 * float(np.mean(np.array(pens) > 0.01)),
+                "failed_precheck": failed,
+                "seconds": round(time.perf_counter() - start, 1),
+            }
             rows.append(row)
-            print(f"{hand_name:<12} {protocol:<14} {row['success_all6_pct']:7.1f} {row['success_any_pct']:6.1f} "
-                  f"{row['mean_penetration_mm']:7.2f} {row['penetration_over_1cm_pct']:7.1f} {failed:9d} "
-                  f"{row['seconds']:5.0f}", flush=True)
+            print(
+                f"{hand_name:<12} {protocol:<14} {row['success_all6_pct']:7.1f} {row['success_any_pct']:6.1f} "
+                f"{row['mean_penetration_mm']:7.2f} {row['penetration_over_1cm_pct']:7.1f} {failed:9d} "
+                f"{row['seconds']:5.0f}",
+                flush=True,
+            )
     if args.json:
-        Path(args.json).write_text(json.dumps({"data": str(args.data), "split": args.split, "seed": args.seed,
-                                               "rows": rows}, indent=1) + "\n")
+        Path(args.json).write_text(
+            json.dumps({"data": str(args.data), "split": args.split, "seed": args.seed, "rows": rows}, indent=1) + "\n"
+        )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,11 @@ from dexgys.objects.catalogue import categories
 from dexgys.objects.real_meshes import REAL_OBJECTS, load_real_object
 
 PLAIN = (  # (intent, sentence, hand parts on the object) for objects outside the catalogue
-    ("hold", "Hold the {thing} with all five fingers and your palm.",
-     ("thumb", "forefinger", "middle", "ring", "little", "palm")),
+    (
+        "hold",
+        "Hold the {thing} with all five fingers and your palm.",
+        ("thumb", "forefinger", "middle", "ring", "little", "palm"),
+    ),
     ("lift", "Pick up the {thing} with your thumb, forefinger and middle finger.", ("thumb", "forefinger", "middle")),
 )
 
@@ -54,24 +57,50 @@ def main() -> None:
         for (category, intent), candidates in sorted(pool.items()):
             if category != spec.category:
                 continue
-            fits = sorted({r["guidance"]: r for r in candidates
-                           if all(set(ps) <= set(obj.part_names) for ps in r["contacts"].values())}.values(),
-                          key=lambda r: r["guidance"])
+            fits = sorted(
+                {
+                    r["guidance"]: r
+                    for r in candidates
+                    if all(set(ps) <= set(obj.part_names) for ps in r["contacts"].values())
+                }.values(),
+                key=lambda r: r["guidance"],
+            )
             for r in rng.sample(fits, min(args.per_intent, len(fits))):
-                drawn.append({**head, "action_id": r["action_id"], "guidance": r["guidance"],
-                              "contacts": r["contacts"], "source": f"{args.data}:{r['obj_id']}"})
+                drawn.append(
+                    {
+                        **head,
+                        "action_id": r["action_id"],
+                        "guidance": r["guidance"],
+                        "contacts": r["contacts"],
+                        "source": f"{args.data}:{r['obj_id']}",
+                    }
+                )
         if not drawn:  # outside the catalogue, or no catalogue sentence names only parts this mesh has
             thing = name if spec.category in known else spec.category.replace("toy_", "toy ").replace("_", " ")
             part = obj.part_names[0]
-            drawn = [{**head, "action_id": action_id_from_intent(intent), "guidance": sentence.format(thing=thing),
-                      "contacts": {h: [part] for h in hands}, "source": "template"} for intent, sentence, hands in PLAIN]
+            drawn = [
+                {
+                    **head,
+                    "action_id": action_id_from_intent(intent),
+                    "guidance": sentence.format(thing=thing),
+                    "contacts": {h: [part] for h in hands},
+                    "source": "template",
+                }
+                for intent, sentence, hands in PLAIN
+            ]
         records.extend(drawn)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     write_json_gz(out / "test.json.gz", records)
-    summary = {"format_version": 1, "conditions": len(records), "objects": len(REAL_OBJECTS),
-               "categories": len({r["cate_id"] for r in records}), "seed": args.seed, "sentences_from": args.data,
-               "note": "conditions without reference grasps: CD and Con. are not computed (scripts/real_mesh_conditions.py)"}
+    summary = {
+        "format_version": 1,
+        "conditions": len(records),
+        "objects": len(REAL_OBJECTS),
+        "categories": len({r["cate_id"] for r in records}),
+        "seed": args.seed,
+        "sentences_from": args.data,
+        "note": "conditions without reference grasps: CD and Con. are not computed (scripts/real_mesh_conditions.py)",
+    }
     atomic_write_text(out / "dataset.json", json.dumps(summary, indent=1))
     print(json.dumps(summary, indent=1))
 

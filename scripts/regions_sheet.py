@@ -27,8 +27,14 @@ from dexgys.viz.scene import point_cubes
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generated_sheet import pick_conditions  # noqa: E402
 
-HAND_PART_COLORS = {"thumb": (0.84, 0.15, 0.16), "forefinger": (0.12, 0.47, 0.71), "middle": (0.17, 0.63, 0.17),
-                    "ring": (0.58, 0.40, 0.74), "little": (1.00, 0.50, 0.05), "palm": (0.55, 0.34, 0.29)}
+HAND_PART_COLORS = {
+    "thumb": (0.84, 0.15, 0.16),
+    "forefinger": (0.12, 0.47, 0.71),
+    "middle": (0.17, 0.63, 0.17),
+    "ring": (0.58, 0.40, 0.74),
+    "little": (1.00, 0.50, 0.05),
+    "palm": (0.55, 0.34, 0.29),
+}
 NO_REGION = (0.82, 0.82, 0.82)
 
 
@@ -62,14 +68,23 @@ def main() -> int:
         obj = load_object_input(name, n_points=generator.object_points, seed=0)
         for text in texts:
             tokens, mask = generator.text_encoder.encode([text])
-            regions = generator.regions.regions(torch.from_numpy(obj.points)[None], tokens.to(torch.float16).float(),
-                                                mask)[0].numpy()
+            regions = generator.regions.regions(
+                torch.from_numpy(obj.points)[None], tokens.to(torch.float16).float(), mask
+            )[0].numpy()
             tiles.append(render_images(region_items(obj.points, regions), views=[(150.0, -30.0)], size=(360, 360))[0])
             shown = [p for p in HAND_PARTS if regions[:, HAND_PARTS.index(p)].any()]
             captions.append(wrap_caption(f"{name}: {text}") + "\n" + ", ".join(shown))
-    legend = "colours: " + ", ".join(f"{p} {c}" for p, c in (("thumb", "red"), ("forefinger", "blue"),
-                                                              ("middle", "green"), ("ring", "purple"),
-                                                              ("little", "orange"), ("palm", "brown")))
+    legend = "colours: " + ", ".join(
+        f"{p} {c}"
+        for p, c in (
+            ("thumb", "red"),
+            ("forefinger", "blue"),
+            ("middle", "green"),
+            ("ring", "purple"),
+            ("little", "orange"),
+            ("palm", "brown"),
+        )
+    )
     save_png(contact_sheet(tiles, captions, columns=4, caption_height=56), args.out)
     print(f"wrote {args.out} ({len(tiles)} cells); {legend}, grey: no hand part")
     return 0

@@ -25,13 +25,19 @@ def main() -> int:
             parser.error(f"expected LABEL=JSON, got {item!r}")
         runs.append((label, json.loads(Path(path).read_text())))
     lines = results_table([(label, result["metrics"]) for label, result in runs])
-    lines += ["", "| held per gravity direction (%) | " + " | ".join(DIRECTION_NAMES) + " | failed 5 mm pre-check |",
-              "|---|" + "---|" * (len(DIRECTION_NAMES) + 1)]
+    lines += [
+        "",
+        "| held per gravity direction (%) | " + " | ".join(DIRECTION_NAMES) + " | failed 5 mm pre-check |",
+        "|---|" + "---|" * (len(DIRECTION_NAMES) + 1),
+    ]
     for label, result in runs:
         m = result["metrics"]
         if m["physics"]:
-            lines.append(f"| {label} | " + " | ".join(f"{m[f'held_{n}_pct']:.1f}" for n in DIRECTION_NAMES)
-                         + f" | {m['failed_precheck']} |")
+            lines.append(
+                f"| {label} | "
+                + " | ".join(f"{m[f'held_{n}_pct']:.1f}" for n in DIRECTION_NAMES)
+                + f" | {m['failed_precheck']} |"
+            )
     print("\n".join(lines))
     return 0
 

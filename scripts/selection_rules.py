@@ -60,11 +60,13 @@ def rules(q1_weights: tuple[float, ...], screen_step: int | None) -> dict[str, c
     out = {"residual": lambda r, k: choose(r["residual"], k)}
     for w in q1_weights:
         out[f"log(residual) - {w:g} valid Q1"] = lambda r, k, w=w: choose(
-            selection_score(r["residual"], r["valid_q1"], w), k)
+            selection_score(r["residual"], r["valid_q1"], w), k
+        )
     if screen_step is not None:
         out[f"screen to 16 at step {screen_step}, then the default score"] = screened
     out["simulator (upper bound)"] = lambda r, k: choose(
-        -r["eval_success_any"] - 0.01 * r["eval_success_all6"] + 1e-6 * r["residual"], k)
+        -r["eval_success_any"] - 0.01 * r["eval_success_all6"] + 1e-6 * r["residual"], k
+    )
     return out
 
 
@@ -93,8 +95,17 @@ def main() -> None:
             picked = {m: np.concatenate([r["eval_" + m][pick(r, k)] for r in rows]) for m in METRICS}
             table.append({"rule": name, "candidates": k, **{m: float(np.nanmean(v)) for m, v in picked.items()}})
     for t in table:
-        print(print_row.format(t["rule"], t["candidates"], 100 * t["success_all6"], 100 * t["success_any"],
-                               t["valid_q1"], t["penetration_cm"], 100 * t["part_contact"]))
+        print(
+            print_row.format(
+                t["rule"],
+                t["candidates"],
+                100 * t["success_all6"],
+                100 * t["success_any"],
+                t["valid_q1"],
+                t["penetration_cm"],
+                100 * t["part_contact"],
+            )
+        )
     if args.json:
         args.json.write_text(json.dumps(table, indent=1) + "\n")
 

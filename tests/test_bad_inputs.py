@@ -19,7 +19,6 @@ import random
 import stat
 from pathlib import Path
 
-
 from dexgys.cli.main import main
 
 SEED = 0
@@ -43,7 +42,7 @@ def _meshes(root: Path, rng: random.Random) -> list[Path]:
         "nan.obj": "v 0 0 0\nv nan 0 0\nv 0 0.1 0\nv 0 0 0.1\nf 1 2 3\nf 1 3 4\nf 1 2 4\nf 2 3 4\n",
         "empty.stl": "",
         "no_faces.ply": "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
-                        "property float z\nend_header\n0 0 0\n1 0 0\n0 1 0\n",
+        "property float z\nend_header\n0 0 0\n1 0 0\n0 1 0\n",
         "text.glb": "this is not a glb file",
     }
     for name, text in fixed.items():
@@ -61,11 +60,18 @@ def _meshes(root: Path, rng: random.Random) -> list[Path]:
 def _grasp_files(root: Path, rng: random.Random) -> list[Path]:
     good = [0.0, -0.12, 0.0, 0.0, 0.0, 0.0] + [0.1] * 22
     payloads = [
-        "not json", "[]", "{}", '{"grasps": 3}', "[1, 2, 3]", '[{"dex_grasp": "abc"}]',
-        json.dumps([{"dex_grasp": good[:27]}]), json.dumps([{"dex_grasp": good + [0.0]}]),
+        "not json",
+        "[]",
+        "{}",
+        '{"grasps": 3}',
+        "[1, 2, 3]",
+        '[{"dex_grasp": "abc"}]',
+        json.dumps([{"dex_grasp": good[:27]}]),
+        json.dumps([{"dex_grasp": good + [0.0]}]),
         json.dumps([{"dex_grasp": [float("nan")] + good[1:]}]).replace("NaN", "NaN"),
         json.dumps({"format_version": 99, "object": "mug:3", "grasps": [{"dex_grasp": good}]}),
-        json.dumps([{"no_grasp": good}]), json.dumps([{"dex_grasp": [None] * 28}]),
+        json.dumps([{"no_grasp": good}]),
+        json.dumps([{"dex_grasp": [None] * 28}]),
         json.dumps([{"dex_grasp": [1000.0] + good[1:]}]),  # a palm 1 km away
         json.dumps([{"dex_grasp": good[:6] + [100.0] * 22}]),  # joints of 100 rad
         json.dumps([{"dex_grasp": good[:6] + [45.0] + [0.1] * 21}]),  # a joint in degrees
@@ -84,8 +90,7 @@ def _grasp_files(root: Path, rng: random.Random) -> list[Path]:
 
 
 def _names(rng: random.Random) -> list[str]:
-    fixed = ["mug:-1", "mug:abc", "teacup:3", "mug", ":", "real:teacup", "mug:3:4",
-             "nowhere/thing.obj", ""]
+    fixed = ["mug:-1", "mug:abc", "teacup:3", "mug", ":", "real:teacup", "mug:3:4", "nowhere/thing.obj", ""]
     letters = "abcdefghijklmnopqrstuvwxyz:_-./"
     return fixed + ["".join(rng.choice(letters) for _ in range(rng.randrange(1, 12))) for _ in range(RANDOM_NAMES)]
 
@@ -116,14 +121,26 @@ def cases(root: Path) -> list[tuple[list[str], list[Path]]]:
     for grasps in _grasp_files(root, rng):
         items.append((["sim", str(grasps), "--object", "mug:3", "--json", str(out_json)], [out_json]))
         items.append((["show", str(grasps), "--object", "mug:3", "--png", str(out_png)], [out_png]))
-    items.append((["export", str(root / "grasps_0.json"), "--format", "dexgraspbench", "--out",
-                   str(root / "exported")], [root / "exported"]))
+    items.append(
+        (
+            ["export", str(root / "grasps_0.json"), "--format", "dexgraspbench", "--out", str(root / "exported")],
+            [root / "exported"],
+        )
+    )
     for name in _names(rng):
         items.append((["objects", "show", name, "--png", str(out_png)], [out_png]))
     for text in ["", "   ", "x" * 100_000, "hold\x00 the mug"]:
         items.append((["generate", "mug:3", text, "--out", str(out_json)], [out_json]))
-    for flags in (["-n", "0"], ["-n", "-5"], ["--steps", "5"], ["--device", "tpu"], ["--no-polish", "--oversample", "4"],
-                  ["--sampler", "euler"], ["-n", "ten"], ["--seed", "x"]):
+    for flags in (
+        ["-n", "0"],
+        ["-n", "-5"],
+        ["--steps", "5"],
+        ["--device", "tpu"],
+        ["--no-polish", "--oversample", "4"],
+        ["--sampler", "euler"],
+        ["-n", "ten"],
+        ["--seed", "x"],
+    ):
         items.append((["generate", "mug:3", "hold the mug", "--out", str(out_json), *flags], [out_json]))
     unwritable = [] if os.geteuid() == 0 else [ro / "g.json"]  # root writes into read-only folders
     items.append((["generate", "mug:3", "hold the mug", "--out", str(out_json), "--png", str(out_json)], [out_json]))
@@ -136,8 +153,15 @@ def cases(root: Path) -> list[tuple[list[str], list[Path]]]:
     for p in preds[:12]:
         items.append((["eval", str(p), "--data", "tests/fixtures/dexgys_tiny", "--out", str(out_json)], [out_json]))
     items.append((["eval", str(preds[0]), "--data", str(root / "nodata"), "--out", str(out_json)], [out_json]))
-    for flags in (["--objects-per-category", "0"], ["--categories", "teacup"], ["--shard", "5/2"], ["--hand", "allegro"],
-                  ["--protocol", "isaac"], ["--grasps-per-intent", "-1"], ["--workers", "0"]):
+    for flags in (
+        ["--objects-per-category", "0"],
+        ["--categories", "teacup"],
+        ["--shard", "5/2"],
+        ["--hand", "allegro"],
+        ["--protocol", "isaac"],
+        ["--grasps-per-intent", "-1"],
+        ["--workers", "0"],
+    ):
         items.append((["data", "build", "--out", str(root / "built"), *flags], [root / "built" / "train.json.gz"]))
     return items
 
@@ -161,8 +185,7 @@ def test_bad_inputs_end_in_one_error_line(tmp_path, capsys):
             if crash:
                 failures.append((argv[:3], "traceback", crash[:200], []))
                 continue
-            errors = [line for line in captured.err.splitlines() if line.startswith("error:")
-                      or ": error:" in line]
+            errors = [line for line in captured.err.splitlines() if line.startswith("error:") or ": error:" in line]
             left = [str(p) for p in outputs if p.exists()]
             for p in outputs:  # so that one case's leftover does not blame the next
                 if p.is_file():

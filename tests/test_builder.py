@@ -22,12 +22,24 @@ REAL_BUILD_UNIT = builder.build_unit  # before the stand-in replaces it
 
 def fake_unit(category, seed, config):
     CALLS.append((category, seed))
-    records = [{"cate_id": category, "obj_id": f"{category}:{seed}", "action_id": "0002", "guidance": f"g{seed}-{k}",
-                "dex_grasp": [float(seed)] * 28} for k in range(config.grasps_per_intent)]
-    return {"format_version": builder.UNIT_FORMAT_VERSION, "pipeline": builder.pipeline_version(),
-            "config": builder.asdict(config),
-            "object": {"name": f"{category}:{seed}", "category": category, "seed": seed},
-            "records": records, "stats": {"hold": {"accepted": len(records)}}}
+    records = [
+        {
+            "cate_id": category,
+            "obj_id": f"{category}:{seed}",
+            "action_id": "0002",
+            "guidance": f"g{seed}-{k}",
+            "dex_grasp": [float(seed)] * 28,
+        }
+        for k in range(config.grasps_per_intent)
+    ]
+    return {
+        "format_version": builder.UNIT_FORMAT_VERSION,
+        "pipeline": builder.pipeline_version(),
+        "config": builder.asdict(config),
+        "object": {"name": f"{category}:{seed}", "category": category, "seed": seed},
+        "records": records,
+        "stats": {"hold": {"accepted": len(records)}},
+    }
 
 
 @pytest.fixture(autouse=True)

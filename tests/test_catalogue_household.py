@@ -6,8 +6,23 @@ import pytest
 from dexgys.objects.catalogue import get_category, make_object
 
 HOUSEHOLD = (
-    "apple", "banana", "bottle", "bowl", "can", "cup", "cylinder_bottle", "donut", "fryingpan", "lightbulb",
-    "lotion_pump", "mug", "squeezable", "teapot", "trigger_sprayer", "wineglass", "toothbrush",
+    "apple",
+    "banana",
+    "bottle",
+    "bowl",
+    "can",
+    "cup",
+    "cylinder_bottle",
+    "donut",
+    "fryingpan",
+    "lightbulb",
+    "lotion_pump",
+    "mug",
+    "squeezable",
+    "teapot",
+    "trigger_sprayer",
+    "wineglass",
+    "toothbrush",
 )
 SEEDS = range(10)  # 0..199 were checked by hand; 10 keep the suite fast
 
@@ -37,7 +52,9 @@ def test_every_seed_is_a_single_watertight_labelled_object_of_realistic_size(cat
         assert mesh.is_watertight and mesh.volume > 0, where
         assert len(mesh.split(only_watertight=False)) == 1, f"{where} is not one connected body"
         assert np.allclose(mesh.bounds.mean(axis=0), 0.0, atol=1e-9), where
-        assert lo <= mesh.extents.max() <= hi, f"{where}: largest extent {mesh.extents.max():.3f} m not in {spec.size_range}"
+        assert lo <= mesh.extents.max() <= hi, (
+            f"{where}: largest extent {mesh.extents.max():.3f} m not in {spec.size_range}"
+        )
         counts = np.bincount(obj.face_labels, minlength=len(spec.parts))
         assert obj.part_names == list(spec.parts) and (counts > 0).all(), f"{where}: faces per part {counts}"
         assert len(obj.primitives) <= 12, where

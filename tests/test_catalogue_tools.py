@@ -1,6 +1,6 @@
 """Catalogue categories for tools and hand-held devices (``dexgys.objects.catalogue.tools``)."""
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -29,7 +29,7 @@ TOOLS = {
 SEEDS = (0, 1, 2)
 
 
-@lru_cache(maxsize=None)
+@cache
 def obj(category: str, seed: int):
     return make_object(category, seed)
 

@@ -8,7 +8,24 @@ import pytest
 
 from dexgys.cli.main import main
 
-SUBCOMMANDS = [[], ["objects"], ["objects", "list"], ["objects", "show"], ["objects", "export"], ["objects", "sheet"], ["show"], ["sim"], ["intents"], ["data"], ["data", "build"], ["demo"], ["eval"], ["train"], ["generate"], ["predict"]]
+SUBCOMMANDS = [
+    [],
+    ["objects"],
+    ["objects", "list"],
+    ["objects", "show"],
+    ["objects", "export"],
+    ["objects", "sheet"],
+    ["show"],
+    ["sim"],
+    ["intents"],
+    ["data"],
+    ["data", "build"],
+    ["demo"],
+    ["eval"],
+    ["train"],
+    ["generate"],
+    ["predict"],
+]
 
 
 @pytest.mark.parametrize("words", SUBCOMMANDS, ids=lambda w: " ".join(w) or "dexgys")
@@ -20,8 +37,11 @@ def test_help_on_every_subcommand(words, capsys):
 
 
 def test_console_script_reports_errors_in_one_line():
-    proc = subprocess.run([sys.executable, "-m", "dexgys.cli.main", "objects", "export", "teacup:1", "x.obj"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dexgys.cli.main", "objects", "export", "teacup:1", "x.obj"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: unknown object category 'teacup'")
@@ -55,8 +75,16 @@ def test_objects_show_writes_html_and_png(tmp_path):
 def test_show_grasp_file(tmp_path):
     grasps = tmp_path / "g.json"
     vec = [0.0, 0.0, -0.12] + [0.0] * 25
-    grasps.write_text(json.dumps({"format_version": 1, "hand": "shadow", "object": "mug:1",
-                                  "grasps": [{"guidance": "hold the mug", "dex_grasp": vec}] * 2}))
+    grasps.write_text(
+        json.dumps(
+            {
+                "format_version": 1,
+                "hand": "shadow",
+                "object": "mug:1",
+                "grasps": [{"guidance": "hold the mug", "dex_grasp": vec}] * 2,
+            }
+        )
+    )
     html = tmp_path / "g.html"
     assert main(["show", str(grasps), "--html", str(html)]) == 0
     assert "hold the mug" in html.read_text()

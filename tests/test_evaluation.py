@@ -42,9 +42,18 @@ def dataset(tmp_path_factory):
     records = []
     for j, g in enumerate(result.grasps):
         note = annotate(g.facts, "mug", "hold", seed=j)
-        records.append({"cate_id": "mug", "obj_id": "mug:0", "action_id": note.action_id, "guidance": note.fine,
-                        "brief_guidance": note.brief, "contacts": g.facts.as_dict(), "contact_text": note.contacts,
-                        "dex_grasp": [float(x) for x in g.record]})
+        records.append(
+            {
+                "cate_id": "mug",
+                "obj_id": "mug:0",
+                "action_id": note.action_id,
+                "guidance": note.fine,
+                "brief_guidance": note.brief,
+                "contacts": g.facts.as_dict(),
+                "contact_text": note.contacts,
+                "dex_grasp": [float(x) for x in g.record],
+            }
+        )
     root = tmp_path_factory.mktemp("data")
     write_json_gz(root / "test.json.gz", records)
     return root, records
@@ -123,12 +132,16 @@ def test_part_contact_rule_follows_what_the_instruction_states():
     parts = ("body", "handle")
     assert mt.part_contact(sentence, {"thumb": ["handle"], "forefinger": ["handle"]}, parts, "mug") == (2, 2, True)
     # extra contacts are fine, but not on a part the sentence says to leave free
-    assert mt.part_contact(sentence, {"thumb": ["handle"], "forefinger": ["handle"], "ring": ["handle"]}, parts,
-                           "mug") == (2, 2, True)
-    assert mt.part_contact(sentence, {"thumb": ["handle"], "forefinger": ["handle"], "palm": ["body"]}, parts,
-                           "mug")[2] is False
+    assert mt.part_contact(
+        sentence, {"thumb": ["handle"], "forefinger": ["handle"], "ring": ["handle"]}, parts, "mug"
+    ) == (2, 2, True)
+    assert (
+        mt.part_contact(sentence, {"thumb": ["handle"], "forefinger": ["handle"], "palm": ["body"]}, parts, "mug")[2]
+        is False
+    )
     assert mt.part_contact(sentence, {"thumb": ["handle"], "middle": ["handle"]}, parts, "mug") == (1, 2, False)
     assert mt.part_contact("Grab the mug.", {"thumb": ["handle"]}, parts, "mug") == (0, 0, False)  # names nothing
+
 
 def test_prediction_files_round_trip(tmp_path, dataset):
     _, records = dataset
@@ -147,8 +160,14 @@ def test_prediction_files_round_trip(tmp_path, dataset):
 
 
 def _good():
-    return {"obj_id": "mug:0", "action_id": "0002", "guidance": "hold it", "dex_grasp": [0.0] * 28,
-            "condition": 0, "sample": 0}
+    return {
+        "obj_id": "mug:0",
+        "action_id": "0002",
+        "guidance": "hold it",
+        "dex_grasp": [0.0] * 28,
+        "condition": 0,
+        "sample": 0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -272,11 +291,18 @@ def _parse(argv):
 def test_cli_writes_json_and_markdown(tmp_path, dataset, capsys):
     root, records = dataset
     preds = tmp_path / "preds.json"
-    write_predictions(preds, [make_prediction(r, c, s, r["dex_grasp"] if s == 0 else _opened(r))
-                              for c, r in enumerate(records[:2]) for s in range(2)])
+    write_predictions(
+        preds,
+        [
+            make_prediction(r, c, s, r["dex_grasp"] if s == 0 else _opened(r))
+            for c, r in enumerate(records[:2])
+            for s in range(2)
+        ],
+    )
     out, md = tmp_path / "results.json", tmp_path / "results.md"
-    args = _parse([str(preds), "--data", str(root / "test.json.gz"), "--out", str(out), "--markdown", str(md),
-                   "--no-physics"])
+    args = _parse(
+        [str(preds), "--data", str(root / "test.json.gz"), "--out", str(out), "--markdown", str(md), "--no-physics"]
+    )
     assert eval_cmd.run(args) == 0
     data = json.loads(out.read_text())
     assert data["metrics"]["n_grasps"] == 4 and data["metrics"]["part_contact_accuracy_pct"] == 50.0
@@ -304,8 +330,9 @@ def test_cli_errors_leave_nothing_behind(tmp_path, dataset):
 
 
 def test_results_table_has_a_row_per_run_and_the_paper_row():
-    lines = results_table([("IDGC only", {"success_any_pct": 12.5, "delta_r_deg": None}),
-                           ("IDGC + QGC", {"success_any_pct": 87.25})])
+    lines = results_table(
+        [("IDGC only", {"success_any_pct": 12.5, "delta_r_deg": None}), ("IDGC + QGC", {"success_any_pct": 87.25})]
+    )
     assert len(lines) == 5 and lines[-1].startswith(f"| {PAPER_LABEL} |")
     assert "| 12.50 |" in lines[2] and "| 87.25 |" in lines[3]
     assert lines[2].count("|") == lines[0].count("|")

@@ -41,7 +41,8 @@ def test_export_reads_back_and_loads_as_dexgraspbench_does(tmp_path, grasps):
     info = json.loads((tmp_path / "object" / "mug_3" / "info" / "simplified.json").read_text())
     assert 0.8 < info["mass"] / info["density"] / mug.mesh.volume < 2.0  # the pieces' volume: overlaps add up
     assert len(list((tmp_path / "object" / "mug_3" / "urdf" / "meshes").glob("convex_piece_*.obj"))) == len(
-        mug.collision_geoms())
+        mug.collision_geoms()
+    )
     back = read_dexgraspbench(files[1])
     np.testing.assert_allclose(back["record"], recs[1], atol=1e-9)
     # the pre-grasp opens what the squeeze closes, about the grasp (BODex's 2 q - q_pre)

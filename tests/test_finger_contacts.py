@@ -82,8 +82,11 @@ def test_config_section(config):
     default = TrainConfig.from_dict(raw, "no-fingers")
     assert default.fingers.train.steps == 3000 and default.fingers_config(384) == FingerContactConfig()
     assert TrainConfig.from_dict(config.to_dict(), "again") == config
-    for key, value, message in [("threshold", 0.0, "threshold must lie in"), ("dropout", 1.0, "dropout must lie in"),
-                                ("text_dim", 384, "fingers.model.text_dim is not a setting")]:
+    for key, value, message in [
+        ("threshold", 0.0, "threshold must lie in"),
+        ("dropout", 1.0, "dropout must lie in"),
+        ("text_dim", 384, "fingers.model.text_dim is not a setting"),
+    ]:
         bad = json.loads(TINY_CONFIG.read_text())
         bad["fingers"]["model"][key] = value
         with pytest.raises(DexgysError, match=message):
@@ -95,8 +98,9 @@ def test_polish_pulls_the_named_fingers_harder():
     hand = load_hand()
     apple = resolve_object("apple:0")
     records = json.loads(gzip.decompress((TINY_DATA / "test.json.gz").read_bytes()))
-    pose = HandPose.from_record(torch.tensor([r["dex_grasp"] for r in records[:2]], dtype=torch.float32),
-                                hand.n_dofs, hand.name)
+    pose = HandPose.from_record(
+        torch.tensor([r["dex_grasp"] for r in records[:2]], dtype=torch.float32), hand.n_dofs, hand.name
+    )
     field = object_field(apple)
     config = PolishConfig().with_changes({"contacts.named_finger": 3.0})
     plain = PolishEnergy(hand, field, pose, config)
@@ -123,34 +127,60 @@ def test_train_export_and_generate_with_the_predictor(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "fingers: done" in out and "fingers.pt" in out
     model = tmp_path / "model.pt"
-    assert cli_main.main(["train", "export", "--idgc", str(tmp_path / "idgc.pt"), "--fingers",
-                          str(tmp_path / "fingers.pt"), "--out", str(model)]) == 0
+    assert (
+        cli_main.main(
+            [
+                "train",
+                "export",
+                "--idgc",
+                str(tmp_path / "idgc.pt"),
+                "--fingers",
+                str(tmp_path / "fingers.pt"),
+                "--out",
+                str(model),
+            ]
+        )
+        == 0
+    )
     assert "IDGC + finger-contact predictor" in capsys.readouterr().out
-    assert cli_main.main(["train", "export", "--idgc", str(tmp_path / "idgc.pt"), "--fingers",
-                          str(tmp_path / "idgc.pt"), "--out", str(tmp_path / "bad.pt")]) == 2
+    assert (
+        cli_main.main(
+            [
+                "train",
+                "export",
+                "--idgc",
+                str(tmp_path / "idgc.pt"),
+                "--fingers",
+                str(tmp_path / "idgc.pt"),
+                "--out",
+                str(tmp_path / "bad.pt"),
+            ]
+        )
+        == 2
+    )
     assert "holds a IDGC model, not FINGERS" in capsys.readouterr().err and not (tmp_path / "bad.pt").exists()
 
     text = "hold the mug by its handle with all five fingers"
     with_fingers = GraspGenerator.from_pretrained(model)
     assert with_fingers.fingers is not None and not with_fingers.fingers.training
-    result = with_fingers.generate("mug:3", text, n=2, seed=0, sampler="ddim", steps=2,
-                                   oversample=1)
+    result = with_fingers.generate("mug:3", text, n=2, seed=0, sampler="ddim", steps=2, oversample=1)
     assert result.touching is not None and set(result.touching) <= set(HAND_PARTS)
     expected = with_fingers.fingers.predict(*with_fingers.text_encoder.encode([text]))[0]
     assert result.touching == tuple(p for p, on in zip(HAND_PARTS, expected.tolist()) if on)
     from_dir = GraspGenerator.from_pretrained(tmp_path)
     assert from_dir.fingers is not None
-    np.testing.assert_array_equal(from_dir.generate("mug:3", text, n=2, seed=0, sampler="ddim", steps=2,
-                                                    oversample=1).records, result.records)
+    np.testing.assert_array_equal(
+        from_dir.generate("mug:3", text, n=2, seed=0, sampler="ddim", steps=2, oversample=1).records, result.records
+    )
     without = GraspGenerator.from_checkpoints(tmp_path / "idgc.pt")
     assert without.fingers is None
     assert without.generate("mug:3", text, n=2, seed=0, sampler="ddim", steps=2).touching is None
 
     # the named fingers change two things: their pull (contacts.named_finger) and their clearance
-    polish = with_fingers.polish_config.with_changes({"contacts.named_finger": 1.0,
-                                                      "margins.named_penetration": None})
+    polish = with_fingers.polish_config.with_changes({"contacts.named_finger": 1.0, "margins.named_penetration": None})
     with_fingers.polish_config = polish
     neutral = with_fingers.generate("mug:3", text, n=2, seed=0, sampler="ddim", steps=2, oversample=1)
     without.polish_config = polish
-    np.testing.assert_array_equal(neutral.records, without.generate("mug:3", text, n=2, seed=0, sampler="ddim",
-                                                                     steps=2, oversample=1).records)
+    np.testing.assert_array_equal(
+        neutral.records, without.generate("mug:3", text, n=2, seed=0, sampler="ddim", steps=2, oversample=1).records
+    )

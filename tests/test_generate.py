@@ -15,20 +15,20 @@ import dexgys.cli.main as cli_main
 import dexgys.pipeline as pipeline
 from dexgys.data.grasp_dataset import check_records
 from dexgys.data.grasp_file import read_grasp_file
+from dexgys.errors import DexgysError
 from dexgys.evaluation.predictions import read_predictions
 from dexgys.generation_config import GenerationConfig
-from dexgys.errors import DexgysError
 from dexgys.geometry.object_field import ObjectField
 from dexgys.hands import load_hand
 from dexgys.language.brief import intent_from_action_id
-from dexgys.models import load_checkpoint
-from dexgys.objects.resolve import resolve_object
 from dexgys.language.reading import infer_intent
+from dexgys.models import load_checkpoint
 from dexgys.models.finger_contacts import HAND_PARTS
 from dexgys.models.generator_file import export_generator
+from dexgys.objects.resolve import resolve_object
 from dexgys.pipeline import GraspGenerator
-from dexgys.synthesis.polisher import WORDS_PENALTY, Polisher, PolishRun, PolishTargets, selection_score
 from dexgys.sim.quality import grasp_q1, max_penetration
+from dexgys.synthesis.polisher import WORDS_PENALTY, Polisher, PolishRun, PolishTargets, selection_score
 
 TINY_DATA = Path(__file__).parent / "fixtures" / "dexgys_tiny"
 TINY_CONFIG = TINY_DATA / "tiny_config.json"  # 256-point clouds, a 128-point hand, d_model 32, 6 + 4 steps
@@ -46,8 +46,21 @@ def run_dir(tmp_path_factory) -> Path:
     common = ["--config", str(TINY_CONFIG), "--data", str(TINY_DATA), "--out", str(out)]
     assert cli(["train", "idgc", *common]) == 0
     assert cli(["train", "qgc", *common]) == 0
-    assert cli(["train", "export", "--idgc", str(out / "idgc.pt"), "--qgc", str(out / "qgc.pt"),
-                "--out", str(out / "model.pt")]) == 0
+    assert (
+        cli(
+            [
+                "train",
+                "export",
+                "--idgc",
+                str(out / "idgc.pt"),
+                "--qgc",
+                str(out / "qgc.pt"),
+                "--out",
+                str(out / "model.pt"),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -64,8 +77,13 @@ def test_generate_api(generator):
     assert (result.records[:, 6:] >= hand.joint_lower.numpy() - 1e-6).all()
     assert (result.records[:, 6:] <= hand.joint_upper.numpy() + 1e-6).all()
     head = {k: v for k, v in result.grasps[0].items() if k not in ("dex_pregrasp_joints", "dex_squeeze_joints")}
-    assert head == {"cate_id": "mug", "obj_id": "mug:3", "action_id": "0002", "guidance": INSTRUCTION,
-                    "dex_grasp": result.records[0].tolist()}
+    assert head == {
+        "cate_id": "mug",
+        "obj_id": "mug:3",
+        "action_id": "0002",
+        "guidance": INSTRUCTION,
+        "dex_grasp": result.records[0].tolist(),
+    }
     assert len(result.grasps[0]["dex_squeeze_joints"]) == 22 and result.reading.intent == "hold"
     assert set(result.timings) == {"object", "text", "idgc", "qgc", "polish", "total"}
     assert result.polished and result.guidance_scale == 1.0 and not np.allclose(result.records, result.unpolished)
@@ -80,8 +98,9 @@ def test_generate_api(generator):
     assert unpolished.oversample == 1 and np.isnan(unpolished.candidates["residual"]).all()
     guided = generator.generate("mug:3", INSTRUCTION, n=5, seed=7, guidance_scale=3.0)
     assert guided.guidance_scale == 3.0 and not np.allclose(guided.coarse, result.coarse)
-    assert np.array_equal(generator.generate("mug:3", INSTRUCTION, n=5, seed=7, guidance_scale=3.0).records,
-                          guided.records)
+    assert np.array_equal(
+        generator.generate("mug:3", INSTRUCTION, n=5, seed=7, guidance_scale=3.0).records, guided.records
+    )
     with pytest.raises(DexgysError, match="at least 1"):
         generator.generate("mug:3", INSTRUCTION, guidance_scale=0.0)
     fast = generator.generate("mug:3", INSTRUCTION, n=3, sampler="ddim", steps=4)
@@ -96,8 +115,9 @@ def test_generate_keeps_the_candidates_the_polish_left_cleanest(generator):
     assert c["finalist"].all() and (c["early_residual"] > 0).all()  # no screen, but the early residuals
     assert ((c["valid_q1"] >= 0) & (c["valid_q1"] <= 1)).all() and c["valid_q1"].max() > 0
     broken = c["avoid_touched"].astype(int) + c["named_missed"]  # the words name five fingers and the handle
-    np.testing.assert_allclose(c["score"], np.log(c["residual"]) - generator.q1_weight * c["valid_q1"]
-                               + WORDS_PENALTY * broken)
+    np.testing.assert_allclose(
+        c["score"], np.log(c["residual"]) - generator.q1_weight * c["valid_q1"] + WORDS_PENALTY * broken
+    )
     assert np.array_equal(c["chosen"], np.sort(np.argsort(c["score"], kind="stable")[:4]))
     assert c["score"][c["chosen"]].max() <= np.delete(c["score"], c["chosen"]).min()
     # the candidates' valid Q1: the evaluation's Q1 on the polish's sampled field of the object, 0 where
@@ -118,8 +138,9 @@ def test_generate_keeps_the_candidates_the_polish_left_cleanest(generator):
     assert np.argsort(broken).tolist() == [1, 0, 2, 3]
     generator.q1_weight, weight = 0.0, generator.q1_weight
     try:
-        by_residual = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3,
-                                         finalists=3).candidates["chosen"]
+        by_residual = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=3).candidates[
+            "chosen"
+        ]
     finally:
         generator.q1_weight = weight
     assert np.array_equal(by_residual, np.sort(np.argsort(c["residual"], kind="stable")[:4]))
@@ -131,8 +152,9 @@ def test_generate_keeps_the_candidates_the_polish_left_cleanest(generator):
     # together, so the grasps agree up to float rounding
     np.testing.assert_allclose(single.records, c["polished"][:4], atol=1e-5)
     np.testing.assert_allclose(single.coarse, c["coarse"][:4], atol=1e-5)
-    assert np.array_equal(generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=3).records,
-                          result.records)
+    assert np.array_equal(
+        generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=3).records, result.records
+    )
     for bad in (0, 65, 2.0, True):
         with pytest.raises(DexgysError, match="oversample"):
             generator.generate("mug:3", INSTRUCTION, n=2, oversample=bad)
@@ -175,8 +197,11 @@ def test_the_polish_in_chunks_gives_the_grasps_of_one_batch(generator, monkeypat
 def test_the_rescue_moves_only_finished_grasps_that_a_wall_left_in_the_hand(generator, monkeypatch):
     hand = load_hand()
     # with the default clearance (2 mm) the test model leaves no finalist deep; at 1 mm it leaves some
-    monkeypatch.setattr(generator, "polish_config", generator.polish_config.with_changes(
-        {"margins.penetration": 0.001, "margins.named_penetration": None}))
+    monkeypatch.setattr(
+        generator,
+        "polish_config",
+        generator.polish_config.with_changes({"margins.penetration": 0.001, "margins.named_penetration": None}),
+    )
     result = generator.generate("mug:3", INSTRUCTION, n=4, seed=2, oversample=3, finalists=2)
     points = torch.from_numpy(result.object.points)
 
@@ -211,8 +236,21 @@ def test_grasps_come_back_in_the_input_frame(generator):
 
 def test_generate_cli_writes_records_and_viewers(run_dir, tmp_path, capsys):
     out, html, png = tmp_path / "grasps.json", tmp_path / "grasps.html", tmp_path / "grasps.png"
-    args = ["generate", "mug:3", INSTRUCTION, "-n", "2", "--model", str(run_dir / "model.pt"), "--seed", "3",
-            "--sampler", "ddim", "--steps", "5"]
+    args = [
+        "generate",
+        "mug:3",
+        INSTRUCTION,
+        "-n",
+        "2",
+        "--model",
+        str(run_dir / "model.pt"),
+        "--seed",
+        "3",
+        "--sampler",
+        "ddim",
+        "--steps",
+        "5",
+    ]
     assert cli([*args, "--out", str(out), "--html", str(html), "--png", str(png)]) == 0
     printed = capsys.readouterr().out
     assert "wrote" in printed
@@ -225,16 +263,38 @@ def test_generate_cli_writes_records_and_viewers(run_dir, tmp_path, capsys):
     again = tmp_path / "again.json"
     assert cli([*args, "--out", str(again)]) == 0
     assert again.read_bytes() == out.read_bytes()  # the same command gives the same bytes
-    assert cli(["generate", "mug:3", INSTRUCTION, "-n", "1", "--model", str(run_dir), "--no-refine",
-                "--out", str(tmp_path / "dir.json")]) == 0
+    assert (
+        cli(
+            [
+                "generate",
+                "mug:3",
+                INSTRUCTION,
+                "-n",
+                "1",
+                "--model",
+                str(run_dir),
+                "--no-refine",
+                "--out",
+                str(tmp_path / "dir.json"),
+            ]
+        )
+        == 0
+    )
     assert read_grasp_file(tmp_path / "dir.json").extra["refined"] is False
     assert grasps.extra["polished"] is True and grasps.extra["guidance_scale"] == 1.0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.json", "dir.json", "grasps.html", "grasps.json",
-                                                          "grasps.png"]  # no temporary files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "again.json",
+        "dir.json",
+        "grasps.html",
+        "grasps.json",
+        "grasps.png",
+    ]  # no temporary files left
 
 
-@pytest.mark.parametrize("instruction, message", [
-    ("", "empty"), ("   \n", "empty"), ("用食指按下喷雾器的扳机", "not English"), ("1234 !!", "no words")])
+@pytest.mark.parametrize(
+    "instruction, message",
+    [("", "empty"), ("   \n", "empty"), ("用食指按下喷雾器的扳机", "not English"), ("1234 !!", "no words")],
+)
 def test_bad_instructions(generator, run_dir, tmp_path, capsys, instruction, message):
     with pytest.raises(DexgysError, match=message):
         generator.generate("mug:3", instruction)
@@ -317,16 +377,45 @@ def test_bad_model_files(run_dir, tmp_path, monkeypatch):
 
 def test_export_carries_the_guidance_scale(run_dir, tmp_path, capsys):
     guided = tmp_path / "guided.pt"
-    assert cli(["train", "export", "--idgc", str(run_dir / "idgc.pt"), "--qgc", str(run_dir / "qgc.pt"),
-                "--guidance-scale", "2.5", "--out", str(guided)]) == 0
+    assert (
+        cli(
+            [
+                "train",
+                "export",
+                "--idgc",
+                str(run_dir / "idgc.pt"),
+                "--qgc",
+                str(run_dir / "qgc.pt"),
+                "--guidance-scale",
+                "2.5",
+                "--out",
+                str(guided),
+            ]
+        )
+        == 0
+    )
     generator = GraspGenerator.from_pretrained(guided)
     assert generator.guidance_scale == 2.5 and GraspGenerator.from_pretrained(run_dir / "model.pt").guidance_scale == 1
     result = generator.generate("mug:3", INSTRUCTION, n=2, seed=1, polish=False)
     assert result.guidance_scale == 2.5
-    assert np.array_equal(result.records, generator.generate("mug:3", INSTRUCTION, n=2, seed=1, polish=False,
-                                                             guidance_scale=2.5).records)
-    assert cli(["train", "export", "--idgc", str(run_dir / "idgc.pt"), "--guidance-scale", "0.5",
-                "--out", str(tmp_path / "bad.pt")]) == 2
+    assert np.array_equal(
+        result.records, generator.generate("mug:3", INSTRUCTION, n=2, seed=1, polish=False, guidance_scale=2.5).records
+    )
+    assert (
+        cli(
+            [
+                "train",
+                "export",
+                "--idgc",
+                str(run_dir / "idgc.pt"),
+                "--guidance-scale",
+                "0.5",
+                "--out",
+                str(tmp_path / "bad.pt"),
+            ]
+        )
+        == 2
+    )
     assert "at least 1" in capsys.readouterr().err and not (tmp_path / "bad.pt").exists()
     payload = torch.load(guided, weights_only=True)
     plain = {**payload["idgc"], "config": {**payload["idgc"]["config"], "text_dropout": 0.0}}
@@ -348,16 +437,45 @@ def test_train_cli_errors(run_dir, tmp_path, capsys):
     config = TINY_CONFIG
     for argv, message in [
         (["train", "idgc", "--config", str(config), "--out", str(tmp_path / "a")], "no training data"),
-        (["train", "idgc", "--config", str(config), "--data", str(TINY_DATA), "--official", "x.json",
-          "--out", str(tmp_path / "a")], "not both"),
-        (["train", "qgc", "--config", str(config), "--data", str(TINY_DATA), "--out", str(tmp_path / "b")],
-         "no IDGC checkpoint"),
-        (["train", "idgc", "--config", "gpu", "--data", str(TINY_DATA), "--out", str(tmp_path / "c")],
-         "unknown training config"),
-        (["train", "idgc", "--config", str(config), "--data", str(TINY_DATA), "--out", str(run_dir)],
-         "pass --resume"),
-        (["train", "idgc", "--config", str(config), "--data", str(TINY_DATA), "--out", str(tmp_path / "d"),
-          "--max-steps", "0"], "--max-steps must be positive"),
+        (
+            [
+                "train",
+                "idgc",
+                "--config",
+                str(config),
+                "--data",
+                str(TINY_DATA),
+                "--official",
+                "x.json",
+                "--out",
+                str(tmp_path / "a"),
+            ],
+            "not both",
+        ),
+        (
+            ["train", "qgc", "--config", str(config), "--data", str(TINY_DATA), "--out", str(tmp_path / "b")],
+            "no IDGC checkpoint",
+        ),
+        (
+            ["train", "idgc", "--config", "gpu", "--data", str(TINY_DATA), "--out", str(tmp_path / "c")],
+            "unknown training config",
+        ),
+        (["train", "idgc", "--config", str(config), "--data", str(TINY_DATA), "--out", str(run_dir)], "pass --resume"),
+        (
+            [
+                "train",
+                "idgc",
+                "--config",
+                str(config),
+                "--data",
+                str(TINY_DATA),
+                "--out",
+                str(tmp_path / "d"),
+                "--max-steps",
+                "0",
+            ],
+            "--max-steps must be positive",
+        ),
     ]:
         assert cli(argv) == 2
         assert message in capsys.readouterr().err
@@ -377,16 +495,30 @@ def _same_predictions(a: Path, b: Path) -> None:
     """Two predictions files hold the same records, grasps equal up to float rounding (made by different
     settings: their ``generation`` entries differ)."""
     rows_a, rows_b = read_predictions(a), read_predictions(b)
-    assert [{k: v for k, v in r.items() if k not in ("dex_grasp", "generation")} for r in rows_a] == \
-        [{k: v for k, v in r.items() if k not in ("dex_grasp", "generation")} for r in rows_b]
+    assert [{k: v for k, v in r.items() if k not in ("dex_grasp", "generation")} for r in rows_a] == [
+        {k: v for k, v in r.items() if k not in ("dex_grasp", "generation")} for r in rows_b
+    ]
     np.testing.assert_allclose([r["dex_grasp"] for r in rows_a], [r["dex_grasp"] for r in rows_b], atol=1e-5)
 
 
 def test_predict_then_eval_on_the_test_split(run_dir, tmp_path, capsys):
     """The tiny end-to-end path: trained model -> predictions for test conditions -> every metric."""
     preds, coarse, unpolished = tmp_path / "preds.json", tmp_path / "coarse.json", tmp_path / "unpolished.json"
-    args = ["predict", "--data", str(TINY_DATA), "--model", str(run_dir / "model.pt"), "--conditions", "2",
-            "--samples", "2", "--sampler", "ddim", "--steps", "3"]
+    args = [
+        "predict",
+        "--data",
+        str(TINY_DATA),
+        "--model",
+        str(run_dir / "model.pt"),
+        "--conditions",
+        "2",
+        "--samples",
+        "2",
+        "--sampler",
+        "ddim",
+        "--steps",
+        "3",
+    ]
     assert cli([*args, "--out", str(preds), "--coarse-out", str(coarse), "--unpolished-out", str(unpolished)]) == 0
     rows = read_predictions(preds)
     assert len(rows) == 4 and sorted({r["sample"] for r in rows}) == [0, 1] and len({r["condition"] for r in rows}) == 2
@@ -396,8 +528,12 @@ def test_predict_then_eval_on_the_test_split(run_dir, tmp_path, capsys):
     assert (made["sampler"], made["steps"], made["stage"], made["n"]) == ("ddim", 3, "final", 2)
     assert read_predictions(coarse)[0]["generation"]["stage"] == "idgc"
     remade = GraspGenerator.from_pretrained(made["model"]).generate(
-        rows[-1]["obj_id"], rows[-1]["guidance"], n=made["n"], seed=made["seed"],
-        config=GenerationConfig.from_dict({k: v for k, v in made.items() if k not in ("n", "seed", "model", "stage")}))
+        rows[-1]["obj_id"],
+        rows[-1]["guidance"],
+        n=made["n"],
+        seed=made["seed"],
+        config=GenerationConfig.from_dict({k: v for k, v in made.items() if k not in ("n", "seed", "model", "stage")}),
+    )
     np.testing.assert_allclose(remade.object_frame_records()[rows[-1]["sample"]], rows[-1]["dex_grasp"], atol=1e-9)
     no_polish = tmp_path / "no-polish.json"
     assert cli([*args, "--no-polish", "--out", str(no_polish)]) == 0
@@ -439,7 +575,6 @@ def test_parts_the_words_keep_free_are_kept_free_by_the_polish_and_the_selection
     """The reading's parts to avoid reach the polish as avoid points (exactly the cloud's points on
     those parts, apart from the predictor's free points); the selection ranks the finalists that touch
     them last, judged as the evaluation judges contacts; the grasp file records the reading."""
-    from dexgys import pipeline
     from dexgys.objects.catalogue import make_object
     from dexgys.synthesis.contacts import contact_facts
 
@@ -459,19 +594,26 @@ def test_parts_the_words_keep_free_are_kept_free_by_the_polish_and_the_selection
     assert handle.any() and np.array_equal(seen["avoid"], handle)
     c = result.candidates
     finalists = np.flatnonzero(c["finalist"])
-    facts = contact_facts(load_hand("shadow"), make_object("mug:3"), torch.as_tensor(
-        result.object.to_object_frame(c["polished"][finalists]), dtype=torch.float32))
+    facts = contact_facts(
+        load_hand("shadow"),
+        make_object("mug:3"),
+        torch.as_tensor(result.object.to_object_frame(c["polished"][finalists]), dtype=torch.float32),
+    )
     judged = np.array(["handle" in f.parts for f in facts])
     assert np.array_equal(c["avoid_touched"][finalists], judged)
     assert not c["named_missed"].any()  # the words name no finger
     clean = int((~judged).sum())
     assert int(c["avoid_touched"][c["chosen"]].sum()) == max(0, 3 - clean)
     # named fingers on named parts: finalists with the thumb or forefinger off the handle rank after the others
-    pinch = generator.generate("mug:3", "Pinch the handle with your thumb and index finger.", n=3, seed=0,
-                               oversample=3, finalists=3).candidates
+    pinch = generator.generate(
+        "mug:3", "Pinch the handle with your thumb and index finger.", n=3, seed=0, oversample=3, finalists=3
+    ).candidates
     finalists = np.flatnonzero(pinch["finalist"])
-    facts = contact_facts(load_hand("shadow"), make_object("mug:3"), torch.as_tensor(
-        result.object.to_object_frame(pinch["polished"][finalists]), dtype=torch.float32))
+    facts = contact_facts(
+        load_hand("shadow"),
+        make_object("mug:3"),
+        torch.as_tensor(result.object.to_object_frame(pinch["polished"][finalists]), dtype=torch.float32),
+    )
     judged = np.array([not (f.touches("thumb", "handle") and f.touches("forefinger", "handle")) for f in facts])
     assert np.array_equal(pinch["named_missed"][finalists], judged)
     assert int(pinch["named_missed"][pinch["chosen"]].sum()) == max(0, 3 - int((~judged).sum()))
@@ -509,10 +651,12 @@ def test_generate_and_dexgys_polish_run_one_polisher(generator):
     record = {"obj_id": "mug:3", "guidance": INSTRUCTION, "dex_grasp": start[0].tolist()}
     [prediction] = ground_truth_predictions([record])
     polished = polish_predictions([prediction], generator.polish_config, progress=False)[0]["dex_grasp"]
-    surface = torch.as_tensor(resolve_object("mug:3").sample_surface(POLISH_SURFACE_POINTS, seed=0).points,
-                              dtype=torch.float32)
+    surface = torch.as_tensor(
+        resolve_object("mug:3").sample_surface(POLISH_SURFACE_POINTS, seed=0).points, dtype=torch.float32
+    )
     plain = Polisher(load_hand("shadow"), generator.polish_config).polish(
-        ObjectField.build(resolve_object("mug:3"), parts=False), start[:1], points=surface)
+        ObjectField.build(resolve_object("mug:3"), parts=False), start[:1], points=surface
+    )
     np.testing.assert_allclose(polished, plain.polished[0], atol=1e-6)
 
 
@@ -523,9 +667,14 @@ def test_a_grasp_file_holds_what_makes_its_grasps_again(generator, tmp_path):
     from dexgys.models.diffusion import SAMPLERS
 
     assert SAMPLER_NAMES == tuple(SAMPLERS)
-    for bad, message in (({"sampler": "euler"}, "unknown sampler"), ({"sampler": "ddim", "steps": 0}, "positive integer"),
-                         ({"guidance_scale": 0.5}, "at least 1"), ({"oversample": 65}, "from 1 to 64"),
-                         ({"finalists": True}, "from 1 to 64"), ({"polish": "yes"}, "true or false")):
+    for bad, message in (
+        ({"sampler": "euler"}, "unknown sampler"),
+        ({"sampler": "ddim", "steps": 0}, "positive integer"),
+        ({"guidance_scale": 0.5}, "at least 1"),
+        ({"oversample": 65}, "from 1 to 64"),
+        ({"finalists": True}, "from 1 to 64"),
+        ({"polish": "yes"}, "true or false"),
+    ):
         with pytest.raises(DexgysError, match=message):
             GenerationConfig(**bad)
     with pytest.raises(DexgysError, match="unknown generation setting"):
@@ -547,14 +696,13 @@ def test_unmet_orders_are_said_in_words():
     from dexgys.language.reading import Reading
     from dexgys.pipeline import _unmet
 
-    reading = Reading(intent="use", fingers=("thumb", "forefinger"), touch_parts=("trigger",),
-                      avoid_parts=("nozzle",))
+    reading = Reading(intent="use", fingers=("thumb", "forefinger"), touch_parts=("trigger",), avoid_parts=("nozzle",))
     finished = np.array([True, True, True, False])
     touched, missed = np.array([False, True, False, False]), np.array([True, True, True, False])
     lines = _unmet(reading, touched, missed, finished, np.array([0, 1]))
-    assert lines == ("1 of 2 grasps touch the nozzle, which the words keep free: only 2 of the 3 finished "
-                     "candidates kept off",
-                     "2 of 2 grasps do not put the thumb and forefinger on the trigger: only 0 of the 3 finished "
-                     "candidates did")
+    assert lines == (
+        "1 of 2 grasps touch the nozzle, which the words keep free: only 2 of the 3 finished candidates kept off",
+        "2 of 2 grasps do not put the thumb and forefinger on the trigger: only 0 of the 3 finished candidates did",
+    )
     assert _unmet(reading, touched, missed, finished, np.array([0, 2]))[0].startswith("2 of 2 grasps do not")
     assert _unmet(reading, touched, np.zeros(4, dtype=bool), finished, np.array([2])) == ()

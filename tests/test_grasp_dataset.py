@@ -25,8 +25,11 @@ N = 128
 
 def record(obj_id, action_id="0002", k=0):
     return {
-        "cate_id": obj_id.split(":")[0], "obj_id": obj_id, "action_id": action_id,
-        "guidance": f"grasp {obj_id} number {k}", "brief_guidance": f"hold the {obj_id.split(':')[0]}",
+        "cate_id": obj_id.split(":")[0],
+        "obj_id": obj_id,
+        "action_id": action_id,
+        "guidance": f"grasp {obj_id} number {k}",
+        "brief_guidance": f"hold the {obj_id.split(':')[0]}",
         "contacts": {"thumb": ["body"], "forefinger": ["body"]},
         "dex_grasp": [0.01 * k] * 3 + [0.1, 0.2, 0.3] + [0.05] * 22,
         "quality": {"q1": 0.1},
@@ -36,8 +39,15 @@ def record(obj_id, action_id="0002", k=0):
 def registry_entry(name):
     obj = make_object(name)
     category, seed = name.split(":")
-    return {"name": name, "category": category, "seed": int(seed), "source": obj.source,
-            "parts": list(obj.part_names), "extents_m": [float(e) for e in obj.extents], "split": "train"}
+    return {
+        "name": name,
+        "category": category,
+        "seed": int(seed),
+        "source": obj.source,
+        "parts": list(obj.part_names),
+        "extents_m": [float(e) for e in obj.extents],
+        "split": "train",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +57,16 @@ def entries():
 
 def write_dataset(root, entries, train=None, test=None):
     root.mkdir(parents=True, exist_ok=True)
-    train = train if train is not None else [record("mug:0", "0002", 0), record("mug:0", "0001", 1),
-                                             record("bottle:1", "0003", 2), record("mug:0", "0002", 3)]
+    train = (
+        train
+        if train is not None
+        else [
+            record("mug:0", "0002", 0),
+            record("mug:0", "0001", 1),
+            record("bottle:1", "0003", 2),
+            record("mug:0", "0002", 3),
+        ]
+    )
     write_json_gz(root / "train.json.gz", train)
     write_json_gz(root / "test.json.gz", test if test is not None else [record("bottle:1", "0004", 4)])
     (root / "objects.json").write_text(json.dumps({"format_version": 1, "objects": list(entries.values())}))
@@ -178,8 +196,9 @@ def test_official_files_with_both_guidance_spellings():
     obj = OakInkLibrary(OAKINK).load("A02001")
     assert np.abs(obj.sdf_numpy(mug["object_points"].numpy().astype(np.float64))).max() < 1e-4
     assert train.load_object("A02001").source["oakink_name"] == "mug_tiny"
-    np.testing.assert_allclose(mug["grasp"].numpy(), json.loads((OFFICIAL / "train.json").read_text())[0]["dex_grasp"],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        mug["grasp"].numpy(), json.loads((OFFICIAL / "train.json").read_text())[0]["dex_grasp"], rtol=1e-6
+    )
 
 
 def test_official_errors(tmp_path):
@@ -263,8 +282,10 @@ def test_dataset_dir_errors(tmp_path, entries):
         (json.dumps({"format_version": 9, "objects": []}), "format_version 9"),
         (json.dumps({"format_version": 1, "objects": [{"seed": 1}]}), "object entry 0 has no 'name'"),
         (json.dumps({"format_version": 1, "objects": [{"name": "chair:1"}]}), "unknown object category 'chair'"),
-        (json.dumps({"format_version": 1, "objects": [{"name": "mug:0", "source": {"kind": "mesh"}}]}),
-         "only catalogue objects"),
+        (
+            json.dumps({"format_version": 1, "objects": [{"name": "mug:0", "source": {"kind": "mesh"}}]}),
+            "only catalogue objects",
+        ),
     ]:
         registry.write_text(content)
         with pytest.raises(DexgysError, match=message):
@@ -282,4 +303,3 @@ def test_catalogue_drift_is_detected(tmp_path, entries):
         ds[0]
     with pytest.raises(DexgysError, match="not in this dataset"):
         ds.object_cloud("apple:0")
-

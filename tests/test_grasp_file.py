@@ -17,7 +17,9 @@ def test_round_trip(tmp_path):
 
 def test_bare_list_with_old_guidence_key(tmp_path):
     path = tmp_path / "g.json"
-    path.write_text(json.dumps([{"cate_id": "mug", "obj_id": "mug:2", "action_id": "0001", "guidence": "use it", "dex_grasp": VEC}]))
+    path.write_text(
+        json.dumps([{"cate_id": "mug", "obj_id": "mug:2", "action_id": "0001", "guidence": "use it", "dex_grasp": VEC}])
+    )
     gf = read_grasp_file(path)
     assert gf.records[0]["guidance"] == "use it" and "guidence" not in gf.records[0]
     assert gf.object_ref == "mug:2"

@@ -327,7 +327,11 @@ def test_generic_hand_from_files(tmp_path):
     assert len(tiny.surface_point_links) == 64 and tiny.fingertip_points(torch.zeros(1, 9)).shape == (1, 1, 3)
 
     g = torch.Generator().manual_seed(11)
-    bend, extend, twist = torch.rand(8, generator=g) * 2 - 0.5, torch.rand(8, generator=g) * 0.02, torch.randn(8, generator=g)
+    bend, extend, twist = (
+        torch.rand(8, generator=g) * 2 - 0.5,
+        torch.rand(8, generator=g) * 0.02,
+        torch.randn(8, generator=g),
+    )
     q = torch.stack([bend, extend, twist], 1)
     rec = torch.cat([0.1 * torch.randn(8, 3, generator=g), torch.randn(8, 3, generator=g), q], 1).double()
     pose = HandPose.from_record(rec, 3)

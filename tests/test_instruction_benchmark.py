@@ -101,9 +101,14 @@ def test_object_synonyms_name_no_other_category():
 
 def test_the_issue_cases_are_there(items):
     def has(category, intent=None, finger=None, touch=None, avoid=None):
-        return any(it.category == category and (intent is None or it.intent == intent)
-                   and (finger is None or finger in it.fingers) and (touch is None or touch in it.touch_parts)
-                   and (avoid is None or avoid in it.avoid_parts) for it in items)
+        return any(
+            it.category == category
+            and (intent is None or it.intent == intent)
+            and (finger is None or finger in it.fingers)
+            and (touch is None or touch in it.touch_parts)
+            and (avoid is None or avoid in it.avoid_parts)
+            for it in items
+        )
 
     assert has("trigger_sprayer", "use", "forefinger", "trigger")
     assert has("power_drill", "use", "forefinger", "trigger")

@@ -18,9 +18,26 @@ import pytest
 def test_sigint_during_generate_leaves_no_file(tmp_path):
     out, html = tmp_path / "grasps.json", tmp_path / "grasps.html"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "dexgys", "generate", "mug:3", "hold the mug by its handle",
-                             "-n", "64", "--out", str(out), "--html", str(html)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dexgys",
+            "generate",
+            "mug:3",
+            "hold the mug by its handle",
+            "-n",
+            "64",
+            "--out",
+            str(out),
+            "--html",
+            str(html),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     time.sleep(4.0)  # model loaded, 512 candidates under way: far from done
     assert proc.poll() is None, "generate finished before it could be interrupted"
     proc.send_signal(signal.SIGINT)
@@ -56,13 +73,18 @@ def test_sigint_during_sim_leaves_no_file(tmp_path):
     out.mkdir()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "dexgys", "sim", str(grasps), "--json", str(out / "sim.json")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dexgys", "sim", str(grasps), "--json", str(out / "sim.json")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     _interrupt(proc, lambda: time.monotonic() - started > 6.0)  # imports done, grasps under way
     assert list(out.iterdir()) == []
 
 
-_SLOW_BUILD = '''
+_SLOW_BUILD = """
 import sys, time
 from dexgys.cli.main import main
 from dexgys.data import builder
@@ -81,7 +103,7 @@ def unit(category, seed, config):  # a stand-in for the synthesis (test_builder.
 
 builder.build_unit = unit
 sys.exit(main(sys.argv[1:]))
-'''
+"""
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
@@ -90,11 +112,22 @@ def test_sigint_during_data_build_leaves_whole_units_and_the_build_resumes(tmp_p
 
     script, out = tmp_path / "slow_build.py", tmp_path / "data"
     script.write_text(_SLOW_BUILD)
-    build = ["data", "build", "--categories", "mug", "--objects-per-category", "6", "--grasps-per-intent", "2",
-             "--out", str(out)]
+    build = [
+        "data",
+        "build",
+        "--categories",
+        "mug",
+        "--objects-per-category",
+        "6",
+        "--grasps-per-intent",
+        "2",
+        "--out",
+        str(out),
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, str(script), "0.7", *build], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), "0.7", *build], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     units = out / "units"
     _interrupt(proc, lambda: units.is_dir() and len(list(units.glob("*.json.gz"))) >= 2)
     left = sorted(p.name for p in units.iterdir())

@@ -57,9 +57,17 @@ PARTS = {
     "my_gadget": ["thumb_rest", "ring", "side_panel"],
 }
 # the part a receiver needs, for "hand over"
-FREE = {"mug": ["handle"], "knife": ["handle"], "hammer": ["handle"], "scissors": ["handle_loops"],
-        "trigger_sprayer": ["trigger", "head"], "power_drill": ["handle"], "teapot": ["handle"],
-        "fryingpan": ["handle"], "headphones": ["earcups"]}
+FREE = {
+    "mug": ["handle"],
+    "knife": ["handle"],
+    "hammer": ["handle"],
+    "scissors": ["handle_loops"],
+    "trigger_sprayer": ["trigger", "head"],
+    "power_drill": ["handle"],
+    "teapot": ["handle"],
+    "fryingpan": ["handle"],
+    "headphones": ["earcups"],
+}
 
 
 def random_case(rng: random.Random):
@@ -74,20 +82,25 @@ def random_case(rng: random.Random):
     return cat, intent, facts, free
 
 
-TRIGGER_USE = ContactFacts({"forefinger": ["trigger"], "thumb": ["head"], "middle": ["head"],
-                            "ring": ["head"], "little": ["head"]})
+TRIGGER_USE = ContactFacts(
+    {"forefinger": ["trigger"], "thumb": ["head"], "middle": ["head"], "ring": ["head"], "little": ["head"]}
+)
 
 
 # ---- contact facts ---------------------------------------------------------------------------
 def test_contact_text_groups_fingers_with_grammar():
-    assert TRIGGER_USE.to_text() == ("forefinger touches the trigger; thumb, middle finger, ring finger "
-                                     "and little finger touch the head")
+    assert TRIGGER_USE.to_text() == (
+        "forefinger touches the trigger; thumb, middle finger, ring finger and little finger touch the head"
+    )
     f = ContactFacts({"thumb": ["cap"], "index finger": {"cap"}, "Palm": "body", "pinky": ["body", "neck"]})
     assert f.to_text() == (
-        "little finger touches the body and the neck; palm touches the body; thumb and forefinger touch the cap")
+        "little finger touches the body and the neck; palm touches the body; thumb and forefinger touch the cap"
+    )
     assert ContactFacts({"thumb": ["pump_head"]}).to_text() == "thumb touches the pump head"
-    assert ContactFacts({"ring": ["handle_loops"], "middle": ["handle_loops"]}).to_text() == \
-        "middle finger and ring finger touch the handle loops"
+    assert (
+        ContactFacts({"ring": ["handle_loops"], "middle": ["handle_loops"]}).to_text()
+        == "middle finger and ring finger touch the handle loops"
+    )
 
 
 def test_contact_facts_are_canonical_and_hashable():
@@ -107,8 +120,13 @@ def test_contact_facts_are_canonical_and_hashable():
 
 def test_contacts_from_distances_apply_the_threshold():
     assert CONTACT_THRESHOLD == 0.005
-    d = {"thumb": {"cap": 0.004, "body": 0.02}, "forefinger": {"cap": -0.001}, "middle": {"cap": 0.005},
-         "ring": {"body": 0.0051}, "palm": {"body": float("inf")}}
+    d = {
+        "thumb": {"cap": 0.004, "body": 0.02},
+        "forefinger": {"cap": -0.001},
+        "middle": {"cap": 0.005},
+        "ring": {"body": 0.0051},
+        "palm": {"body": float("inf")},
+    }
     f = ContactFacts.from_distances(d)
     assert f.as_dict() == {"thumb": ["cap"], "forefinger": ["cap"], "middle": ["cap"]}
     assert ContactFacts.from_distances(d, threshold=0.03).touches("palm", "body") is False
@@ -197,11 +215,21 @@ def test_free_parts_for_other_intents_name_no_receiver():
 
 
 def test_composer_does_not_depend_on_hash_seed():
-    code = ("from dexgys.language import compose, ContactFacts as C;"
-            "print(compose(C({'ring':['body','neck'],'thumb':['cap'],'forefinger':['cap'],'palm':['body']}),"
-            "'bottle','use',seed=7))")
-    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": h}).stdout for h in ("1", "2")}
+    code = (
+        "from dexgys.language import compose, ContactFacts as C;"
+        "print(compose(C({'ring':['body','neck'],'thumb':['cap'],'forefinger':['cap'],'palm':['body']}),"
+        "'bottle','use',seed=7))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": h},
+        ).stdout
+        for h in ("1", "2")
+    }
     assert len(outs) == 1
 
 
@@ -217,10 +245,8 @@ def test_verify_sentence_reads_claims():
     for s in ok:
         assert verify_sentence(s, TRIGGER_USE, parts, category="trigger_sprayer") == [], s
     bad = {
-        "To use a trigger sprayer, press the trigger with your thumb and hold the head with your other fingers.":
-            "claims thumb touches trigger",
-        "To use a trigger sprayer, press the trigger with your forefinger and wrap your other fingers around the bottle.":
-            "claims thumb touches bottle",
+        "To use a trigger sprayer, press the trigger with your thumb and hold the head with your other fingers.": "claims thumb touches trigger",
+        "To use a trigger sprayer, press the trigger with your forefinger and wrap your other fingers around the bottle.": "claims thumb touches bottle",
         "Pinch the trigger between your thumb and forefinger.": "claims thumb touches trigger",
         "Cradle the head in your palm and press the trigger with your forefinger.": "claims palm touches head",
         "Squeeze the trigger with your forefinger, leaving the head free.": "claims head is free, but thumb touches it",
@@ -287,8 +313,9 @@ def test_annotate_composer_backend():
 def test_llm_backend_uses_paper_prompts_and_caches(tmp_path):
     with _FakeLLM([(200, f'"{GOOD}"')]) as srv:
         cfg = LLMConfig(base_url=srv.url, model="test-model", api_key="k", cache_dir=tmp_path, backoff=0)
-        a = annotate(TRIGGER_USE, "trigger_sprayer", "use", backend="llm", llm_config=cfg,
-                     part_names=PARTS["trigger_sprayer"])
+        a = annotate(
+            TRIGGER_USE, "trigger_sprayer", "use", backend="llm", llm_config=cfg, part_names=PARTS["trigger_sprayer"]
+        )
         assert a.backend == "llm" and a.fine == GOOD
         assert len(srv.requests) == 1
         req = srv.requests[0]
@@ -296,9 +323,14 @@ def test_llm_backend_uses_paper_prompts_and_caches(tmp_path):
         msgs = req["body"]["messages"]
         assert req["body"]["model"] == "test-model"
         assert msgs[0] == {"role": "system", "content": SYSTEM_PROMPT}
-        assert msgs[1]["content"] == build_prompts(TRIGGER_USE, "trigger_sprayer", "use")[1] == (
-            "Brief instruction: To use a trigger sprayer. Hand-object interaction information: forefinger "
-            "touches the trigger; thumb, middle finger, ring finger and little finger touch the head.")
+        assert (
+            msgs[1]["content"]
+            == build_prompts(TRIGGER_USE, "trigger_sprayer", "use")[1]
+            == (
+                "Brief instruction: To use a trigger sprayer. Hand-object interaction information: forefinger "
+                "touches the trigger; thumb, middle finger, ring finger and little finger touch the head."
+            )
+        )
         again = annotate(TRIGGER_USE, "trigger_sprayer", "use", backend="llm", llm_config=cfg)
         assert again.fine == GOOD and again.backend == "llm"
         assert len(srv.requests) == 1  # served from the cache
@@ -316,8 +348,9 @@ def test_llm_falls_back_when_endpoint_is_down(tmp_path, caplog):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed once the block ends
-    cfg = LLMConfig(base_url=f"http://127.0.0.1:{port}/v1", model="m", cache_dir=tmp_path,
-                    retries=1, backoff=0, timeout=2)
+    cfg = LLMConfig(
+        base_url=f"http://127.0.0.1:{port}/v1", model="m", cache_dir=tmp_path, retries=1, backoff=0, timeout=2
+    )
     with caplog.at_level(logging.WARNING, logger="dexgys.language"):
         a = annotate(TRIGGER_USE, "trigger_sprayer", "use", seed=1, backend="llm", llm_config=cfg)
     assert a.backend == "composer" and a.note and a.fine == compose(TRIGGER_USE, "trigger_sprayer", "use", seed=1)

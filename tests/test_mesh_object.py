@@ -214,7 +214,9 @@ def test_coacd_pieces_are_cached(tmp_path, monkeypatch):
     monkeypatch.setattr(coacd, "run_coacd", lambda *a, **k: pytest.fail("cache not used"))
     again = obj.collision_geoms(method="coacd")
     assert [g.part for g in again] == [g.part for g in geoms]
-    np.testing.assert_array_equal(np.concatenate([g.vertices for g in again]), np.concatenate([g.vertices for g in geoms]))
+    np.testing.assert_array_equal(
+        np.concatenate([g.vertices for g in again]), np.concatenate([g.vertices for g in geoms])
+    )
 
 
 def test_missing_coacd_is_reported(monkeypatch):

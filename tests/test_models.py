@@ -408,7 +408,10 @@ def test_cached_attention_matches_the_decoder(hand):
     x_t, t = torch.randn(4, model.normalizer.dim), torch.tensor([3, 3, 7, 7])
     torch.testing.assert_close(
         model._denoise_cached(x_t, t, model.decoder.memory(context, cmask)),
-        model.denoise(x_t, t, context.repeat_interleave(2, 0), cmask.repeat_interleave(2, 0)), atol=1e-5, rtol=0)
+        model.denoise(x_t, t, context.repeat_interleave(2, 0), cmask.repeat_interleave(2, 0)),
+        atol=1e-5,
+        rtol=0,
+    )
 
 
 def test_idgc_text_dropout_and_classifier_free_guidance(hand):
@@ -428,8 +431,9 @@ def test_idgc_text_dropout_and_classifier_free_guidance(hand):
 
     def run(scale):
         generator = torch.Generator().manual_seed(0)
-        return model.sample(points, tokens, mask, n=3, generator=generator, sampler="ddim", steps=4,
-                            guidance_scale=scale)
+        return model.sample(
+            points, tokens, mask, n=3, generator=generator, sampler="ddim", steps=4, guidance_scale=scale
+        )
 
     guided = run(2.5)
     assert torch.isfinite(guided).all() and torch.equal(guided, run(2.5)) and not torch.allclose(guided, run(1.0))
@@ -481,8 +485,15 @@ def test_qgc_loss_backward_and_overfit(hand):
 
 def test_qgc_named_contact_term_needs_and_uses_named_points(hand):
     torch.manual_seed(0)
-    cfg = QGCConfig(d_model=32, n_layers=2, n_heads=2, dropout=0.0, object_encoder=TINY_PE, hand_encoder=TINY_PE,
-                    named_contact_weight=1.0)
+    cfg = QGCConfig(
+        d_model=32,
+        n_layers=2,
+        n_heads=2,
+        dropout=0.0,
+        object_encoder=TINY_PE,
+        hand_encoder=TINY_PE,
+        named_contact_weight=1.0,
+    )
     model = QGC(cfg, hand)
     batch = idgc_batch(hand)
     with pytest.raises(DexgysError, match="named_points"):
@@ -492,8 +503,9 @@ def test_qgc_named_contact_term_needs_and_uses_named_points(hand):
     out = model.loss({**batch, "named_points": named})
     assert out["named_contact"] > 0
     base = {k: v for k, v in out.items() if k not in ("total", "named_contact")}
-    torch.testing.assert_close(out["total"], sum(getattr(cfg, f"{k}_weight") * v for k, v in base.items())
-                               + out["named_contact"])
+    torch.testing.assert_close(
+        out["total"], sum(getattr(cfg, f"{k}_weight") * v for k, v in base.items()) + out["named_contact"]
+    )
 
 
 def test_named_contact_measures_named_finger_to_named_part():

@@ -61,7 +61,9 @@ def test_chamfer_matches_brute_force():
         np.testing.assert_allclose(
             chamfer_distance(a, b, squared=squared, point_reduction="sum", batch_reduction="sum").item(), total.sum()
         )
-    np.testing.assert_allclose(chamfer_distance(a[0], b[0]).item(), (d[0] ** 2).min(1).mean() + (d[0] ** 2).min(0).mean())
+    np.testing.assert_allclose(
+        chamfer_distance(a[0], b[0]).item(), (d[0] ** 2).min(1).mean() + (d[0] ** 2).min(0).mean()
+    )
 
 
 def test_chamfer_is_differentiable():

@@ -18,8 +18,8 @@ from dexgys.sim.quality import max_penetration
 from dexgys.synthesis.optimize import GraspDescent, OptimizerConfig
 from dexgys.synthesis.polish import (
     PolishConfig,
-    PolishWeights,
     PolishEnergy,
+    PolishWeights,
     early_residual,
     polish_grasps,
     rescue_polish,
@@ -104,8 +104,9 @@ def test_a_descent_drops_grasps_midway_and_the_kept_ones_go_on_unchanged(hand, a
     kept = descent.keep(torch.tensor([2, 0])).run().result()
     assert kept.kept.tolist() == [2, 0] and kept.pose.batch_size == 2
     torch.testing.assert_close(kept.pose.to_record(), full.pose.to_record()[[2, 0]], atol=1e-5, rtol=0)
-    torch.testing.assert_close(residual_energy(kept, config), residual_energy(full, config)[[2, 0]],
-                               atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(
+        residual_energy(kept, config), residual_energy(full, config)[[2, 0]], atol=1e-4, rtol=1e-4
+    )
     assert full.kept.tolist() == [0, 1, 2, 3]
     # at the start the anchor term is 0: the early residual is the whole energy of the start poses
     start = start_polish(hand, object_field(apple), sunk, config, named_fingers=named)
@@ -117,7 +118,7 @@ def test_a_descent_drops_grasps_midway_and_the_kept_ones_go_on_unchanged(hand, a
             self.hand = hand
 
         def __call__(self, pose):
-            return (pose.translation ** 2).sum(-1), {}
+            return (pose.translation**2).sum(-1), {}
 
     with pytest.raises(DexgysError, match="cannot drop grasps"):
         GraspDescent(NoSubset(), sunk, OptimizerConfig(steps=2)).run(1).keep(torch.tensor([0]))
@@ -204,8 +205,8 @@ def test_point_cloud_field_approximates_the_surface():
 
 def test_polish_cli_polishes_a_predictions_file(hand, apple, tmp_path, capsys):
     from dexgys.cli.main import main
-    from dexgys.evaluation.predictions import ground_truth_predictions, read_predictions, write_predictions
     from dexgys.evaluation.batch import polish_predictions
+    from dexgys.evaluation.predictions import ground_truth_predictions, read_predictions, write_predictions
 
     records = json.loads(gzip.decompress(TINY_TEST.read_bytes()))[:3]
     preds = ground_truth_predictions(records)
@@ -218,7 +219,8 @@ def test_polish_cli_polishes_a_predictions_file(hand, apple, tmp_path, capsys):
     assert main(["polish", str(src), "--out", str(out), "--steps", "40"]) == 0
     polished = read_predictions(out)
     assert [(p["condition"], p["sample"], p["guidance"]) for p in polished] == [
-        (p["condition"], p["sample"], p["guidance"]) for p in preds]
+        (p["condition"], p["sample"], p["guidance"]) for p in preds
+    ]
     after = torch.tensor([p["dex_grasp"] for p in polished], dtype=torch.float32)
     depth_before = max_penetration(hand, apple, HandPose.from_record(sunk, hand.n_dofs, hand.name))
     depth_after = max_penetration(hand, apple, HandPose.from_record(after, hand.n_dofs, hand.name))
@@ -226,7 +228,9 @@ def test_polish_cli_polishes_a_predictions_file(hand, apple, tmp_path, capsys):
     # the surface term, when on, reads the object's own surface points
     short = PolishConfig().with_changes({"descent.steps": 10})
     plain = polish_predictions(preds[:1], short, progress=False)[0]["dex_grasp"]
-    pushed = polish_predictions(preds[:1], short.with_changes({"weights.surface": 50.0}), progress=False)[0]["dex_grasp"]
+    pushed = polish_predictions(preds[:1], short.with_changes({"weights.surface": 50.0}), progress=False)[0][
+        "dex_grasp"
+    ]
     assert plain != pushed
     assert main(["polish", str(src), "--out", str(tmp_path / "x.json"), "--contact", "-1"]) == 2
     assert "--contact must be positive" in capsys.readouterr().err and not (tmp_path / "x.json").exists()
@@ -234,15 +238,17 @@ def test_polish_cli_polishes_a_predictions_file(hand, apple, tmp_path, capsys):
 
 def test_polish_config_is_checked():
     PolishConfig().with_changes({"descent.steps": 0, "rescue.steps": 0, "margins.named_penetration": None})
-    for bad, message in (({"weights.avoid": -1.0}, r"weights\.avoid must be a finite non-negative"),
-                         ({"descent.lr_joints": 0.0}, r"descent\.lr_joints must be a finite positive"),
-                         ({"anchor.rotation": 0.0}, r"anchor\.rotation must be a finite positive"),
-                         ({"margins.penetration": float("nan")}, r"margins\.penetration must be"),
-                         ({"margins.region": None}, r"margins\.region must be"),
-                         ({"descent.steps": 1.5}, r"descent\.steps must be a non-negative integer"),
-                         ({"screen.step": True}, r"screen\.step must be"),
-                         ({"weights.avoidance": 1.0}, r"unknown polish setting 'weights\.avoidance': weights\. takes"),
-                         ({"steps": 10}, "unknown polish setting 'steps'")):
+    for bad, message in (
+        ({"weights.avoid": -1.0}, r"weights\.avoid must be a finite non-negative"),
+        ({"descent.lr_joints": 0.0}, r"descent\.lr_joints must be a finite positive"),
+        ({"anchor.rotation": 0.0}, r"anchor\.rotation must be a finite positive"),
+        ({"margins.penetration": float("nan")}, r"margins\.penetration must be"),
+        ({"margins.region": None}, r"margins\.region must be"),
+        ({"descent.steps": 1.5}, r"descent\.steps must be a non-negative integer"),
+        ({"screen.step": True}, r"screen\.step must be"),
+        ({"weights.avoidance": 1.0}, r"unknown polish setting 'weights\.avoidance': weights\. takes"),
+        ({"steps": 10}, "unknown polish setting 'steps'"),
+    ):
         with pytest.raises(DexgysError, match=message):
             PolishConfig().with_changes(bad)
     with pytest.raises(DexgysError, match="PolishConfig.weights must be a PolishWeights"):
@@ -259,6 +265,7 @@ def test_polish_config_round_trips_and_names_every_energy_term(hand, apple, gras
     points = torch.from_numpy(apple.sample_surface(64, seed=0).points).float()
     regions = (points, torch.ones(n, len(hand.finger_names), len(points), dtype=torch.bool))
     config = PolishConfig().with_changes({"weights.keep_off": 1.0, "weights.surface": 1.0})
-    terms = PolishEnergy(hand, field, grasps, config, regions=regions, free=points, surface=points,
-                         avoid=points)(grasps)[1]
+    terms = PolishEnergy(hand, field, grasps, config, regions=regions, free=points, surface=points, avoid=points)(
+        grasps
+    )[1]
     assert set(terms) == {f.name for f in dataclasses.fields(PolishWeights)}

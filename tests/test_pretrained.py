@@ -26,11 +26,13 @@ def test_shipped_model_is_a_complete_two_stage_generator(shipped):
 
 
 def test_shipped_finger_contact_predictor_reads_the_named_fingers(shipped):
-    tokens, mask = shipped.text_encoder.encode([
-        "press the trigger with your forefinger and wrap the other fingers around the body",
-        "pinch the cap between your thumb and forefinger",
-        "cup the bowl with all five fingers and your palm",
-    ])
+    tokens, mask = shipped.text_encoder.encode(
+        [
+            "press the trigger with your forefinger and wrap the other fingers around the body",
+            "pinch the cap between your thumb and forefinger",
+            "cup the bowl with all five fingers and your palm",
+        ]
+    )
     named = shipped.fingers.predict(tokens.to(torch.float16).float(), mask)
     assert named[0, 1] and named[1, :2].all() and named[2].all()
     assert not named[1, 3:5].any()  # a pinch leaves the ring and little fingers off
@@ -40,9 +42,12 @@ def test_shipped_contact_region_predictor_finds_the_named_parts(shipped):
     """On an unseen mug, the handle sentence puts the forefinger on the handle, the body sentence on the body."""
     obj = load_object_input("mug:9", n_points=shipped.object_points, seed=0)
     names = np.asarray(obj.object.part_names)[obj.parts]
-    tokens, mask = shipped.text_encoder.encode(["To use the mug, hook your thumb, index, middle and ring fingers "
-                                                "through the handle.",
-                                                "Wrap all five fingers and your palm around the body of the mug."])
+    tokens, mask = shipped.text_encoder.encode(
+        [
+            "To use the mug, hook your thumb, index, middle and ring fingers through the handle.",
+            "Wrap all five fingers and your palm around the body of the mug.",
+        ]
+    )
     clouds = torch.from_numpy(obj.points)[None].expand(2, -1, -1)
     with torch.no_grad():
         p = torch.sigmoid(shipped.regions(clouds, tokens.to(torch.float16).float(), mask)).numpy()
@@ -74,6 +79,10 @@ def test_shipped_model_grasps_are_deterministic_and_near_the_object(shipped):
     grasp = first.records[:, 6:]
     assert pre.shape == squeeze.shape == grasp.shape and not np.allclose(pre, grasp)
     # unclipped joints move symmetrically (BODex: squeeze = 2 grasp - pregrasp)
-    inside = (squeeze > hand.joint_lower.numpy() + 1e-6) & (squeeze < hand.joint_upper.numpy() - 1e-6) & \
-        (pre > hand.joint_lower.numpy() + 1e-6) & (pre < hand.joint_upper.numpy() - 1e-6)
+    inside = (
+        (squeeze > hand.joint_lower.numpy() + 1e-6)
+        & (squeeze < hand.joint_upper.numpy() - 1e-6)
+        & (pre > hand.joint_lower.numpy() + 1e-6)
+        & (pre < hand.joint_upper.numpy() - 1e-6)
+    )
     np.testing.assert_allclose((squeeze - grasp)[inside], (grasp - pre)[inside], atol=1e-9)

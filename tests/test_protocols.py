@@ -6,7 +6,6 @@ import dataclasses
 import json
 import math
 
-import mujoco
 import numpy as np
 import pytest
 import torch
@@ -90,12 +89,28 @@ def test_dexgys_entry_is_the_published_rule_set():
     p = get_protocol("dexgys")
     assert p.protocol_id == "dexgys-sim-2" == protocol_constants()["protocol"]
     assert (p.timestep_s, p.impratio, p.solver_iterations, p.solver_tolerance, p.ls_iterations) == (
-        sc.TIMESTEP, sc.IMPRATIO, sc.SOLVER_ITERATIONS, sc.SOLVER_TOLERANCE, sc.LS_ITERATIONS)
-    assert (p.object_friction, p.object_condim, p.object_density_kg_m3) == (sc.OBJECT_FRICTION, sc.OBJECT_CONDIM, sc.OBJECT_DENSITY)
+        sc.TIMESTEP,
+        sc.IMPRATIO,
+        sc.SOLVER_ITERATIONS,
+        sc.SOLVER_TOLERANCE,
+        sc.LS_ITERATIONS,
+    )
+    assert (p.object_friction, p.object_condim, p.object_density_kg_m3) == (
+        sc.OBJECT_FRICTION,
+        sc.OBJECT_CONDIM,
+        sc.OBJECT_DENSITY,
+    )
     assert (p.push.contact_distance_m, p.push.push_m, p.push.damping_m) == (
-        gt.SQUEEZE_CONTACT_DISTANCE, gt.SQUEEZE_PUSH, gt.SQUEEZE_DAMPING)
+        gt.SQUEEZE_CONTACT_DISTANCE,
+        gt.SQUEEZE_PUSH,
+        gt.SQUEEZE_DAMPING,
+    )
     assert p.stages[0].steps == gt.SETTLE_STEPS and p.load_steps == gt.SHAKE_STEPS and p.check_steps == gt.CHECK_STEPS
-    assert (p.load_m_s2, p.hold_translation_m, p.hold_rotation_rad) == (sc.GRAVITY, gt.HOLD_TRANSLATION, gt.HOLD_ROTATION)
+    assert (p.load_m_s2, p.hold_translation_m, p.hold_rotation_rad) == (
+        sc.GRAVITY,
+        gt.HOLD_TRANSLATION,
+        gt.HOLD_ROTATION,
+    )
     assert p.precheck_threshold_m == ql.MAX_PENETRATION
     assert p.hand_friction is None and p.servo_kp is None and p.root == "fixed"
 
@@ -108,7 +123,9 @@ def test_scenes_apply_friction_gains_mass_and_root(hand, bar, scenes, power_gras
         s, p = scenes[name], get_protocol(name)
         m = s.model
         assert s.protocol == p and m.opt.timestep == p.timestep_s and m.opt.noslip_iterations == p.noslip_iterations
-        assert np.all(m.actuator_gainprm[s.hand_actuators, 0] == kp) and np.all(m.actuator_biasprm[s.hand_actuators, 1] == -kp)
+        assert np.all(m.actuator_gainprm[s.hand_actuators, 0] == kp) and np.all(
+            m.actuator_biasprm[s.hand_actuators, 1] == -kp
+        )
         if limit is None:
             assert not m.actuator_forcelimited[s.hand_actuators].any()
         else:
@@ -194,8 +211,13 @@ def test_pregrasp_and_squeeze_back_off_and_press(hand, bar, scenes, power_grasp)
     c = ql.link_contacts(hand, bar, pose, net.protocol.push.contact_distance_m)
     m = c.mask[0]
     net.place_hand(data, t, R, q)
-    pushed = gt.joint_pose(net, q, gt.joint_offsets(net, data, net.link_bodies[c.links[m]], c.hand_points[0, m], -c.normals[0, m]), 1.0)
-    moved = ql.link_contacts(hand, bar, torch.cat([power_grasp[:6], torch.as_tensor(pushed)])[None], 1.0).distance[0] - c.distance[0]
+    pushed = gt.joint_pose(
+        net, q, gt.joint_offsets(net, data, net.link_bodies[c.links[m]], c.hand_points[0, m], -c.normals[0, m]), 1.0
+    )
+    moved = (
+        ql.link_contacts(hand, bar, torch.cat([power_grasp[:6], torch.as_tensor(pushed)])[None], 1.0).distance[0]
+        - c.distance[0]
+    )
     palm = c.links == hand.link_names.index("palm")
     assert m.sum() >= 8 and m[palm].all() and moved[palm] == pytest.approx(0.0)  # the palm has no joint
     fingers = m & ~palm
@@ -226,7 +248,11 @@ def test_reports_and_command_name_the_protocol(tmp_path, monkeypatch, capsys, ha
     assert data["constants"]["object_mass_kg"] == 0.1 and data["constants"]["hold_translation_m"] == 0.05
     net = protocol_constants("dexgraspnet")
     json.dumps(net, allow_nan=False)
-    assert net["servo_force_unlimited"] and net["hold_contact_distance_m"] == 0.02 and net["load_time_s"] == pytest.approx(100 / 60)
+    assert (
+        net["servo_force_unlimited"]
+        and net["hold_contact_distance_m"] == 0.02
+        and net["load_time_s"] == pytest.approx(100 / 60)
+    )
 
     from dexgys.cli import sim_cmd
     from dexgys.data.grasp_file import write_grasp_file
@@ -236,7 +262,9 @@ def test_reports_and_command_name_the_protocol(tmp_path, monkeypatch, capsys, ha
     write_grasp_file(tmp_path / "g.json", [{"guidance": "hold the bar", "dex_grasp": power_grasp.tolist()}], "bar.obj")
     parser = argparse.ArgumentParser()
     sim_cmd.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["sim", str(tmp_path / "g.json"), "--protocol", "dexgraspnet", "--json", str(tmp_path / "r.json")])
+    args = parser.parse_args(
+        ["sim", str(tmp_path / "g.json"), "--protocol", "dexgraspnet", "--json", str(tmp_path / "r.json")]
+    )
     assert sim_cmd.run(args) == 0
     text = capsys.readouterr().out
     assert "protocol dexgraspnet (dexgraspnet-isaac-mujoco-1)" in text.splitlines()[0]
@@ -247,7 +275,12 @@ def test_reports_and_command_name_the_protocol(tmp_path, monkeypatch, capsys, ha
 
 def test_custom_protocol_needs_no_registration(hand, bar, power_grasp):
     """A protocol is data: a variant runs through the same code (here DexGraspBench with friction 0.1)."""
-    slippery = dataclasses.replace(get_protocol("dexgraspbench"), name="slippery", protocol_id="slippery-1",
-                                   object_friction=(0.1, 0.0, 0.0), hand_friction=(0.1, 0.0, 0.0))
+    slippery = dataclasses.replace(
+        get_protocol("dexgraspbench"),
+        name="slippery",
+        protocol_id="slippery-1",
+        object_friction=(0.1, 0.0, 0.0),
+        hand_friction=(0.1, 0.0, 0.0),
+    )
     res = gt.test_grasps(hand, bar, power_grasp[None], protocol=slippery)
     assert res.summary()["protocol"] == "slippery-1" and not res.success_all6[0]

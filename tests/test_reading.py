@@ -20,21 +20,58 @@ MUG = ("body", "handle")
     "text, parts, intent, fingers, touch, avoid",
     [
         ("squeeze the trigger with the index finger", SPRAYER, "use", ("forefinger",), ("trigger",), ()),
-        ("grab the mug by the handle using thumb and index finger", MUG, "hold", ("thumb", "forefinger"), ("handle",), ()),
+        (
+            "grab the mug by the handle using thumb and index finger",
+            MUG,
+            "hold",
+            ("thumb", "forefinger"),
+            ("handle",),
+            (),
+        ),
         ("Use the knife without touching the blade", ("blade", "handle"), "use", (), (), ("blade",)),
         ("hold the bottle, keep the cap free", ("body", "neck", "cap"), "hold", (), (), ("cap",)),
         ("don't touch the body, pinch the handle", MUG, "hold", (), ("handle",), ("body",)),
-        ("pass it over holding the blades, leaving the loops free", ("blades", "handle_loops"), "hand over", (),
-         ("blades",), ("handle_loops",)),
+        (
+            "pass it over holding the blades, leaving the loops free",
+            ("blades", "handle_loops"),
+            "hand over",
+            (),
+            ("blades",),
+            ("handle_loops",),
+        ),
         ("pick it up with two fingers", ("body",), "lift", ("thumb", "forefinger"), (), ()),
-        ("press the trigger with your pointer and the remaining four fingers on the bottle", SPRAYER, "use",
-         ("thumb", "forefinger", "middle", "ring", "little"), ("bottle", "trigger"), ()),
-        ("To hand over the drill, grip the body, leaving the handle and the trigger free.",
-         ("body", "handle", "trigger"), "hand over", (), ("body",), ("handle", "trigger")),
-        ("hold the mug with your whole hand but not the pinky", MUG, "hold",
-         ("thumb", "forefinger", "middle", "ring", "palm"), (), ()),
-        ("Wrap your thumb, index and little fingers around the handle", MUG, "hold",
-         ("thumb", "forefinger", "little"), ("handle",), ()),
+        (
+            "press the trigger with your pointer and the remaining four fingers on the bottle",
+            SPRAYER,
+            "use",
+            ("thumb", "forefinger", "middle", "ring", "little"),
+            ("bottle", "trigger"),
+            (),
+        ),
+        (
+            "To hand over the drill, grip the body, leaving the handle and the trigger free.",
+            ("body", "handle", "trigger"),
+            "hand over",
+            (),
+            ("body",),
+            ("handle", "trigger"),
+        ),
+        (
+            "hold the mug with your whole hand but not the pinky",
+            MUG,
+            "hold",
+            ("thumb", "forefinger", "middle", "ring", "palm"),
+            (),
+            (),
+        ),
+        (
+            "Wrap your thumb, index and little fingers around the handle",
+            MUG,
+            "hold",
+            ("thumb", "forefinger", "little"),
+            ("handle",),
+            (),
+        ),
     ],
 )
 def test_reading(text, parts, intent, fingers, touch, avoid):
@@ -50,8 +87,11 @@ def _read(text: str, category: str):
 @pytest.mark.parametrize(
     "text, category, reading",
     [
-        ("Hold the mug by the hnadle with your tuhmb and midle finger", "mug",
-         ("hold", ("thumb", "middle"), ("handle",), ())),
+        (
+            "Hold the mug by the hnadle with your tuhmb and midle finger",
+            "mug",
+            ("hold", ("thumb", "middle"), ("handle",), ()),
+        ),
         ("Grip the knife by the handle witohut touching the bldae", "knife", ("hold", (), ("handle",), ("blade",))),
         ("grab the dounut with your whloe hand", "donut", ("hold", FINGERS, (), ())),
     ],
@@ -63,7 +103,11 @@ def test_misspelt_words_are_read_as_the_words_they_slip_from(text, category, rea
 def test_real_words_are_not_read_as_misspellings():
     # "heard" is one letter from "head", "slips" from "sips" (a use): neither is a slip
     assert _read("Hold the hammer by the handle until you have heard the click", "hammer") == (
-        "hold", (), ("handle",), ())
+        "hold",
+        (),
+        ("handle",),
+        (),
+    )
     assert infer_intent("Hold the cup so that nothing slips") == "hold"
 
 
@@ -75,8 +119,11 @@ def test_real_words_are_not_read_as_misspellings():
         ("Hold the toothbrush by the handle, bristles free", "toothbrush", ("hold", (), ("handle",), ("head",))),
         ("Carry the pen by the barrel and mind the nib", "pen", ("hold", (), ("body",), ("tip",))),
         ("Grab the scissors through the finger holes", "scissors", ("hold", (), ("handle_loops",), ())),
-        ("Screw the bulb in holding the glass, and leave the metal thread alone", "lightbulb",
-         ("use", (), ("bulb",), ("base",))),
+        (
+            "Screw the bulb in holding the glass, and leave the metal thread alone",
+            "lightbulb",
+            ("use", (), ("bulb",), ("base",)),
+        ),
     ],
 )
 def test_other_words_for_parts(text, category, reading):
@@ -101,7 +148,8 @@ def test_the_object_names_no_missing_part():
     parts = get_category("wineglass").parts
     assert read_instruction("pick up the glass by the stem", parts, "wineglass").notes == ()
     assert read_instruction("Hold the bowl steady, so that your grip stays steady", ("body",), "bowl").notes == (
-        "the words name neither fingers nor a part of the bowl",)  # "your grip" is a hold, no handle
+        "the words name neither fingers nor a part of the bowl",
+    )  # "your grip" is a hold, no handle
 
 
 @pytest.mark.parametrize(
@@ -132,8 +180,11 @@ def test_the_intent_is_the_goal(text, intent):
         ("Push the stapler down with the heel of your hand", "stapler", ("palm",)),
         ("Grab the bowl with every finger but the little one", "bowl", ("thumb", "forefinger", "middle", "ring")),
         ("Hold the mug with all but your thumb", "mug", ("forefinger", "middle", "ring", "little")),
-        ("Grab the cup with your whole hand, not your ring or little finger", "cup",
-         ("thumb", "forefinger", "middle", "palm")),
+        (
+            "Grab the cup with your whole hand, not your ring or little finger",
+            "cup",
+            ("thumb", "forefinger", "middle", "palm"),
+        ),
         ("Keep your thumb off the trigger while holding the drill", "power_drill", ()),
         ("Pinch the cap of the pen", "pen", ()),
         ("Press the trigger with the index finger, rest of the hand around the bottle", "trigger_sprayer", DIGITS),
@@ -148,18 +199,30 @@ def test_fingers(text, category, fingers):
 @pytest.mark.parametrize(
     "text, category, touch, avoid",
     [
-        ("Hold the sprayer by the bottle without touching the trigger or the nozzle", "trigger_sprayer",
-         ("bottle",), ("trigger", "nozzle")),
+        (
+            "Hold the sprayer by the bottle without touching the trigger or the nozzle",
+            "trigger_sprayer",
+            ("bottle",),
+            ("trigger", "nozzle"),
+        ),
         ("grab the jar body, no fingers on lid", "bottle", ("body",), ("cap",)),
         ("hold pen by body, tip free", "pen", ("body",), ("tip",)),
         ("Hold the camera by the body. Stay clear of the lens.", "cameras", ("body",), ("lens",)),
         ("Lift the wine glass by the bowl and leave the stem and base free", "wineglass", ("bowl",), ("stem", "base")),
-        ("Hold the teapot by the body, avoiding the lid, the handle and the spout", "teapot", ("body",),
-         ("lid", "handle", "spout")),
+        (
+            "Hold the teapot by the body, avoiding the lid, the handle and the spout",
+            "teapot",
+            ("body",),
+            ("lid", "handle", "spout"),
+        ),
         ("grab body, cap free", "cylinder_bottle", ("body",), ("cap",)),
         ("Keep your thumb off the trigger while holding the drill", "power_drill", (), ("trigger",)),
-        ("Pinch the lid; the body, the handle and the spout stay free", "teapot", ("lid",),
-         ("body", "handle", "spout")),
+        (
+            "Pinch the lid; the body, the handle and the spout stay free",
+            "teapot",
+            ("lid",),
+            ("body", "handle", "spout"),
+        ),
     ],
 )
 def test_parts_to_avoid(text, category, touch, avoid):
@@ -187,7 +250,8 @@ def test_what_cannot_be_read_is_said():
     assert "intent: (not stated)" in r.describe()
     assert read_instruction("use the mug by the handle", MUG).notes == ()
     assert read_instruction("press the trigger of the mug with your index finger", MUG, "mug").notes == (
-        "the mug has no trigger (its parts: body, handle)",)
+        "the mug has no trigger (its parts: body, handle)",
+    )
     assert "a hand has five fingers, not six" in read_instruction("hold the mug with six fingers", MUG, "mug").notes
 
 

@@ -11,13 +11,12 @@ import numpy as np
 import pytest
 import torch
 import trimesh
+from test_hands import random_records
 
 from dexgys.errors import DexgysError
 from dexgys.hands import canonical_hand_name, hand_info, load_hand
 from dexgys.hands import third_party as tp
 from dexgys.hands.proxy import ProxyPrimitive, fit_capsule, primitive_sdf
-
-from test_hands import random_records
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +180,9 @@ def test_coupled_joints_share_one_servo(bar):
     data = scene.new_data()
     q = np.linspace(0.1, 0.3, 22)
     scene.set_joint_targets(data, q)
-    assert data.ctrl[mujoco.mj_name2id(scene.model, mujoco.mjtObj.mjOBJ_ACTUATOR, "A_FFJ1J0")] == pytest.approx(q[j1] + q[j0])
+    assert data.ctrl[mujoco.mj_name2id(scene.model, mujoco.mjtObj.mjOBJ_ACTUATOR, "A_FFJ1J0")] == pytest.approx(
+        q[j1] + q[j0]
+    )
     assert np.array_equal(build_scene(capsule, bar).ctrl_from_joints, np.eye(22))
 
 

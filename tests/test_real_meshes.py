@@ -68,8 +68,13 @@ def test_unpacking_checks_the_wheel(tmp_path):
     with zipfile.ZipFile(wheel, "w") as zf:
         zf.writestr("thing/mesh.stl", b"solid x\nendsolid x\n")
         zf.writestr("thing/LICENSE", b"Apache-2.0")
-    spec = ThirdPartyAssets("thing", wheel.name, hashlib.sha256(wheel.read_bytes()).hexdigest(), "LICENSE",
-                            {"thing/mesh.stl": "mesh.stl", "thing/LICENSE": "LICENSE"})
+    spec = ThirdPartyAssets(
+        "thing",
+        wheel.name,
+        hashlib.sha256(wheel.read_bytes()).hexdigest(),
+        "LICENSE",
+        {"thing/mesh.stl": "mesh.stl", "thing/LICENSE": "LICENSE"},
+    )
     folder = unpack_wheel(spec, wheel.parent, tmp_path / "out")
     assert sorted(p.name for p in folder.iterdir()) == ["LICENSE", "mesh.stl"]
     with pytest.raises(DexgysError, match="expected SHA-256"):

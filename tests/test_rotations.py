@@ -48,7 +48,9 @@ def test_rotation_6d_round_trip_and_gram_schmidt(scipy_rotations):
     np.testing.assert_allclose((noisy.transpose(1, 2) @ noisy).numpy(), eye.numpy(), atol=1e-12)
     assert torch.allclose(torch.linalg.det(noisy), torch.ones(len(noisy), dtype=torch.float64))
     v = torch.as_tensor(scipy_rotations.as_rotvec())
-    np.testing.assert_allclose(rot.rotation_6d_to_axis_angle(rot.axis_angle_to_rotation_6d(v)).numpy(), v.numpy(), atol=1e-9)
+    np.testing.assert_allclose(
+        rot.rotation_6d_to_axis_angle(rot.axis_angle_to_rotation_6d(v)).numpy(), v.numpy(), atol=1e-9
+    )
 
 
 def test_gradients_flow():

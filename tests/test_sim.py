@@ -59,12 +59,18 @@ def _shifted(rec: torch.Tensor, dy: float) -> torch.Tensor:
 # ------------------------------------------------------------------ scene
 def test_scene_matches_hand_kinematics_and_object_mass(hand, bar, scene):
     g = torch.Generator().manual_seed(3)
-    rec = torch.cat([0.1 * torch.randn(3, generator=g), torch.randn(3, generator=g),
-                     hand.joint_lower + torch.rand(22, generator=g) * (hand.joint_upper - hand.joint_lower)])
+    rec = torch.cat(
+        [
+            0.1 * torch.randn(3, generator=g),
+            torch.randn(3, generator=g),
+            hand.joint_lower + torch.rand(22, generator=g) * (hand.joint_upper - hand.joint_lower),
+        ]
+    )
     pose = hand.as_pose(rec[None].double())
     data = scene.new_data()
-    scene.place_hand(data, pose.translation[0].double().numpy(), pose.rotation[0].double().numpy(),
-                     pose.joints[0].double().numpy())
+    scene.place_hand(
+        data, pose.translation[0].double().numpy(), pose.rotation[0].double().numpy(), pose.joints[0].double().numpy()
+    )
     T = hand.to(dtype=torch.float64).forward_kinematics(rec[None].double())[0].numpy()
     np.testing.assert_allclose(data.xpos[scene.link_bodies], T[:, :3, 3], atol=1e-6)
     np.testing.assert_allclose(data.xmat[scene.link_bodies].reshape(-1, 3, 3), T[:, :3, :3], atol=1e-6)
@@ -73,7 +79,9 @@ def test_scene_matches_hand_kinematics_and_object_mass(hand, bar, scene):
     assert scene.object_mass == pytest.approx(OBJECT_DENSITY * volume, rel=5e-2)
     mass, com, inertia = object_inertial(bar)
     assert scene.object_mass == pytest.approx(mass, rel=1e-9)
-    np.testing.assert_allclose(sorted(scene.model.body_inertia[scene.object_body]), np.linalg.eigvalsh(inertia), rtol=1e-6)
+    np.testing.assert_allclose(
+        sorted(scene.model.body_inertia[scene.object_body]), np.linalg.eigvalsh(inertia), rtol=1e-6
+    )
     np.testing.assert_allclose(com, 0.0, atol=1e-4)
     assert list(scene.hand_qpos) == list(range(22)) and scene.model.nu == 22
     # actuators drive the joints they are named after
@@ -212,7 +220,9 @@ def _brute_force_penetration(hand, rec, points):
 
 
 def test_max_penetration_matches_brute_force(hand, bar, power_grasp):
-    recs = torch.stack([power_grasp, _shifted(power_grasp, -0.004), _shifted(power_grasp, -0.012), _shifted(power_grasp, 0.3)])
+    recs = torch.stack(
+        [power_grasp, _shifted(power_grasp, -0.004), _shifted(power_grasp, -0.012), _shifted(power_grasp, 0.3)]
+    )
     pen = ql.max_penetration(hand, bar, recs)
     points = ql.penetration_points(bar).numpy()
     assert points.shape == (ql.PENETRATION_SAMPLES, 3)

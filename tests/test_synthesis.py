@@ -176,8 +176,9 @@ def test_free_part_rule_rejects_a_grasp_touching_a_free_part(hand, crafted):
 def test_acceptance_rule_roles():
     spec = get_intent_spec("trigger_sprayer", "use")
     assert key_roles(spec) == {"forefinger": "trigger", "thumb": "bottle"}
-    good = ContactFacts({"forefinger": ["trigger"], "thumb": ["bottle"], "middle": ["bottle"], "ring": ["bottle"],
-                         "palm": ["bottle"]})
+    good = ContactFacts(
+        {"forefinger": ["trigger"], "thumb": ["bottle"], "middle": ["bottle"], "ring": ["bottle"], "palm": ["bottle"]}
+    )
     assert spec_violations(good, spec) == []
     no_trigger = ContactFacts({"forefinger": ["bottle"], "thumb": ["bottle"], "middle": ["bottle"], "ring": ["bottle"]})
     assert set(spec_violations(no_trigger, spec)) == {"target_untouched", "key_role_missed"}
@@ -251,8 +252,9 @@ def test_synthesis_under_a_named_protocol_revalidates_under_it(bottle):
     strict = replace(protocols.get_protocol("dexgraspbench"), name="strict", precheck_threshold_m=-1.0)
     protocols.PROTOCOLS["strict"] = strict
     try:
-        none = synthesize_grasps(bottle, "hold", n_candidates=16, seed=0, hand=mesh,
-                                 config=replace(config, protocol="strict"))
+        none = synthesize_grasps(
+            bottle, "hold", n_candidates=16, seed=0, hand=mesh, config=replace(config, protocol="strict")
+        )
     finally:
         del protocols.PROTOCOLS["strict"]
     assert len(none) == 0 and none.rejected["precheck"] >= 1 and none.rejected["physics"] == 0
@@ -264,9 +266,13 @@ def test_synthesis_under_a_named_protocol_revalidates_under_it(bottle):
 def test_cuda_optimisation_matches_cpu_closely(hand, mug, mug_field):
     spec = get_intent_spec("mug", "hold")
     init = initial_poses(hand, mug, mug_field, spec, 4, torch.Generator().manual_seed(0))
-    cpu = optimize_grasps(GraspEnergy(hand, mug_field, spec, init.prior_joints, init.prior_weights), init.pose,
-                          OptimizerConfig(steps=5))
+    cpu = optimize_grasps(
+        GraspEnergy(hand, mug_field, spec, init.prior_joints, init.prior_weights), init.pose, OptimizerConfig(steps=5)
+    )
     gpu_hand, gpu_field = hand.to("cuda"), mug_field.to("cuda")
-    gpu = optimize_grasps(GraspEnergy(gpu_hand, gpu_field, spec, init.prior_joints, init.prior_weights), init.pose,
-                          OptimizerConfig(steps=5))
+    gpu = optimize_grasps(
+        GraspEnergy(gpu_hand, gpu_field, spec, init.prior_joints, init.prior_weights),
+        init.pose,
+        OptimizerConfig(steps=5),
+    )
     assert torch.allclose(cpu.pose.to_record(), gpu.pose.to_record().cpu(), atol=1e-3)

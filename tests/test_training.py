@@ -69,7 +69,12 @@ def test_shipped_configs():
     assert paper.idgc_config(384).diffusion_steps == 100 and paper.idgc_config(384).para_weight == 10
     q = paper.qgc_config()
     assert (q.para_weight, q.chamfer_weight, q.penetration_weight, q.self_penetration_weight, q.contact_weight) == (
-        10, 1, 100, 10, 10)
+        10,
+        1,
+        100,
+        10,
+        10,
+    )
     cpu = load_train_config("cpu")
     assert cpu.idgc.train.steps == 15000 and cpu.qgc.train.steps == 7000
     assert (cpu.idgc.train.objects_per_batch, cpu.idgc.train.grasps_per_object) == (8, 4)
@@ -94,27 +99,30 @@ def _with(path: str, value):
     return raw
 
 
-@pytest.mark.parametrize("path, value, message", [
-    ("optimizer", {}, "optimizer is not a setting"),
-    ("idgc.train.lrr", 1e-3, "idgc.train.lrr is not a setting"),
-    ("idgc.model.depth", 3, "idgc.model.depth is not a setting"),
-    ("idgc.model.text_dim", 384, "idgc.model.text_dim is not a setting"),
-    ("idgc.train.lr", "fast", "idgc.train.lr must be a finite number"),
-    ("qgc.train.lr", -1.0, "qgc.train.lr must be positive"),
-    ("idgc.train.epochs", 3, "exactly one of 'steps' and 'epochs'"),
-    ("qgc.train.steps", ..., "exactly one of 'steps' and 'epochs'"),
-    ("idgc.train.objects_per_batch", True, "must be an integer"),
-    ("idgc.train.min_lr", 1.0, "must not exceed lr"),
-    ("qgc.pairs.sampler", "euler", "qgc.pairs.sampler must be one of ddpm, ddim"),
-    ("qgc.pairs.sampler", "ddpm", "must be null for the ddpm sampler"),
-    ("idgc.model.n_heads", 3, "must be a multiple of n_heads"),
-    ("idgc.model.dropout", 1.5, "dropout must lie in"),
-    ("idgc.model.schedule", "sqrt", "schedule must be one of"),
-    ("qgc.model.hand_encoder", {**TINY_PE, "centroids": [256, 16, 4]}, "the cloud has 128 points"),
-    ("idgc.model.point_encoder", {**TINY_PE, "levels": 3}, "idgc.model is invalid"),
-    ("data.text_encoder", "bert", "data.text_encoder must be one of"),
-    ("seed", -1, "seed must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "path, value, message",
+    [
+        ("optimizer", {}, "optimizer is not a setting"),
+        ("idgc.train.lrr", 1e-3, "idgc.train.lrr is not a setting"),
+        ("idgc.model.depth", 3, "idgc.model.depth is not a setting"),
+        ("idgc.model.text_dim", 384, "idgc.model.text_dim is not a setting"),
+        ("idgc.train.lr", "fast", "idgc.train.lr must be a finite number"),
+        ("qgc.train.lr", -1.0, "qgc.train.lr must be positive"),
+        ("idgc.train.epochs", 3, "exactly one of 'steps' and 'epochs'"),
+        ("qgc.train.steps", ..., "exactly one of 'steps' and 'epochs'"),
+        ("idgc.train.objects_per_batch", True, "must be an integer"),
+        ("idgc.train.min_lr", 1.0, "must not exceed lr"),
+        ("qgc.pairs.sampler", "euler", "qgc.pairs.sampler must be one of ddpm, ddim"),
+        ("qgc.pairs.sampler", "ddpm", "must be null for the ddpm sampler"),
+        ("idgc.model.n_heads", 3, "must be a multiple of n_heads"),
+        ("idgc.model.dropout", 1.5, "dropout must lie in"),
+        ("idgc.model.schedule", "sqrt", "schedule must be one of"),
+        ("qgc.model.hand_encoder", {**TINY_PE, "centroids": [256, 16, 4]}, "the cloud has 128 points"),
+        ("idgc.model.point_encoder", {**TINY_PE, "levels": 3}, "idgc.model is invalid"),
+        ("data.text_encoder", "bert", "data.text_encoder must be one of"),
+        ("seed", -1, "seed must be >= 0"),
+    ],
+)
 def test_config_errors(path, value, message):
     with pytest.raises(DexgysError, match=message):
         TrainConfig.from_dict(_with(path, value), "bad.json")
@@ -250,8 +258,18 @@ def test_idgc_steps_reduce_the_loss_on_a_tiny_batch(dataset, minilm, tmp_path):
             return float(model.loss(batch, torch.Generator().manual_seed(0))["total"])
 
     before = fixed_loss()
-    trainer = Trainer(model, lambda m, b, g: m.loss(b, g), RepeatStream(batch), config.idgc.train, 40, tmp_path,
-                      "idgc", seed=0, identity={}, progress=False)
+    trainer = Trainer(
+        model,
+        lambda m, b, g: m.loss(b, g),
+        RepeatStream(batch),
+        config.idgc.train,
+        40,
+        tmp_path,
+        "idgc",
+        seed=0,
+        identity={},
+        progress=False,
+    )
     result = trainer.run()
     assert result.completed and result.step == 40
     model.eval()
@@ -330,9 +348,13 @@ def test_qgc_pairs_match_same_object_and_intent(trained, dataset, minilm, monkey
         assert (records[s]["obj_id"], records[s]["action_id"]) == (records[t]["obj_id"], records[t]["action_id"])
     # the target is the nearest same-group grasp by hand Chamfer (checked against the loss function)
     for p in (0, 7, 33):
-        group = [i for i, r in enumerate(records) if (r["obj_id"], r["action_id"]) ==
-                 (records[pairs.source[p]]["obj_id"], records[pairs.source[p]]["action_id"])]
-        coarse_pts = hand.surface_points(record_to_vector(torch.from_numpy(pairs.coarse[p:p + 1])))
+        group = [
+            i
+            for i, r in enumerate(records)
+            if (r["obj_id"], r["action_id"])
+            == (records[pairs.source[p]]["obj_id"], records[pairs.source[p]]["action_id"])
+        ]
+        coarse_pts = hand.surface_points(record_to_vector(torch.from_numpy(pairs.coarse[p : p + 1])))
         gt_pts = hand.surface_points(record_to_vector(torch.tensor([records[i]["dex_grasp"] for i in group])))
         d = hand_chamfer(coarse_pts.expand(len(group), -1, -1), gt_pts)
         assert group[int(d.argmin())] == pairs.target[p]
@@ -356,8 +378,18 @@ def _torchrun(args: list[str], cwd: Path) -> None:
     import sys
 
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "dexgys",
-           "train", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "dexgys",
+        "train",
+        *args,
+    ]
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
 

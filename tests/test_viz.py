@@ -21,7 +21,7 @@ def test_render_shows_the_object_in_its_part_colours():
     assert img.shape == (160, 160, 3) and img.dtype == np.uint8
     background = (img == 255).all(-1)
     assert 0.05 < 1 - background.mean() < 0.95  # something drawn, not everything
-    blueish = (img[..., 2] > img[..., 0] + 40)  # the first part colour is blue
+    blueish = img[..., 2] > img[..., 0] + 40  # the first part colour is blue
     assert blueish.mean() > 0.01
 
 

@@ -25,9 +25,9 @@ from dexgys.hands import load_hand
 from dexgys.language.brief import action_id_from_intent
 from dexgys.objects.catalogue import make_object
 from dexgys.pipeline import GraspGenerator
-from dexgys.synthesis.polisher import polish_records
 from dexgys.synthesis.contacts import contact_facts, key_roles
 from dexgys.synthesis.intents import get_intent_spec
+from dexgys.synthesis.polisher import polish_records
 
 DATA = Path("data/dexgys-v1")
 
@@ -39,8 +39,11 @@ def roles_held(hand, obj, records, roles: dict[str, str]) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cells", nargs="+", default=["trigger_sprayer/use", "power_drill/use",
-                                                        "flashlight/use", "bottle/use", "phone/use"])
+    parser.add_argument(
+        "--cells",
+        nargs="+",
+        default=["trigger_sprayer/use", "power_drill/use", "flashlight/use", "bottle/use", "phone/use"],
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     train = json.loads(gzip.open(DATA / "train.json.gz").read())
@@ -65,9 +68,11 @@ def main() -> None:
             polished, _ = polish_records(hand, ObjectField.build(obj, parts=False), pool)
             transferred += roles_held(hand, obj, polished, roles)
             n_tr += len(pool)
-        print(f"{cell}: key roles {roles}; generated {100 * generated / max(1, n_gen):.1f} % of {n_gen}, "
-              f"training grasps transferred and polished {100 * transferred / max(1, n_tr):.1f} % of {n_tr}",
-              flush=True)
+        print(
+            f"{cell}: key roles {roles}; generated {100 * generated / max(1, n_gen):.1f} % of {n_gen}, "
+            f"training grasps transferred and polished {100 * transferred / max(1, n_tr):.1f} % of {n_tr}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

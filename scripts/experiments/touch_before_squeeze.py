@@ -29,8 +29,14 @@ from dexgys.sim.quality import link_contacts
 from dexgys.sim.scene import build_scene
 from dexgys.synthesis.synthesize import SynthesisConfig, synthesize_grasps
 
-ROWS = (("mug", 0, "hold"), ("bottle", 1, "hold"), ("hammer", 1, "use"), ("apple", 1, "hold"), ("cup", 1, "hold"),
-        ("mouse", 1, "hold"))
+ROWS = (
+    ("mug", 0, "hold"),
+    ("bottle", 1, "hold"),
+    ("hammer", 1, "use"),
+    ("apple", 1, "hold"),
+    ("cup", 1, "hold"),
+    ("mouse", 1, "hold"),
+)
 TARGET = 0.0003  # m: a link "touches" at this distance
 
 
@@ -44,7 +50,9 @@ class Toucher:
         for g in scene.hand_geoms:
             if m.geom_contype[g] or m.geom_conaffinity[g]:
                 self.geoms.setdefault(int(m.geom_bodyid[g]), []).append(int(g))
-        self.fingers = [[i for i, n in enumerate(hand.link_names) if n.startswith(f)] for f in ("ff", "mf", "rf", "lf", "th")]
+        self.fingers = [
+            [i for i, n in enumerate(hand.link_names) if n.startswith(f)] for f in ("ff", "mf", "rf", "lf", "th")
+        ]
 
     def closest(self, body: int) -> tuple[float, np.ndarray | None]:
         best = (1.0, None)
@@ -103,8 +111,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for category, seed, intent in ROWS:
         obj = make_object(category, seed)
-        rec = synthesize_grasps(obj, intent, n_candidates=args.candidates, seed=0, hand=hand,
-                                config=SynthesisConfig(physics=False)).records
+        rec = synthesize_grasps(
+            obj, intent, n_candidates=args.candidates, seed=0, hand=hand, config=SynthesisConfig(physics=False)
+        ).records
         toucher = Toucher(build_scene(hand, obj, "dexgraspbench"), hand)
         pose = hand.as_pose(rec)
         lc = link_contacts(hand, obj, pose, 0.01)
@@ -113,9 +122,11 @@ def main() -> None:
         touched[:, 6:] = [toucher(t[b], R[b], q[b], {int(x) for x in lc.links[lc.mask[b]]}) for b in range(len(rec))]
         a = test_grasps(hand, obj, rec, protocol="dexgraspbench")
         b = test_grasps(hand, obj, touched, protocol="dexgraspbench")
-        print(f"| {obj.name} | {intent} | {len(rec)} | {100 * a.success_all6.mean():.0f} / {100 * a.success_any.mean():.0f} | "
-              f"{100 * b.success_all6.mean():.0f} / {100 * b.success_any.mean():.0f} | {1000 * b.penetration.mean():.2f} |",
-              flush=True)
+        print(
+            f"| {obj.name} | {intent} | {len(rec)} | {100 * a.success_all6.mean():.0f} / {100 * a.success_any.mean():.0f} | "
+            f"{100 * b.success_all6.mean():.0f} / {100 * b.success_any.mean():.0f} | {1000 * b.penetration.mean():.2f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

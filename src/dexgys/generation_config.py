@@ -49,12 +49,15 @@ class GenerationConfig:
         scale = self.guidance_scale
         if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale >= 1):
             raise DexgysError(f"the guidance scale must be a number of at least 1, got {scale!r}")
-        for name, what in (("oversample", "candidates per grasp"),
-                           ("finalists", "candidates per grasp the polish finishes")):
+        for name, what in (
+            ("oversample", "candidates per grasp"),
+            ("finalists", "candidates per grasp the polish finishes"),
+        ):
             value = getattr(self, name)
             if value is not None and (not _is_int(value) or not 1 <= value <= MAX_CANDIDATES_PER_GRASP):
-                raise DexgysError(f"{name} must be an integer from 1 to {MAX_CANDIDATES_PER_GRASP} ({what}), "
-                                  f"got {value!r}")
+                raise DexgysError(
+                    f"{name} must be an integer from 1 to {MAX_CANDIDATES_PER_GRASP} ({what}), got {value!r}"
+                )
 
     def as_dict(self) -> dict:
         return asdict(self)

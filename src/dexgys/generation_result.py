@@ -97,8 +97,15 @@ class GenerationResult:
         """The settings that make these grasps again (with the same model, object, instruction, ``n``
         and seed): the guidance scale, ``oversample`` and ``finalists`` as resolved, not as asked."""
         polished = self.polished
-        return GenerationConfig(self.sampler, self.steps, self.refined, polished, float(self.guidance_scale),
-                                self.oversample if polished else None, self.finalists if polished else None)
+        return GenerationConfig(
+            self.sampler,
+            self.steps,
+            self.refined,
+            polished,
+            float(self.guidance_scale),
+            self.oversample if polished else None,
+            self.finalists if polished else None,
+        )
 
     def save(self, path: str | os.PathLike, model: str | None = None) -> None:
         """Write a dexgys grasp file (:mod:`dexgys.data.grasp_file`) atomically: the records (input
@@ -112,9 +119,24 @@ class GenerationResult:
         if obj.object is not None:
             source = obj.object.source
             ref = obj.name if source.get("kind") == "catalogue" else str(Path(source.get("path", obj.name)).resolve())
-        write_grasp_file(path, self.grasps, ref, instruction=self.instruction, frame="input",
-                         generation=self.generation.as_dict(), n=len(self.grasps),
-                         object_offset_m=[float(x) for x in obj.offset], seed=self.seed, sampler=self.sampler,
-                         steps=self.steps, guidance_scale=self.guidance_scale, refined=self.refined,
-                         polished=self.polished, oversample=self.oversample, finalists=self.finalists, model=model,
-                         hand=self.hand, reading=None if self.reading is None else self.reading.as_dict())
+        write_grasp_file(
+            path,
+            self.grasps,
+            ref,
+            instruction=self.instruction,
+            frame="input",
+            generation=self.generation.as_dict(),
+            n=len(self.grasps),
+            object_offset_m=[float(x) for x in obj.offset],
+            seed=self.seed,
+            sampler=self.sampler,
+            steps=self.steps,
+            guidance_scale=self.guidance_scale,
+            refined=self.refined,
+            polished=self.polished,
+            oversample=self.oversample,
+            finalists=self.finalists,
+            model=model,
+            hand=self.hand,
+            reading=None if self.reading is None else self.reading.as_dict(),
+        )

@@ -68,12 +68,13 @@ import torch
 
 from dexgys.errors import DexgysError
 from dexgys.generation_config import GenerationConfig
+from dexgys.generation_result import GenerationResult
+from dexgys.geometry.object_field import ObjectField
 from dexgys.hands import HandModel, canonical_hand_name, load_hand
 from dexgys.language.brief import action_id_from_intent
 from dexgys.language.instruction_check import check_instruction
 from dexgys.language.reading import Reading, read_instruction
 from dexgys.language.words import join_list
-from dexgys.generation_result import GenerationResult
 from dexgys.models.checkpoint import PREDICTOR_KINDS, Checkpoint, Model, build_model, load_checkpoint
 from dexgys.models.contact_regions import ContactRegionPredictor
 from dexgys.models.finger_contacts import HAND_PARTS, FingerContactPredictor
@@ -82,7 +83,6 @@ from dexgys.models.idgc import IDGC
 from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
-from dexgys.geometry.object_field import ObjectField
 from dexgys.synthesis.polish import PolishConfig
 from dexgys.synthesis.polisher import (
     DEFAULT_Q1_WEIGHT,
@@ -102,14 +102,19 @@ __all__ = [
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "pretrained" / "dexgys-cpu.pt"
 MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a typo
-DEFAULT_OVERSAMPLE = 8  # candidates drawn per returned grasp when polishing; chosen in docs/experiments/results-history.md
-DEFAULT_FINALISTS = 2  # candidates per returned grasp that the polish finishes; chosen in docs/experiments/results-history.md
+DEFAULT_OVERSAMPLE = (
+    8  # candidates drawn per returned grasp when polishing; chosen in docs/experiments/results-history.md
+)
+DEFAULT_FINALISTS = (
+    2  # candidates per returned grasp that the polish finishes; chosen in docs/experiments/results-history.md
+)
 STAGE_PROTOCOL = "dexgraspbench"  # whose pre-grasp / squeeze rule the grasps' stage joints follow
 TRAIN_HINT = (
     "train one with 'dexgys train idgc --config cpu --data DIR --out runs/cpu', then "
     "'dexgys train qgc --config cpu --data DIR --out runs/cpu', and bundle it with "
     "'dexgys train export --idgc runs/cpu/idgc.pt --qgc runs/cpu/qgc.pt --out MODEL.pt' (or pass a run directory)"
 )
+
 
 def _build(ckpt: Checkpoint, where: str, device: torch.device) -> Model:
     hand = None
@@ -124,18 +129,32 @@ class GraspGenerator:
     to generate; build it with :meth:`from_pretrained` or :meth:`from_checkpoints`. ``object_points``:
     the cloud size the models were trained on."""
 
-    def __init__(self, idgc: IDGC, qgc: QGC | None, text_encoder: TextEncoder, object_points: int,
-                 source: str = "", polish_config: PolishConfig = PolishConfig(), guidance_scale: float = 1.0,
-                 oversample: int = DEFAULT_OVERSAMPLE, fingers: FingerContactPredictor | None = None,
-                 regions: ContactRegionPredictor | None = None, q1_weight: float = DEFAULT_Q1_WEIGHT,
-                 finalists: int = DEFAULT_FINALISTS, hand: str = "shadow") -> None:
+    def __init__(
+        self,
+        idgc: IDGC,
+        qgc: QGC | None,
+        text_encoder: TextEncoder,
+        object_points: int,
+        source: str = "",
+        polish_config: PolishConfig = PolishConfig(),
+        guidance_scale: float = 1.0,
+        oversample: int = DEFAULT_OVERSAMPLE,
+        fingers: FingerContactPredictor | None = None,
+        regions: ContactRegionPredictor | None = None,
+        q1_weight: float = DEFAULT_Q1_WEIGHT,
+        finalists: int = DEFAULT_FINALISTS,
+        hand: str = "shadow",
+    ) -> None:
         if text_encoder.dim != idgc.config.text_dim:
-            raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the IDGC reads "
-                              f"{idgc.config.text_dim}-d")
+            raise DexgysError(
+                f"the text encoder gives {text_encoder.dim}-d features; the IDGC reads {idgc.config.text_dim}-d"
+            )
         for name, model in (("finger-contact", fingers), ("contact-region", regions)):
             if model is not None and model.config.text_dim != text_encoder.dim:
-                raise DexgysError(f"the text encoder gives {text_encoder.dim}-d features; the {name} predictor "
-                                  f"reads {model.config.text_dim}-d")
+                raise DexgysError(
+                    f"the text encoder gives {text_encoder.dim}-d features; the {name} predictor "
+                    f"reads {model.config.text_dim}-d"
+                )
         self.idgc = idgc.eval()
         self.qgc = qgc.eval() if qgc is not None else None
         self.fingers = fingers.eval() if fingers is not None else None
@@ -171,10 +190,14 @@ class GraspGenerator:
         return generator
 
     @classmethod
-    def from_checkpoints(cls, idgc_path: str | os.PathLike, qgc_path: str | os.PathLike | None = None,
-                         device: torch.device | str = "cpu",
-                         fingers_path: str | os.PathLike | None = None,
-                         regions_path: str | os.PathLike | None = None) -> GraspGenerator:
+    def from_checkpoints(
+        cls,
+        idgc_path: str | os.PathLike,
+        qgc_path: str | os.PathLike | None = None,
+        device: torch.device | str = "cpu",
+        fingers_path: str | os.PathLike | None = None,
+        regions_path: str | os.PathLike | None = None,
+    ) -> GraspGenerator:
         """From the ``idgc.pt`` (and ``qgc.pt``, ``fingers.pt``, ``regions.pt``) of a training run; without
         QGC, no refinement; without the finger-contact predictor, the polish pulls no named fingers
         harder; without the contact-region predictor, it pulls no finger toward a part."""
@@ -188,21 +211,32 @@ class GraspGenerator:
         device = torch.device(device)
         if device.type == "cuda" and not torch.cuda.is_available():
             raise DexgysError("device 'cuda' was asked for, but torch sees no CUDA device")
-        models = {stage: None if ckpt is None else _build(ckpt, stages.source, device)
-                  for stage, ckpt in stages.checkpoints.items()}
+        models = {
+            stage: None if ckpt is None else _build(ckpt, stages.source, device)
+            for stage, ckpt in stages.checkpoints.items()
+        }
         contract = stages.contract
         encoder = load_text_encoder(contract.text_encoder, contract.text_encoder_path, device=device)
-        return cls(models["idgc"], models["qgc"], encoder, contract.object_points, stages.source,
-                   guidance_scale=stages.defaults.get("guidance_scale", 1.0), fingers=models["fingers"],
-                   regions=models["regions"])
+        return cls(
+            models["idgc"],
+            models["qgc"],
+            encoder,
+            contract.object_points,
+            stages.source,
+            guidance_scale=stages.defaults.get("guidance_scale", 1.0),
+            fingers=models["fingers"],
+            regions=models["regions"],
+        )
 
     # ------------------------------------------------------------------------------ generation
     def _object(self, obj) -> ObjectInput:
         if isinstance(obj, ObjectInput):
             if len(obj.points) != self.object_points:
-                raise DexgysError(f"the object input has {len(obj.points)} points; this model reads "
-                                  f"{self.object_points} (load it with load_object_input(..., n_points="
-                                  f"{self.object_points}))")
+                raise DexgysError(
+                    f"the object input has {len(obj.points)} points; this model reads "
+                    f"{self.object_points} (load it with load_object_input(..., n_points="
+                    f"{self.object_points}))"
+                )
             return obj
         if isinstance(obj, (str, os.PathLike)):
             return load_object_input(str(obj), n_points=self.object_points, seed=0)
@@ -211,13 +245,17 @@ class GraspGenerator:
 
             data = obj.detach().cpu().numpy() if isinstance(obj, torch.Tensor) else obj
             if data.ndim != 2 or data.shape[1] not in (3, 6) or not np.issubdtype(data.dtype, np.number):
-                raise DexgysError(f"the point cloud has shape {tuple(data.shape)} ({data.dtype}): expected (N, 3) "
-                                  "points or (N, 6) points and normals, in metres")
+                raise DexgysError(
+                    f"the point cloud has shape {tuple(data.shape)} ({data.dtype}): expected (N, 3) "
+                    "points or (N, 6) points and normals, in metres"
+                )
             data = data.astype(np.float64)
             normals = data[:, 3:] if data.shape[1] == 6 else None
             return object_input_from_points("points", data[:, :3], normals, n_points=self.object_points, seed=0)
-        raise DexgysError(f"cannot generate grasps for a {type(obj).__name__}: give a catalogue name, a mesh or "
-                          "point-cloud file, an ObjectInput or an (N, 3) array")
+        raise DexgysError(
+            f"cannot generate grasps for a {type(obj).__name__}: give a catalogue name, a mesh or "
+            "point-cloud file, an ObjectInput or an (N, 3) array"
+        )
 
     def generate(
         self,
@@ -249,7 +287,8 @@ class GraspGenerator:
         config = _with_settings(config, settings)
         sampler, steps, refine, polish = config.sampler, config.steps, config.refine, config.polish
         guidance_scale = self.idgc.config.check_guidance_scale(
-            self.guidance_scale if config.guidance_scale is None else config.guidance_scale)
+            self.guidance_scale if config.guidance_scale is None else config.guidance_scale
+        )
         oversample = (self.oversample if config.oversample is None else config.oversample) if polish else 1
         finalists = min(oversample, self.finalists if config.finalists is None else config.finalists)
         if n * oversample > MAX_GRASPS:
@@ -277,8 +316,16 @@ class GraspGenerator:
 
         start = time.perf_counter()
         generators = [torch.Generator().manual_seed(candidate_seed(int(seed), j)) for j in range(oversample)]
-        coarse = self.idgc.sample(points, tokens.to(self.device), mask.to(self.device), n=int(n) * oversample,
-                                  generator=generators, sampler=sampler, steps=steps, guidance_scale=guidance_scale)
+        coarse = self.idgc.sample(
+            points,
+            tokens.to(self.device),
+            mask.to(self.device),
+            n=int(n) * oversample,
+            generator=generators,
+            sampler=sampler,
+            steps=steps,
+            guidance_scale=guidance_scale,
+        )
         timings["idgc"] = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -305,11 +352,20 @@ class GraspGenerator:
         timings["polish"] = time.perf_counter() - start
 
         coarse_all = coarse[0].double().cpu().numpy()
-        candidates = {"coarse": obj_input.to_input_frame(coarse_all),
-                      "unpolished": obj_input.to_input_frame(unpolished),
-                      "polished": obj_input.to_input_frame(polished), "residual": residual, "valid_q1": q1,
-                      "score": score, "early_residual": early, "finalist": finalist, "rescued": rescued,
-                      "avoid_touched": touched, "named_missed": missed, "chosen": chosen}
+        candidates = {
+            "coarse": obj_input.to_input_frame(coarse_all),
+            "unpolished": obj_input.to_input_frame(unpolished),
+            "polished": obj_input.to_input_frame(polished),
+            "residual": residual,
+            "valid_q1": q1,
+            "score": score,
+            "early_residual": early,
+            "finalist": finalist,
+            "rescued": rescued,
+            "avoid_touched": touched,
+            "named_missed": missed,
+            "chosen": chosen,
+        }
         records = candidates["polished"][chosen]
         coarse_records = candidates["coarse"][chosen]
         intent = reading.intent
@@ -327,12 +383,29 @@ class GraspGenerator:
                 g["dex_squeeze_joints"] = [float(x) for x in stages["squeeze"][k]]
         timings["total"] = time.perf_counter() - total_start
         touching = None if named is None else tuple(p for p, on in zip(HAND_PARTS, named.tolist()) if on)
-        return GenerationResult(obj_input, instruction, records, coarse_records, grasps, refined, bool(polish),
-                                candidates["unpolished"][chosen], int(seed), sampler, steps, guidance_scale,
-                                timings, oversample, candidates, touching,
-                                None if regions is None else regions.numpy(), finalists if polish else 1,
-                                self.hand if polish else "shadow", reading,
-                                _unmet(reading, touched, missed, finalist, chosen))
+        return GenerationResult(
+            obj_input,
+            instruction,
+            records,
+            coarse_records,
+            grasps,
+            refined,
+            bool(polish),
+            candidates["unpolished"][chosen],
+            int(seed),
+            sampler,
+            steps,
+            guidance_scale,
+            timings,
+            oversample,
+            candidates,
+            touching,
+            None if regions is None else regions.numpy(),
+            finalists if polish else 1,
+            self.hand if polish else "shadow",
+            reading,
+            _unmet(reading, touched, missed, finalist, chosen),
+        )
 
     @staticmethod
     def _read(obj_input: ObjectInput, instruction: str) -> Reading:
@@ -382,7 +455,8 @@ class GraspGenerator:
         return WordOrders(
             avoid_parts=tuple(obj.part_names.index(p) for p in reading.avoid_parts) if avoid is not None else (),
             fingers=tuple(fingers.index(f) for f in reading.fingers if f in fingers),
-            touch_parts=tuple(obj.part_names.index(p) for p in reading.touch_parts))
+            touch_parts=tuple(obj.part_names.index(p) for p in reading.touch_parts),
+        )
 
 
 def candidate_seed(seed: int, batch: int) -> int:
@@ -393,19 +467,24 @@ def candidate_seed(seed: int, batch: int) -> int:
     return int(np.random.SeedSequence([seed, batch]).generate_state(1, np.uint64)[0] >> 1)
 
 
-def _unmet(reading: Reading, touched: np.ndarray, missed: np.ndarray, finished: np.ndarray,
-           chosen: np.ndarray) -> tuple[str, ...]:
+def _unmet(
+    reading: Reading, touched: np.ndarray, missed: np.ndarray, finished: np.ndarray, chosen: np.ndarray
+) -> tuple[str, ...]:
     """The :attr:`GenerationResult.unmet` lines: the chosen grasps' broken orders, against how many of
     the ``finished`` candidates kept each order."""
     n, total, out = len(chosen), int(finished.sum()), []
     if touched[chosen].any():
         kept = int((finished & ~touched).sum())
-        out.append(f"{int(touched[chosen].sum())} of {n} grasps touch the {' or the '.join(reading.avoid_parts)}, "
-                   f"which the words keep free: only {kept} of the {total} finished candidates kept off")
+        out.append(
+            f"{int(touched[chosen].sum())} of {n} grasps touch the {' or the '.join(reading.avoid_parts)}, "
+            f"which the words keep free: only {kept} of the {total} finished candidates kept off"
+        )
     if missed[chosen].any():
         kept = int((finished & ~missed).sum())
-        out.append(f"{int(missed[chosen].sum())} of {n} grasps do not put the {join_list(reading.fingers)} on the "
-                   f"{' or the '.join(reading.touch_parts)}: only {kept} of the {total} finished candidates did")
+        out.append(
+            f"{int(missed[chosen].sum())} of {n} grasps do not put the {join_list(reading.fingers)} on the "
+            f"{' or the '.join(reading.touch_parts)}: only {kept} of the {total} finished candidates did"
+        )
     return tuple(out)
 
 

@@ -36,20 +36,26 @@ def checked_grasps(vectors, hand, where: str):
 
     bad = next((len(v) for v in vectors if len(v) != 6 + hand.n_dofs), None)
     if bad is not None:
-        raise DexgysError(f"{where}: a grasp vector has {bad} values; the {hand.name} hand needs "
-                          f"{6 + hand.n_dofs} (translation, axis-angle, {hand.n_dofs} joints)")
+        raise DexgysError(
+            f"{where}: a grasp vector has {bad} values; the {hand.name} hand needs "
+            f"{6 + hand.n_dofs} (translation, axis-angle, {hand.n_dofs} joints)"
+        )
     g = np.asarray(vectors, dtype=np.float64)
     far = np.linalg.norm(g[:, :3], axis=1) > MAX_REACH_M
     if far.any():
         k = int(np.argmax(far))
-        raise DexgysError(f"{where}: grasp {k} puts the palm {np.linalg.norm(g[k, :3]):.3g} m from the object "
-                          f"(more than {MAX_REACH_M:g} m: translations are in metres, object frame)")
+        raise DexgysError(
+            f"{where}: grasp {k} puts the palm {np.linalg.norm(g[k, :3]):.3g} m from the object "
+            f"(more than {MAX_REACH_M:g} m: translations are in metres, object frame)"
+        )
     lo, hi = hand.joint_lower.double().numpy(), hand.joint_upper.double().numpy()
     outside = np.maximum(lo - g[:, 6:], g[:, 6:] - hi)
     if (outside > JOINT_SLACK_RAD).any():
         k, j = np.unravel_index(int(np.argmax(outside)), outside.shape)
-        raise DexgysError(f"{where}: grasp {k} sets joint {hand.joint_names[j]} to {g[k, 6 + j]:.3g} rad, outside its "
-                          f"range [{lo[j]:.3g}, {hi[j]:.3g}] (joints are in radians)")
+        raise DexgysError(
+            f"{where}: grasp {k} sets joint {hand.joint_names[j]} to {g[k, 6 + j]:.3g} rad, outside its "
+            f"range [{lo[j]:.3g}, {hi[j]:.3g}] (joints are in radians)"
+        )
     g[:, 6:] = np.clip(g[:, 6:], lo, hi)
     return g
 
@@ -57,21 +63,39 @@ def checked_grasps(vectors, hand, where: str):
 def add_generation_flags(p) -> None:
     """The flags of a :class:`~dexgys.generation_config.GenerationConfig`, shared by ``generate`` and
     ``predict`` (read back by :func:`generation_config`)."""
-    p.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddpm",
-                   help="ddpm: all diffusion steps (default, the paper's); ddim: --steps steps, faster")
+    p.add_argument(
+        "--sampler",
+        choices=("ddpm", "ddim"),
+        default="ddpm",
+        help="ddpm: all diffusion steps (default, the paper's); ddim: --steps steps, faster",
+    )
     p.add_argument("--steps", type=int, help="DDIM steps (with --sampler ddim, e.g. 10)")
     p.add_argument("--no-refine", action="store_true", help="skip QGC (the IDGC samples go to the polish)")
-    p.add_argument("--guidance-scale", type=float, metavar="W",
-                   help="classifier-free guidance scale: above 1 follows the words more closely (default: the "
-                        "model file's)")
-    p.add_argument("--no-polish", action="store_true",
-                   help="skip the physics polish (the last stage: object out of the hand, fingers onto the surface)")
-    p.add_argument("--oversample", type=int, metavar="K",
-                   help="draw K candidates per grasp and keep the ones the polish ranks best (default: 8; "
-                        "1 keeps every draw; needs the polish)")
-    p.add_argument("--finalists", type=int, metavar="F",
-                   help="candidates per grasp that the polish finishes; the others stop early, at the screen "
-                        "(default: 2; F >= K: no screen; needs the polish)")
+    p.add_argument(
+        "--guidance-scale",
+        type=float,
+        metavar="W",
+        help="classifier-free guidance scale: above 1 follows the words more closely (default: the model file's)",
+    )
+    p.add_argument(
+        "--no-polish",
+        action="store_true",
+        help="skip the physics polish (the last stage: object out of the hand, fingers onto the surface)",
+    )
+    p.add_argument(
+        "--oversample",
+        type=int,
+        metavar="K",
+        help="draw K candidates per grasp and keep the ones the polish ranks best (default: 8; "
+        "1 keeps every draw; needs the polish)",
+    )
+    p.add_argument(
+        "--finalists",
+        type=int,
+        metavar="F",
+        help="candidates per grasp that the polish finishes; the others stop early, at the screen "
+        "(default: 2; F >= K: no screen; needs the polish)",
+    )
 
 
 def generation_config(args):
@@ -82,6 +106,12 @@ def generation_config(args):
         raise DexgysError("--steps needs --sampler ddim (DDPM runs every diffusion step)")
     if args.no_polish and (args.oversample is not None or args.finalists is not None):
         raise DexgysError("--oversample and --finalists need the polish, which ranks the candidates: drop --no-polish")
-    return GenerationConfig(sampler=args.sampler, steps=args.steps, refine=not args.no_refine,
-                            polish=not args.no_polish, guidance_scale=args.guidance_scale,
-                            oversample=args.oversample, finalists=args.finalists)
+    return GenerationConfig(
+        sampler=args.sampler,
+        steps=args.steps,
+        refine=not args.no_refine,
+        polish=not args.no_polish,
+        guidance_scale=args.guidance_scale,
+        oversample=args.oversample,
+        finalists=args.finalists,
+    )

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: the CLI answers --help without them
+    import numpy as np
+    import torch
 
 DEMO_OBJECTS = ("mug:0", "trigger_sprayer:0", "hammer:0", "bottle:3")
 DEMO_INSTRUCTIONS = (
@@ -20,9 +25,12 @@ DEMO_INSTRUCTIONS = (
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("demo", help="build a few objects, pose the hand beside them, write viewers and a PNG",
-                       description="Run the built-in demo: catalogue objects with a hand placed palm-first beside "
-                                   "each, written as grasp JSON, offline HTML viewers and one PNG sheet.")
+    p = sub.add_parser(
+        "demo",
+        help="build a few objects, pose the hand beside them, write viewers and a PNG",
+        description="Run the built-in demo: catalogue objects with a hand placed palm-first beside "
+        "each, written as grasp JSON, offline HTML viewers and one PNG sheet.",
+    )
     p.add_argument("--out", default="demo_out", help="output directory (created; default: demo_out)")
     p.add_argument("--objects", nargs="+", default=list(DEMO_OBJECTS), help="catalogue names (default: %(default)s)")
     p.add_argument("--model", help="model file or training directory (default: the shipped model, if any)")
@@ -35,6 +43,7 @@ def palm_first_pose(hand, obj, direction: np.ndarray, clearance: float = 0.004) 
     wrapped around the vertical, with the palm surface ``clearance`` metres from the object."""
     import numpy as np
     import torch
+
     d = direction / np.linalg.norm(direction)
     z = np.cross([0.0, 0.0, 1.0], d)
     z = z / np.linalg.norm(z) if np.linalg.norm(z) > 1e-6 else np.array([1.0, 0.0, 0.0])
@@ -59,8 +68,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.model or Path(DEFAULT_MODEL).is_file():
         return run_generate(args)
-    print("no trained model is shipped yet: showing palm-first approach poses (not grasps); "
-          "train one with `dexgys train`, or pass --model")
+    print(
+        "no trained model is shipped yet: showing palm-first approach poses (not grasps); "
+        "train one with `dexgys train`, or pass --model"
+    )
     return run_poses(args)
 
 
@@ -72,8 +83,8 @@ def run_generate(args: argparse.Namespace) -> int:
     from dexgys.errors import DexgysError
     from dexgys.hands import HandPose, load_hand
     from dexgys.pipeline import GraspGenerator
-    from dexgys.viz.render import contact_sheet, render_images, save_png, wrap_caption
     from dexgys.viz.output import write_generation_views
+    from dexgys.viz.render import contact_sheet, render_images, save_png, wrap_caption
     from dexgys.viz.scene import hand_scene, object_scene
 
     if args.num < 1:
@@ -93,8 +104,9 @@ def run_generate(args: argparse.Namespace) -> int:
         result.save(out / f"{stem}.json", model=generator.source)
         write_generation_views(result, html=out / f"{stem}.html")
         pose = HandPose.from_record(torch.from_numpy(result.object_frame_records()[:1]), hand.n_dofs, hand.name)
-        tiles.append(render_images(object_scene(result.object.object) + hand_scene([hand.meshes(pose)[0]]),
-                                   size=(360, 360))[0])
+        tiles.append(
+            render_images(object_scene(result.object.object) + hand_scene([hand.meshes(pose)[0]]), size=(360, 360))[0]
+        )
         captions.append(wrap_caption(f"{ref}: {sentence}"))
     save_png(contact_sheet(tiles, captions, columns=min(4, len(tiles)), caption_height=42), out / "demo.png")
     print(f"wrote {len(tiles)} grasp files ({args.num} generated grasps each) and HTML viewers, and {out / 'demo.png'}")
@@ -123,9 +135,13 @@ def run_poses(args: argparse.Namespace) -> int:
         stem = ref.replace(":", "_")
         vectors = torch.stack([palm_first_pose(hand, obj, np.array(d)) for d in ([1.0, 0.0, 0.0], [0.0, -1.0, 0.0])])
         records = [
-            {"cate_id": obj.category, "obj_id": obj.name, "action_id": "0002",
-             "guidance": f"palm-first approach pose beside the {obj.category} (not a validated grasp)",
-             "dex_grasp": v.tolist()}
+            {
+                "cate_id": obj.category,
+                "obj_id": obj.name,
+                "action_id": "0002",
+                "guidance": f"palm-first approach pose beside the {obj.category} (not a validated grasp)",
+                "dex_grasp": v.tolist(),
+            }
             for v in vectors
         ]
         write_grasp_file(out / f"{stem}.json", records, obj.name)

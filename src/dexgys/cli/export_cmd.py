@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     obj = resolve_object(ref)
     grasps = checked_grasps(grasp_file.object_frame_vectors(), load_hand(grasp_file.hand), args.file)
     files = write_dexgraspbench(grasps, obj, out)
-    print(f"wrote {len(files)} DexGraspBench grasp files under {out / 'graspdata'} and the object under "
-          f"{out / 'object'}")
+    print(
+        f"wrote {len(files)} DexGraspBench grasp files under {out / 'graspdata'} and the object under {out / 'object'}"
+    )
     return 0

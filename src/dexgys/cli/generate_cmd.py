@@ -10,13 +10,17 @@ from dexgys.errors import DexgysError
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
-        "generate", help="generate grasps for an object and an instruction",
+        "generate",
+        help="generate grasps for an object and an instruction",
         description="Generate dexterous grasps that do what the instruction says: IDGC samples, refined by QGC. "
-                    "Writes a grasp file (DexGYSNet records [t | axis-angle | 22 joints], metres and radians, in "
-                    "the input's frame) and optionally an HTML viewer and a PNG.",
+        "Writes a grasp file (DexGYSNet records [t | axis-angle | 22 joints], metres and radians, in "
+        "the input's frame) and optionally an HTML viewer and a PNG.",
     )
-    p.add_argument("object", help="catalogue name (mug:3), mesh file (.obj .stl .ply .glb) or point cloud "
-                                  "(.npy .xyz .txt .ply: N x 3 points or N x 6 points + normals, metres)")
+    p.add_argument(
+        "object",
+        help="catalogue name (mug:3), mesh file (.obj .stl .ply .glb) or point cloud "
+        "(.npy .xyz .txt .ply: N x 3 points or N x 6 points + normals, metres)",
+    )
     p.add_argument("instruction", help='what the hand should do, e.g. "hold the mug by its handle"')
     p.add_argument("-n", "--num", type=int, default=8, help="number of grasps (default: 8)")
     p.add_argument("--out", required=True, help="output grasp file (.json)")
@@ -25,9 +29,13 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0); the same seed gives the same grasps")
     p.add_argument("--model", help="model file, or a training output directory (default: the shipped model)")
     add_generation_flags(p)
-    p.add_argument("--hand", default="shadow", metavar="HAND",
-                   help="hand the physics polish fits the grasps to: shadow (capsules, default) or shadow-mesh "
-                   "(the real link meshes)")
+    p.add_argument(
+        "--hand",
+        default="shadow",
+        metavar="HAND",
+        help="hand the physics polish fits the grasps to: shadow (capsules, default) or shadow-mesh "
+        "(the real link meshes)",
+    )
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.set_defaults(run=run)
 
@@ -56,20 +64,33 @@ def run(args: argparse.Namespace) -> int:
     t = result.timings
     rescued = int(result.candidates["rescued"].sum())
     polish = "polish" + (f" ({rescued} rescued from a thin wall)" if rescued else "")
-    stages = " + ".join(["IDGC"] + ["QGC"] * result.refined + [polish] * result.polished
-                        + [f"best {args.num} of {len(result.candidates['chosen']) * result.oversample}"
-                           + (f" ({int(result.candidates['finalist'].sum())} polished to the end)"
-                              if not result.candidates["finalist"].all() else "")]
-                        * (result.oversample > 1))
-    print(f"{len(result.grasps)} grasps for {result.object.name} ({stages}, {args.sampler}"
-          f"{f' {args.steps} steps' if args.steps else ''}, seed {args.seed})")
+    stages = " + ".join(
+        ["IDGC"]
+        + ["QGC"] * result.refined
+        + [polish] * result.polished
+        + [
+            f"best {args.num} of {len(result.candidates['chosen']) * result.oversample}"
+            + (
+                f" ({int(result.candidates['finalist'].sum())} polished to the end)"
+                if not result.candidates["finalist"].all()
+                else ""
+            )
+        ]
+        * (result.oversample > 1)
+    )
+    print(
+        f"{len(result.grasps)} grasps for {result.object.name} ({stages}, {args.sampler}"
+        f"{f' {args.steps} steps' if args.steps else ''}, seed {args.seed})"
+    )
     print(f"read: {result.reading.describe()}")
     for note in result.reading.notes:
         print(f"note: {note}; the grasps follow what the model reads from the rest of the words")
     for line in result.unmet:
         print(f"note: {line}")
-    print(f"time: object {t['object']:.2f} s, text {t['text']:.2f} s, IDGC {t['idgc']:.2f} s, QGC {t['qgc']:.2f} s, "
-          f"polish {t['polish']:.2f} s, total {t['total']:.2f} s")
+    print(
+        f"time: object {t['object']:.2f} s, text {t['text']:.2f} s, IDGC {t['idgc']:.2f} s, QGC {t['qgc']:.2f} s, "
+        f"polish {t['polish']:.2f} s, total {t['total']:.2f} s"
+    )
     if result.touching is not None:
         print(f"touching: {describe_touching(result)}")
     for path in (args.out, args.html, args.png):

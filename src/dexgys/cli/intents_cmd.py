@@ -6,9 +6,12 @@ import argparse
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("intents", help="show the intent catalogue (target parts, grasp type, finger roles)",
-                       description="Show, for every catalogue category (or the given ones), the intents "
-                                   "(use, hold, lift, hand over) that apply and what each asks of the hand.")
+    p = sub.add_parser(
+        "intents",
+        help="show the intent catalogue (target parts, grasp type, finger roles)",
+        description="Show, for every catalogue category (or the given ones), the intents "
+        "(use, hold, lift, hand over) that apply and what each asks of the hand.",
+    )
     p.add_argument("categories", nargs="*", help="categories to show (default: all)")
     p.set_defaults(run=run)
 

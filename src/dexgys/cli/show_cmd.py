@@ -8,8 +8,11 @@ from dexgys.errors import DexgysError
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("show", help="view the grasps of a grasp JSON file (HTML and/or PNG)",
-                       description="Draw the grasps of a grasp file (DexGYSNet records) on their object.")
+    p = sub.add_parser(
+        "show",
+        help="view the grasps of a grasp JSON file (HTML and/or PNG)",
+        description="Draw the grasps of a grasp file (DexGYSNet records) on their object.",
+    )
     p.add_argument("file", help="grasp JSON file")
     p.add_argument("--object", help="object to use instead of the one the file names (mug:3 or a mesh path)")
     p.add_argument("--html", help="output HTML file (every grasp, selectable)")

@@ -23,10 +23,18 @@ def add_parser(sub) -> None:
     p.add_argument("file", help="grasp file (JSON: dexgys grasp file or a list of DexGYSNet records)")
     p.add_argument("--object", help="object to use instead of the file's: catalogue name (mug:3) or mesh file")
     p.add_argument("--workers", type=int, default=1, help="processes for the simulation (default: 1)")
-    p.add_argument("--protocol", choices=list(PROTOCOLS), default=DEFAULT_PROTOCOL,
-                   help=f"physics protocol (default: {DEFAULT_PROTOCOL})")
-    p.add_argument("--hand", metavar="HAND", help="hand to test the grasps on instead of the file's: shadow "
-                   "(capsules; alias shadow-capsule), shadow-mesh (real OpenAI meshes), shadow-e3m5 (Menagerie E3M5)")
+    p.add_argument(
+        "--protocol",
+        choices=list(PROTOCOLS),
+        default=DEFAULT_PROTOCOL,
+        help=f"physics protocol (default: {DEFAULT_PROTOCOL})",
+    )
+    p.add_argument(
+        "--hand",
+        metavar="HAND",
+        help="hand to test the grasps on instead of the file's: shadow "
+        "(capsules; alias shadow-capsule), shadow-mesh (real OpenAI meshes), shadow-e3m5 (Menagerie E3M5)",
+    )
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write per-grasp results and the summary as JSON")
     p.set_defaults(run=run)
 
@@ -78,11 +86,15 @@ def run(args: argparse.Namespace) -> int:
             f"{held}  {_mark(r['success_all6']):>4} {_mark(r['success_any']):>3}  {note}"
         )
     s = report.summary
-    print(f"[{protocol.protocol_id}] success_all6 {s['success_all6_pct']:.1f} %   success_any {s['success_any_pct']:.1f} %   "
-          f"(penetration pre-check failed: {s['failed_precheck']})")
+    print(
+        f"[{protocol.protocol_id}] success_all6 {s['success_all6_pct']:.1f} %   success_any {s['success_any_pct']:.1f} %   "
+        f"(penetration pre-check failed: {s['failed_precheck']})"
+    )
     print("held per direction: " + "  ".join(f"{d} {s[f'held_{d}_pct']:.1f} %" for d in DIRECTION_NAMES))
-    print(f"mean valid Q1 {s['mean_valid_q1']:.4f}   mean Q1 {s['mean_q1']:.4f}   "
-          f"mean max penetration {s['mean_max_penetration_cm']:.3f} cm   max {s['max_penetration_cm']:.3f} cm")
+    print(
+        f"mean valid Q1 {s['mean_valid_q1']:.4f}   mean Q1 {s['mean_q1']:.4f}   "
+        f"mean max penetration {s['mean_max_penetration_cm']:.3f} cm   max {s['max_penetration_cm']:.3f} cm"
+    )
     if args.json_out:
         report.meta["grasp_file"] = str(args.file)
         atomic_write_text(args.json_out, report.to_json() + "\n")

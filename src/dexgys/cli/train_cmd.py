@@ -9,25 +9,37 @@ from dexgys.errors import DexgysError
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("train", help="train IDGC and QGC, bundle them into a model file",
-                       description="Train the two-stage generator: first IDGC (the diffusion model), then QGC (the "
-                                   "refiner, on pairs made by the trained IDGC); 'fingers' trains the small text "
-                                   "model that tells the polish which fingers the instruction puts on the object, "
-                                   "'regions' the model that tells it where on the object each of them goes; 'export' "
-                                   "bundles them into one file for 'dexgys generate --model'. "
-                                   "Several processes or GPUs: "
-                                   "'torchrun --nproc_per_node N -m dexgys train ...' (DistributedDataParallel; "
-                                   "each step then takes N batches).")
+    p = sub.add_parser(
+        "train",
+        help="train IDGC and QGC, bundle them into a model file",
+        description="Train the two-stage generator: first IDGC (the diffusion model), then QGC (the "
+        "refiner, on pairs made by the trained IDGC); 'fingers' trains the small text "
+        "model that tells the polish which fingers the instruction puts on the object, "
+        "'regions' the model that tells it where on the object each of them goes; 'export' "
+        "bundles them into one file for 'dexgys generate --model'. "
+        "Several processes or GPUs: "
+        "'torchrun --nproc_per_node N -m dexgys train ...' (DistributedDataParallel; "
+        "each step then takes N batches).",
+    )
     tsub = p.add_subparsers(dest="train_command", metavar="STAGE", required=True)
-    for stage, text in (("idgc", "train IDGC, the language-conditioned diffusion model"),
-                        ("qgc", "train QGC, the refiner, on IDGC samples of the training set"),
-                        ("fingers", "train the finger-contact predictor on the training sentences (under two minutes)"),
-                        ("regions", "train the contact-region predictor on the training clouds and sentences")):
-        s = tsub.add_parser(stage, help=text, description=f"{text[0].upper()}{text[1:]}. Writes OUT/{stage}.pt, "
-                            f"OUT/{stage}-state.pt (to resume), OUT/{stage}-log.csv and OUT/cache/.")
-        s.add_argument("--config", default="cpu",
-                       help="training config: 'cpu' (default: each stage under an hour on one CPU thread), 'paper' "
-                            "(the paper's schedule, for a GPU) or a JSON file")
+    for stage, text in (
+        ("idgc", "train IDGC, the language-conditioned diffusion model"),
+        ("qgc", "train QGC, the refiner, on IDGC samples of the training set"),
+        ("fingers", "train the finger-contact predictor on the training sentences (under two minutes)"),
+        ("regions", "train the contact-region predictor on the training clouds and sentences"),
+    ):
+        s = tsub.add_parser(
+            stage,
+            help=text,
+            description=f"{text[0].upper()}{text[1:]}. Writes OUT/{stage}.pt, "
+            f"OUT/{stage}-state.pt (to resume), OUT/{stage}-log.csv and OUT/cache/.",
+        )
+        s.add_argument(
+            "--config",
+            default="cpu",
+            help="training config: 'cpu' (default: each stage under an hour on one CPU thread), 'paper' "
+            "(the paper's schedule, for a GPU) or a JSON file",
+        )
         s.add_argument("--data", metavar="DIR", help="dataset directory made by 'dexgys data build' (its train split)")
         s.add_argument("--official", metavar="JSON", help="an official DexGYSNet train.json instead of --data")
         s.add_argument("--oakink", metavar="ROOT", help="the OakInk copy the --official file refers to")
@@ -38,23 +50,40 @@ def add_parser(sub) -> None:
         s.add_argument("--max-steps", type=int, metavar="N", help="stop after step N (resume later with --resume)")
         s.add_argument("--device", default="cpu", help="cpu (default) or cuda")
         s.add_argument("--seed", type=int, help="override the config's seed")
-        s.add_argument("--threads", type=int, default=1,
-                       help="torch threads (default 1: the fastest for these small models on a small CPU)")
+        s.add_argument(
+            "--threads",
+            type=int,
+            default=1,
+            help="torch threads (default 1: the fastest for these small models on a small CPU)",
+        )
         s.set_defaults(run=run_stage, stage=stage)
-    e = tsub.add_parser("export", help="bundle an IDGC and a QGC checkpoint into one model file",
-                        description="Bundle the idgc.pt and qgc.pt of a training run into one generator file "
-                                    "(the format of the shipped model; read by 'dexgys generate --model').")
+    e = tsub.add_parser(
+        "export",
+        help="bundle an IDGC and a QGC checkpoint into one model file",
+        description="Bundle the idgc.pt and qgc.pt of a training run into one generator file "
+        "(the format of the shipped model; read by 'dexgys generate --model').",
+    )
     e.add_argument("--idgc", required=True, metavar="CKPT", help="IDGC checkpoint (OUT/idgc.pt of a run)")
     e.add_argument("--qgc", metavar="CKPT", help="QGC checkpoint (OUT/qgc.pt; without it no refinement)")
-    e.add_argument("--fingers", metavar="CKPT",
-                   help="finger-contact predictor (OUT/fingers.pt; without it the polish pulls no named fingers)")
-    e.add_argument("--regions", metavar="CKPT",
-                   help="contact-region predictor (OUT/regions.pt; without it the polish pulls no finger toward a "
-                        "part)")
+    e.add_argument(
+        "--fingers",
+        metavar="CKPT",
+        help="finger-contact predictor (OUT/fingers.pt; without it the polish pulls no named fingers)",
+    )
+    e.add_argument(
+        "--regions",
+        metavar="CKPT",
+        help="contact-region predictor (OUT/regions.pt; without it the polish pulls no finger toward a part)",
+    )
     e.add_argument("--out", required=True, metavar="FILE", help="the model file to write")
-    e.add_argument("--guidance-scale", type=float, default=1.0, metavar="W",
-                   help="the classifier-free guidance scale the model generates with by default (default: 1, "
-                        "none; above 1 needs an IDGC trained with text_dropout)")
+    e.add_argument(
+        "--guidance-scale",
+        type=float,
+        default=1.0,
+        metavar="W",
+        help="the classifier-free guidance scale the model generates with by default (default: 1, "
+        "none; above 1 needs an IDGC trained with text_dropout)",
+    )
     e.set_defaults(run=run_export)
 
 
@@ -73,8 +102,14 @@ def _dataset(args: argparse.Namespace, n_points: int, cache: Path):
 def run_stage(args: argparse.Namespace) -> int:
     import torch
 
-    from dexgys.training import (distributed, load_train_config, train_contact_regions, train_finger_contacts,
-                                 train_idgc, train_qgc)
+    from dexgys.training import (
+        distributed,
+        load_train_config,
+        train_contact_regions,
+        train_finger_contacts,
+        train_idgc,
+        train_qgc,
+    )
 
     if args.threads < 1:
         raise DexgysError(f"--threads must be at least 1, got {args.threads}")
@@ -114,8 +149,9 @@ def run_stage(args: argparse.Namespace) -> int:
     if not main:
         return 0
     losses = "  ".join(f"{k} {v:.4g}" for k, v in result.losses.items())
-    state = ("done" if result.completed
-             else f"stopped at step {result.step} of {result.total_steps} (--resume continues)")
+    state = (
+        "done" if result.completed else f"stopped at step {result.step} of {result.total_steps} (--resume continues)"
+    )
     print(f"{args.stage}: {state}; last losses: {losses or 'n/a'}")
     print(f"wrote {result.model_path}, {result.state_path}, {result.log_path}")
     return 0
@@ -124,9 +160,19 @@ def run_stage(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from dexgys.models.generator_file import export_generator
 
-    export_generator(args.idgc, args.qgc, args.out, guidance_scale=args.guidance_scale, fingers_path=args.fingers,
-                     regions_path=args.regions)
-    parts = (["IDGC"] + (["QGC"] if args.qgc else []) + (["finger-contact predictor"] if args.fingers else [])
-             + (["contact-region predictor"] if args.regions else []))
+    export_generator(
+        args.idgc,
+        args.qgc,
+        args.out,
+        guidance_scale=args.guidance_scale,
+        fingers_path=args.fingers,
+        regions_path=args.regions,
+    )
+    parts = (
+        ["IDGC"]
+        + (["QGC"] if args.qgc else [])
+        + (["finger-contact predictor"] if args.fingers else [])
+        + (["contact-region predictor"] if args.regions else [])
+    )
     print(f"wrote {args.out} ({' + '.join(parts)})")
     return 0

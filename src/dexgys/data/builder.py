@@ -191,43 +191,66 @@ def build_unit(category: str, seed: int, config: BuildConfig) -> dict:
         for round_ in range(MAX_ROUNDS):  # more candidates until enough grasps pass, or give up
             missing = config.grasps_per_intent - len(accepted)
             n = candidates_for(missing, len(accepted), counts["judged"])
-            result = synthesize_grasps(obj, spec, n_candidates=n, seed=base + round_, hand=hand, config=synthesis,
-                                       max_accepted=missing)
+            result = synthesize_grasps(
+                obj, spec, n_candidates=n, seed=base + round_, hand=hand, config=synthesis, max_accepted=missing
+            )
             accepted.extend(result.grasps)
             seconds += result.wall_time
-            counts.update({"candidates": result.n_candidates, "judged": result.n_candidates - result.unused,
-                           **{f"rejected_{k}": v for k, v in result.rejected.items()}})
+            counts.update(
+                {
+                    "candidates": result.n_candidates,
+                    "judged": result.n_candidates - result.unused,
+                    **{f"rejected_{k}": v for k, v in result.rejected.items()},
+                }
+            )
             if len(accepted) >= config.grasps_per_intent or (not accepted and counts["judged"] >= HOPELESS_AFTER):
                 break
         counts["accepted"] = len(accepted)
         stats[intent] = {**counts, "seconds": round(seconds, 3)}
-        stages = (stage_joint_poses(hand, obj, np.stack([g.record for g in accepted]), config.protocol)
-                  if accepted else {})
+        stages = (
+            stage_joint_poses(hand, obj, np.stack([g.record for g in accepted]), config.protocol) if accepted else {}
+        )
         for j, grasp in enumerate(accepted):
-            note = annotate(grasp.facts, category, intent, seed=base + j, backend=config.language_backend,
-                            free_parts=spec.free_parts, part_names=obj.part_names)
-            records.append({
-                "cate_id": category,
-                "obj_id": obj.name,
-                "action_id": note.action_id,
-                "guidance": note.fine,
-                "brief_guidance": note.brief,
-                "contacts": grasp.facts.as_dict(),
-                "contact_text": note.contacts,
-                "guidance_backend": note.backend,
-                "dex_grasp": [float(x) for x in grasp.record],
-                "dex_pregrasp_joints": [float(x) for x in stages["pregrasp"][j]],
-                "dex_squeeze_joints": [float(x) for x in stages["squeeze"][j]],
-                "quality": {"q1": float(grasp.q1), "max_penetration_cm": 100.0 * float(grasp.penetration),
-                            "held": [bool(h) for h in grasp.held]},
-            })
+            note = annotate(
+                grasp.facts,
+                category,
+                intent,
+                seed=base + j,
+                backend=config.language_backend,
+                free_parts=spec.free_parts,
+                part_names=obj.part_names,
+            )
+            records.append(
+                {
+                    "cate_id": category,
+                    "obj_id": obj.name,
+                    "action_id": note.action_id,
+                    "guidance": note.fine,
+                    "brief_guidance": note.brief,
+                    "contacts": grasp.facts.as_dict(),
+                    "contact_text": note.contacts,
+                    "guidance_backend": note.backend,
+                    "dex_grasp": [float(x) for x in grasp.record],
+                    "dex_pregrasp_joints": [float(x) for x in stages["pregrasp"][j]],
+                    "dex_squeeze_joints": [float(x) for x in stages["squeeze"][j]],
+                    "quality": {
+                        "q1": float(grasp.q1),
+                        "max_penetration_cm": 100.0 * float(grasp.penetration),
+                        "held": [bool(h) for h in grasp.held],
+                    },
+                }
+            )
     return {
         "format_version": UNIT_FORMAT_VERSION,
         "pipeline": pipeline_version(config),
         "config": config.as_json(),
         "object": {
-            "name": obj.name, "category": category, "seed": seed, "source": obj.source,
-            "parts": list(obj.part_names), "extents_m": [float(e) for e in obj.extents],
+            "name": obj.name,
+            "category": category,
+            "seed": seed,
+            "source": obj.source,
+            "parts": list(obj.part_names),
+            "extents_m": [float(e) for e in obj.extents],
         },
         "records": records,
         "stats": stats,
@@ -287,7 +310,9 @@ def _run_unit(args: tuple[str, int, BuildConfig, str]) -> tuple[str, int, int]:
     return category, seed, len(payload["records"])
 
 
-def build_units(config: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1), workers: int = 1, progress: bool = True) -> dict:
+def build_units(
+    config: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1), workers: int = 1, progress: bool = True
+) -> dict:
     """Build this shard's missing units (resumable); returns counts of built, skipped and records."""
     validate_config(config)
     (out / "units").mkdir(parents=True, exist_ok=True)
@@ -303,8 +328,10 @@ def build_units(config: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1),
         if unit.get("config") != config.as_json():
             raise DexgysError(f"{path} was built with other settings; use a new --out or the same options")
         if unit.get("pipeline") != version:
-            raise DexgysError(f"{path} was built by pipeline {unit.get('pipeline')!r}, this is {version!r}; "
-                              "use a new --out (or delete the old units)")
+            raise DexgysError(
+                f"{path} was built by pipeline {unit.get('pipeline')!r}, this is {version!r}; "
+                "use a new --out (or delete the old units)"
+            )
     from tqdm import tqdm
 
     built = records = 0
@@ -329,7 +356,9 @@ def merge_dataset(config: BuildConfig, out: Path) -> dict:
     """Merge every unit of ``config`` into the dataset files; refuses if any unit is missing."""
     missing = [f"{c}:{s}" for c, s in config.units() if not unit_path(out, c, s).exists()]
     if missing:
-        raise DexgysError(f"{len(missing)} objects are not built yet (first: {missing[0]}); run the remaining shards first")
+        raise DexgysError(
+            f"{len(missing)} objects are not built yet (first: {missing[0]}); run the remaining shards first"
+        )
     train, test, registry = [], [], []
     stats: dict[str, Counter] = {}
     for category, seed in config.units():
@@ -343,7 +372,9 @@ def merge_dataset(config: BuildConfig, out: Path) -> dict:
         raise DexgysError("the build produced no grasps at all: check the categories and intents")
     write_json_gz(out / "train.json.gz", train)
     write_json_gz(out / "test.json.gz", test)
-    atomic_write_text(out / "objects.json", json.dumps({"format_version": DATASET_FORMAT_VERSION, "objects": registry}, indent=1))
+    atomic_write_text(
+        out / "objects.json", json.dumps({"format_version": DATASET_FORMAT_VERSION, "objects": registry}, indent=1)
+    )
     summary = {
         "format_version": DATASET_FORMAT_VERSION,
         "config": config.as_json(),
@@ -369,4 +400,3 @@ def load_records(path: str | os.PathLike) -> list[dict]:
         return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise DexgysError(f"{path}: not valid JSON ({exc})") from None
-

@@ -36,7 +36,12 @@ import torch
 import trimesh
 
 from dexgys.errors import DexgysError
-from dexgys.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_quaternion, quaternion_to_matrix
+from dexgys.geometry.rotations import (
+    axis_angle_to_matrix,
+    matrix_to_axis_angle,
+    matrix_to_quaternion,
+    quaternion_to_matrix,
+)
 
 __all__ = ["e3m5_signs", "read_dexgraspbench", "write_dexgraspbench"]
 
@@ -116,9 +121,12 @@ def write_dexgraspbench(records, obj, out: str | Path, name: str | None = None) 
         qpos = {k: _qpos(records, v) for k, v in poses.items()}
         final_obj = out / "object" / name
         for i in range(len(records)):
-            item = {"obj_path": str(final_obj.resolve()), "obj_scale": 1.0,
-                    "obj_pose": np.array([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]),
-                    **{f"{k}_qpos": qpos[k][i] for k in ("pregrasp", "grasp", "squeeze")}}
+            item = {
+                "obj_path": str(final_obj.resolve()),
+                "obj_scale": 1.0,
+                "obj_pose": np.array([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]),
+                **{f"{k}_qpos": qpos[k][i] for k in ("pregrasp", "grasp", "squeeze")},
+            }
             np.save(grasp_dir / f"{i}.npy", item, allow_pickle=True)
         for sub in ("object", "graspdata"):
             target = out / sub / name
@@ -135,9 +143,14 @@ def write_dexgraspbench(records, obj, out: str | Path, name: str | None = None) 
 class _ArraysOnly(pickle.Unpickler):
     """Builds dicts, lists, numbers, strings and numpy arrays; refuses every other global."""
 
-    _ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
-                ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
-                ("numpy._core.multiarray", "scalar")}
+    _ALLOWED = {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+    }
 
     def find_class(self, module, name):
         if (module, name) in self._ALLOWED:
@@ -160,7 +173,9 @@ def read_dexgraspbench(path: str | Path) -> dict[str, np.ndarray]:
     item = item.item() if isinstance(item, np.ndarray) else item
     if not isinstance(item, dict) or any(f"{k}_qpos" not in item for k in ("pregrasp", "grasp", "squeeze")):
         raise DexgysError(f"{path} has no pregrasp_qpos / grasp_qpos / squeeze_qpos")
-    out = {k: np.asarray(item[f"{k}_qpos"], dtype=np.float64)[7:] * e3m5_signs() for k in ("pregrasp", "grasp", "squeeze")}
+    out = {
+        k: np.asarray(item[f"{k}_qpos"], dtype=np.float64)[7:] * e3m5_signs() for k in ("pregrasp", "grasp", "squeeze")
+    }
     g = np.asarray(item["grasp_qpos"], dtype=np.float64)
     quat = torch.tensor(g[3:7] / max(math.sqrt(float(g[3:7] @ g[3:7])), 1e-12))
     r = matrix_to_axis_angle(quaternion_to_matrix(quat)).numpy()

@@ -135,8 +135,14 @@ class GraspDataset(Dataset):
                 raise DexgysError(
                     f"{where}: record {i} refers to object {r['obj_id']!r}, which objects.json does not list"
                 )
-        return cls(records, partial(_load_registered, registry), source="catalogue",
-                   n_points=n_points, seed=seed, cache_dir=cache_dir)
+        return cls(
+            records,
+            partial(_load_registered, registry),
+            source="catalogue",
+            n_points=n_points,
+            seed=seed,
+            cache_dir=cache_dir,
+        )
 
     @classmethod
     def from_official(
@@ -155,14 +161,18 @@ class GraspDataset(Dataset):
         for i, r in enumerate(records):
             first = categories.setdefault(r["obj_id"], r["cate_id"])
             if first != r["cate_id"]:
-                raise DexgysError(f"{where}: record {i} gives object {r['obj_id']!r} category {r['cate_id']!r}, "
-                                  f"earlier records {first!r}")
+                raise DexgysError(
+                    f"{where}: record {i} gives object {r['obj_id']!r} category {r['cate_id']!r}, "
+                    f"earlier records {first!r}"
+                )
         library = OakInkLibrary(oakink_root, categories=categories)
         present = set(library.list_objects())
         for i, r in enumerate(records):
             if r["obj_id"] not in present:
-                raise DexgysError(f"{where}: record {i} refers to OakInk object {r['obj_id']!r}, which has no "
-                                  f"align_ds mesh under {str(oakink_root)!r}")
+                raise DexgysError(
+                    f"{where}: record {i} refers to OakInk object {r['obj_id']!r}, which has no "
+                    f"align_ds mesh under {str(oakink_root)!r}"
+                )
         return cls(records, library.load, source="oakink", n_points=n_points, seed=seed, cache_dir=cache_dir)
 
     # ------------------------------------------------------------------------------ queries
@@ -292,8 +302,11 @@ def _check_record(raw, index: int, where: str) -> dict:
     except DexgysError as exc:
         raise fail(f"has a {exc}") from None
     vec = record["dex_grasp"]
-    if (not isinstance(vec, list) or len(vec) != SHADOW_GRASP_DIM
-            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in vec)):
+    if (
+        not isinstance(vec, list)
+        or len(vec) != SHADOW_GRASP_DIM
+        or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in vec)
+    ):
         raise fail(f"has a bad 'dex_grasp': expected a list of {SHADOW_GRASP_DIM} numbers [t | axis-angle | q(22)]")
     if not all(np.isfinite(vec)):
         raise fail("has a NaN or infinite value in 'dex_grasp'")
@@ -324,8 +337,10 @@ def _read_registry(path: Path) -> dict[str, dict]:
     if not isinstance(data, dict) or not isinstance(data.get("objects"), list):
         raise DexgysError(f"{str(path)!r} needs an 'objects' list")
     if data.get("format_version") != DATASET_FORMAT_VERSION:
-        raise DexgysError(f"{str(path)!r} has format_version {data.get('format_version')!r}; "
-                          f"this dexgys reads {DATASET_FORMAT_VERSION}")
+        raise DexgysError(
+            f"{str(path)!r} has format_version {data.get('format_version')!r}; "
+            f"this dexgys reads {DATASET_FORMAT_VERSION}"
+        )
     registry = {}
     for i, entry in enumerate(data["objects"]):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -349,17 +364,24 @@ def _load_registered(registry: dict[str, dict], object_id: str) -> GraspObject:
     entry = registry[object_id]
     rebuild = "the dataset was built by another dexgys version, rebuild it"
     if "parts" in entry and list(entry["parts"]) != list(obj.part_names):
-        raise DexgysError(f"object {object_id!r}: objects.json lists parts {entry['parts']} but the catalogue now "
-                          f"builds {obj.part_names}; {rebuild}")
+        raise DexgysError(
+            f"object {object_id!r}: objects.json lists parts {entry['parts']} but the catalogue now "
+            f"builds {obj.part_names}; {rebuild}"
+        )
     if "extents_m" in entry and not np.allclose(entry["extents_m"], obj.extents, rtol=0.0, atol=1e-6):
-        raise DexgysError(f"object {object_id!r}: objects.json gives extents {entry['extents_m']} m but the catalogue "
-                          f"now builds {obj.extents.tolist()}; {rebuild}")
+        raise DexgysError(
+            f"object {object_id!r}: objects.json gives extents {entry['extents_m']} m but the catalogue "
+            f"now builds {obj.extents.tolist()}; {rebuild}"
+        )
     return obj
 
 
 def _frozen_cloud(points, normals, parts, part_names) -> ObjectCloud:
-    arrays = [np.ascontiguousarray(points, np.float32), np.ascontiguousarray(normals, np.float32),
-              np.ascontiguousarray(parts, np.int64)]
+    arrays = [
+        np.ascontiguousarray(points, np.float32),
+        np.ascontiguousarray(normals, np.float32),
+        np.ascontiguousarray(parts, np.int64),
+    ]
     for a in arrays:
         a.flags.writeable = False
     return ObjectCloud(*arrays, tuple(part_names))
@@ -388,6 +410,12 @@ def _read_cloud_cache(path: Path, key: str, n_points: int) -> ObjectCloud | None
 def _write_cloud_cache(path: Path, key: str, cloud: ObjectCloud) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
-    np.savez(buf, key=np.array(key), points=cloud.points, normals=cloud.normals, parts=cloud.parts,
-             part_names=np.array(cloud.part_names, dtype=str))
+    np.savez(
+        buf,
+        key=np.array(key),
+        points=cloud.points,
+        normals=cloud.normals,
+        parts=cloud.parts,
+        part_names=np.array(cloud.part_names, dtype=str),
+    )
     atomic_write_bytes(path, buf.getvalue())

@@ -75,7 +75,9 @@ def read_grasp_file(path: str | os.PathLike) -> GraspFile:
     elif isinstance(data, dict) and isinstance(data.get("grasps"), list):
         version = data.get("format_version", GRASP_FILE_VERSION)
         if version != GRASP_FILE_VERSION:
-            raise DexgysError(f"{path}: grasp file format version {version} is not supported (expected {GRASP_FILE_VERSION})")
+            raise DexgysError(
+                f"{path}: grasp file format version {version} is not supported (expected {GRASP_FILE_VERSION})"
+            )
         records, object_ref, hand = data["grasps"], data.get("object"), data.get("hand", "shadow")
         extra = {k: v for k, v in data.items() if k not in {"grasps", "object", "hand", "format_version"}}
     else:
@@ -92,7 +94,9 @@ def read_grasp_file(path: str | os.PathLike) -> GraspFile:
     return GraspFile(records, object_ref, hand, extra)
 
 
-def write_grasp_file(path: str | os.PathLike, records: list[dict], object_ref: str, hand: str = "shadow", **extra) -> None:
+def write_grasp_file(
+    path: str | os.PathLike, records: list[dict], object_ref: str, hand: str = "shadow", **extra
+) -> None:
     """Write a grasp file atomically."""
     payload = {"format_version": GRASP_FILE_VERSION, "hand": hand, "object": object_ref, **extra, "grasps": records}
     atomic_write_text(path, json.dumps(payload, indent=1))

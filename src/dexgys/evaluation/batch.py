@@ -69,13 +69,18 @@ def predict_records(
     for c in tqdm(conditions, desc="conditions", unit="cond", disable=not progress):
         record = records[c]
         result = generator.generate(record["obj_id"], record["guidance"], n=samples, seed=seed + c, config=config)
-        first = {stage: result.candidates[key][:samples] for stage, key in
-                 (("idgc", "coarse"), ("unpolished", "unpolished"))}
+        first = {
+            stage: result.candidates[key][:samples] for stage, key in (("idgc", "coarse"), ("unpolished", "unpolished"))
+        }
         if unselected:
             whole = result.candidates["finalist"][:samples].all()
-            first["polished"] = (result.candidates["polished"][:samples] if whole else
-                                 generator.generate(record["obj_id"], record["guidance"], n=samples, seed=seed + c,
-                                                    config=replace(config, oversample=1)).records)
+            first["polished"] = (
+                result.candidates["polished"][:samples]
+                if whole
+                else generator.generate(
+                    record["obj_id"], record["guidance"], n=samples, seed=seed + c, config=replace(config, oversample=1)
+                ).records
+            )
         made = {**result.generation.as_dict(), "n": samples, "seed": seed + c, "model": generator.source}
         for stage, grasps in (("final", result.records), *first.items()):
             for k, g in enumerate(grasps):
@@ -84,8 +89,13 @@ def predict_records(
     return out
 
 
-def polish_predictions(predictions: list[dict], config: PolishConfig = PolishConfig(), progress: bool = True,
-                       device: torch.device | str = "cpu", hand: str = "shadow") -> list[dict]:
+def polish_predictions(
+    predictions: list[dict],
+    config: PolishConfig = PolishConfig(),
+    progress: bool = True,
+    device: torch.device | str = "cpu",
+    hand: str = "shadow",
+) -> list[dict]:
     """The physics polish of a predictions list (object frame; each ``obj_id`` a catalogue name or a
     mesh file) with the generator's runner (:class:`~dexgys.synthesis.polisher.Polisher`: chunks and
     the rescue on the object's surface points; every grasp finished, none dropped): new records with
@@ -103,8 +113,9 @@ def polish_predictions(predictions: list[dict], config: PolishConfig = PolishCon
     for name, rows in tqdm(by_object.items(), desc="polish", unit="object", disable=not progress):
         obj = resolve_object(name)
         surface = torch.as_tensor(obj.sample_surface(POLISH_SURFACE_POINTS, seed=0).points, dtype=torch.float32)
-        run = Polisher(hand, config).polish(ObjectField.build(obj, parts=False),
-                                            np.array([predictions[i]["dex_grasp"] for i in rows]), points=surface)
+        run = Polisher(hand, config).polish(
+            ObjectField.build(obj, parts=False), np.array([predictions[i]["dex_grasp"] for i in rows]), points=surface
+        )
         for i, g in zip(rows, run.polished):
             out[i]["dex_grasp"] = [float(x) for x in g]
     return out

@@ -140,6 +140,8 @@ def ground_truth_predictions(records: Sequence[dict]) -> list[dict]:
     """A split's own grasps as predictions: record ``i`` is condition ``i``, sample 0."""
     missing = [i for i, r in enumerate(records) if "dex_grasp" not in r]
     if missing:
-        raise DexgysError(f"record {missing[0]} of the split has no grasp ('dex_grasp'): a split of conditions "
-                          "without reference grasps has no ground truth to evaluate")
+        raise DexgysError(
+            f"record {missing[0]} of the split has no grasp ('dex_grasp'): a split of conditions "
+            "without reference grasps has no ground truth to evaluate"
+        )
     return [make_prediction(r, i, 0, r["dex_grasp"]) for i, r in enumerate(records)]

@@ -45,8 +45,8 @@ from dexgys.language.brief import intent_from_action_id
 from dexgys.language.contacts import CONTACT_THRESHOLD, ContactFacts
 from dexgys.objects.resolve import resolve_object
 from dexgys.sim.evaluate import evaluate_grasps, protocol_constants
-from dexgys.sim.protocols import DEFAULT_PROTOCOL, get_protocol
 from dexgys.sim.grasp_test import DIRECTION_NAMES
+from dexgys.sim.protocols import DEFAULT_PROTOCOL, get_protocol
 from dexgys.sim.quality import quality_metrics
 from dexgys.synthesis.contacts import contact_facts
 from dexgys.synthesis.synthesize import object_field
@@ -70,8 +70,10 @@ SPLIT_KEYS = ("obj_id", "action_id", "guidance", "contacts")  # "dex_grasp" (a r
 _POINT_CHUNK = 256  # grasps per forward-kinematics batch for the hand clouds
 
 PAPER_LABEL = "paper (different data and simulator — context only)"
-PAPER_SOURCE = ("DexGYS, NeurIPS 2024, Table 1, DexGYSGrasp row, on DexGYSNet (OakInk objects, Isaac Gym), "
-                "as transcribed from secondary sources in reference/dexgys-paper.md §5.1")
+PAPER_SOURCE = (
+    "DexGYS, NeurIPS 2024, Table 1, DexGYSGrasp row, on DexGYSNet (OakInk objects, Isaac Gym), "
+    "as transcribed from secondary sources in reference/dexgys-paper.md §5.1"
+)
 #: The paper's numbers under our metric names. CD: the paper states no unit. Success: "at least one of
 #: six gravity directions" in Isaac Gym. Not reported there: success in all six, Con., delta_t (the one
 #: copy found equals delta_q, a likely transcription error).
@@ -148,8 +150,10 @@ def load_split(path: str | os.PathLike) -> list[dict]:
             raise DexgysError(f"{path}: record {i} is not a JSON object")
         missing = [k for k in SPLIT_KEYS if k not in r]
         if missing:
-            raise DexgysError(f"{path}: record {i} lacks {', '.join(repr(k) for k in missing)} "
-                              "(a dexgys dataset split is needed: 'dexgys data build')")
+            raise DexgysError(
+                f"{path}: record {i} lacks {', '.join(repr(k) for k in missing)} "
+                "(a dexgys dataset split is needed: 'dexgys data build')"
+            )
         try:
             intent_from_action_id(r["action_id"])
             ContactFacts.from_dict(r["contacts"])
@@ -169,8 +173,10 @@ def _check_against_split(preds: list[dict], records: list[dict]) -> None:
             mismatch.append("action_id")
         if mismatch:
             k = mismatch[0]
-            raise DexgysError(f"prediction {i} (condition {c}): {k} {p[k]!r} differs from split record {c}'s "
-                              f"{r[k]!r}; were the predictions made for another split?")
+            raise DexgysError(
+                f"prediction {i} (condition {c}): {k} {p[k]!r} differs from split record {c}'s "
+                f"{r[k]!r}; were the predictions made for another split?"
+            )
 
 
 # ------------------------------------------------------------------------------------------ results
@@ -184,8 +190,11 @@ def results_table(runs: list[tuple[str, dict]]) -> list[str]:
     lines = ["| | " + " | ".join(h for h, *_ in _COLUMNS) + " |", "|---|" + "---|" * len(_COLUMNS)]
     for label, m in runs:
         lines.append(f"| {label} | " + " | ".join(_fmt(m.get(k), f) for _, k, _, f in _COLUMNS) + " |")
-    lines.append(f"| {PAPER_LABEL} | "
-                 + " | ".join(_fmt(PAPER_TABLE1.get(p) if p else None, f) for _, _, p, f in _COLUMNS) + " |")
+    lines.append(
+        f"| {PAPER_LABEL} | "
+        + " | ".join(_fmt(PAPER_TABLE1.get(p) if p else None, f) for _, _, p, f in _COLUMNS)
+        + " |"
+    )
     return lines
 
 
@@ -231,7 +240,8 @@ class EvalResults:
             f"* dataset: `{data.get('path', '?')}` ({data.get('records', '?')} records, sha256 "
             f"{str(data.get('sha256', '?'))[:12]})",
             f"* protocol: {EVAL_PROTOCOL} (physics {self.sim_protocol_id}, MuJoCo, hand {self.meta.get('hand', 'shadow')}"
-            + ("" if m["physics"] else "; physics not run") + ")",
+            + ("" if m["physics"] else "; physics not run")
+            + ")",
             "",
             *results_table([("dexgys (this run)", m)]),
             "",
@@ -241,8 +251,10 @@ class EvalResults:
             p = get_protocol(self.meta.get("sim_protocol_name", DEFAULT_PROTOCOL))
             where = "the grasp" if p.precheck_pose == 0 else "the pre-grasp" if p.precheck_pose < 0 else "the squeeze"
             what = "penetration" if p.precheck == "max" else "penetration-energy"
-            lines.append(f"Held per load direction (%): {held}; failed the {1000 * p.precheck_threshold_m:g} mm {what} "
-                         f"pre-check at {where}: {m['failed_precheck']}.")
+            lines.append(
+                f"Held per load direction (%): {held}; failed the {1000 * p.precheck_threshold_m:g} mm {what} "
+                f"pre-check at {where}: {m['failed_precheck']}."
+            )
         lines += [
             f"Part contact: {PART_CONTACT_RULE} ({m['part_contact_grasps']} grasps judged; named finger–part "
             f"pairs kept: {_fmt(m['part_contact_pair_recall_pct'], '.1f')} %).",
@@ -274,8 +286,9 @@ def _hand_clouds(hand64: HandModel, grasps: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
-def _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, hand64, physics, workers,
-                     protocol) -> list[dict]:
+def _evaluate_object(
+    obj_id, idx, preds, records, named, groups, keys, hand, hand64, physics, workers, protocol
+) -> list[dict]:
     """Rows of the predictions ``idx`` (indices into ``preds``), all of object ``obj_id``."""
     obj = resolve_object(obj_id)
     grasps = np.array([preds[i]["dex_grasp"] for i in idx], dtype=np.float64)
@@ -357,20 +370,29 @@ def _summarise(rows: list[dict], preds: list[dict], physics: bool) -> dict:
         out.update(mt.success_rates(np.array([r["held"] for r in rows], dtype=bool)))
         out["failed_precheck"] = sum(not r["simulated"] for r in rows)
     else:
-        out.update({k: None for k in ("success_all6_pct", "success_any_pct",
-                                      *(f"held_{name}_pct" for name in DIRECTION_NAMES))})
+        out.update(
+            {
+                k: None
+                for k in ("success_all6_pct", "success_any_pct", *(f"held_{name}_pct" for name in DIRECTION_NAMES))
+            }
+        )
         out["failed_precheck"] = None
-    out.update({
-        "mean_q1": float(np.mean([r["q1"] for r in rows])),
-        "mean_valid_q1": float(np.mean([r["valid_q1"] for r in rows])),
-        "mean_max_penetration_cm": float(np.mean([r["penetration_cm"] for r in rows])),
-        "cd_cm2": _mean_of_known([r["cd_cm2"] for r in rows]),
-        "con_l2": _mean_of_known([r["con_l2"] for r in rows]),
-        "part_contact_grasps": len(judged),
-        "part_contact_accuracy_pct": 100.0 * float(np.mean([r["part_contact"] for r in judged])) if judged else None,
-        "part_contact_pair_recall_pct": (100.0 * float(np.mean([r["kept_pairs"] / r["named_pairs"] for r in judged]))
-                                         if judged else None),
-    })
+    out.update(
+        {
+            "mean_q1": float(np.mean([r["q1"] for r in rows])),
+            "mean_valid_q1": float(np.mean([r["valid_q1"] for r in rows])),
+            "mean_max_penetration_cm": float(np.mean([r["penetration_cm"] for r in rows])),
+            "cd_cm2": _mean_of_known([r["cd_cm2"] for r in rows]),
+            "con_l2": _mean_of_known([r["con_l2"] for r in rows]),
+            "part_contact_grasps": len(judged),
+            "part_contact_accuracy_pct": 100.0 * float(np.mean([r["part_contact"] for r in judged]))
+            if judged
+            else None,
+            "part_contact_pair_recall_pct": (
+                100.0 * float(np.mean([r["kept_pairs"] / r["named_pairs"] for r in judged])) if judged else None
+            ),
+        }
+    )
     out.update(mt.diversity(np.array([p["dex_grasp"] for p in preds]), np.array([p["condition"] for p in preds])))
     out["cells"] = _cells(rows, physics)
     return out
@@ -390,27 +412,33 @@ def _cells(rows: list[dict], physics: bool) -> list[dict]:
     out = []
     for (category, intent), rs in sorted(cells.items()):
         judged = [r["part_contact"] for r in rs if r["part_contact"] is not None]
-        out.append({
-            "category": category,
-            "intent": intent,
-            "grasps": len(rs),
-            "success_all6_pct": 100.0 * float(np.mean([r["success_all6"] for r in rs])) if physics else None,
-            "success_any_pct": 100.0 * float(np.mean([r["success_any"] for r in rs])) if physics else None,
-            "part_contact_grasps": len(judged),
-            "part_contact_pct": 100.0 * float(np.mean(judged)) if judged else None,
-            "mean_max_penetration_cm": float(np.mean([r["penetration_cm"] for r in rs])),
-        })
+        out.append(
+            {
+                "category": category,
+                "intent": intent,
+                "grasps": len(rs),
+                "success_all6_pct": 100.0 * float(np.mean([r["success_all6"] for r in rs])) if physics else None,
+                "success_any_pct": 100.0 * float(np.mean([r["success_any"] for r in rs])) if physics else None,
+                "part_contact_grasps": len(judged),
+                "part_contact_pct": 100.0 * float(np.mean(judged)) if judged else None,
+                "mean_max_penetration_cm": float(np.mean([r["penetration_cm"] for r in rs])),
+            }
+        )
     return out
 
 
 def cells_table(cells: list[dict]) -> list[str]:
     """Markdown rows of the per-(category, intent) cells of a summary."""
-    lines = ["| category | intent | grasps | success all 6 (%) | any (%) | part contact (%) | penetration (mm) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| category | intent | grasps | success all 6 (%) | any (%) | part contact (%) | penetration (mm) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for c in cells:
-        lines.append(f"| {c['category']} | {c['intent']} | {c['grasps']} | {_fmt(c['success_all6_pct'], '.1f')} | "
-                     f"{_fmt(c['success_any_pct'], '.1f')} | {_fmt(c['part_contact_pct'], '.1f')} | "
-                     f"{10 * c['mean_max_penetration_cm']:.2f} |")
+        lines.append(
+            f"| {c['category']} | {c['intent']} | {c['grasps']} | {_fmt(c['success_all6_pct'], '.1f')} | "
+            f"{_fmt(c['success_any_pct'], '.1f')} | {_fmt(c['part_contact_pct'], '.1f')} | "
+            f"{10 * c['mean_max_penetration_cm']:.2f} |"
+        )
     return lines
 
 
@@ -456,12 +484,17 @@ def evaluate_predictions(
     for obj_id in bar:
         bar.set_postfix_str(obj_id)
         idx = by_object[obj_id]
-        for i, row in zip(idx, _evaluate_object(obj_id, idx, preds, records, named, groups, keys, hand, hand64,
-                                                physics, workers, protocol)):
+        for i, row in zip(
+            idx,
+            _evaluate_object(
+                obj_id, idx, preds, records, named, groups, keys, hand, hand64, physics, workers, protocol
+            ),
+        ):
             rows[i] = row
     bar.close()
-    return EvalResults(_summarise(rows, preds, physics), rows,
-                       {**(meta or {}), "hand": hand_name, "sim_protocol_name": protocol})
+    return EvalResults(
+        _summarise(rows, preds, physics), rows, {**(meta or {}), "hand": hand_name, "sim_protocol_name": protocol}
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -488,9 +521,14 @@ def evaluate_files(
     records = load_split(split)
     preds = ground_truth_predictions(records) if ground_truth else read_predictions(predictions)
     meta = {
-        "dataset": {"path": str(split), "sha256": _sha256(split), "records": len(records),
-                    "objects": len({r["obj_id"] for r in records})},
+        "dataset": {
+            "path": str(split),
+            "sha256": _sha256(split),
+            "records": len(records),
+            "objects": len({r["obj_id"] for r in records}),
+        },
         "predictions": "ground truth (the split's own grasps)" if ground_truth else str(predictions),
     }
-    return evaluate_predictions(preds, records, physics=physics, workers=workers, progress=progress, meta=meta,
-                                hand=hand, protocol=protocol)
+    return evaluate_predictions(
+        preds, records, physics=physics, workers=workers, progress=progress, meta=meta, hand=hand, protocol=protocol
+    )

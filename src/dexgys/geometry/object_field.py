@@ -65,8 +65,10 @@ def _approx_part_sdfs(obj, points: torch.Tensor) -> torch.Tensor:
     cache = obj.__dict__.setdefault("_dexgys_part_trees", {})
     if not cache:
         sample = obj.sample_surface(20000, seed=0)
-        cache["trees"] = [cKDTree(sample.points[sample.labels == i]) if (sample.labels == i).any() else None
-                          for i in range(len(obj.part_names))]
+        cache["trees"] = [
+            cKDTree(sample.points[sample.labels == i]) if (sample.labels == i).any() else None
+            for i in range(len(obj.part_names))
+        ]
         cache["all"] = cKDTree(sample.points)
         cache["labels"] = sample.labels
     flat = points.detach().reshape(-1, 3).cpu().double().numpy()
@@ -134,15 +136,17 @@ class ObjectField:
                     channels.append(torch.stack(per_prim).amin(0))
                 part_values = torch.stack(channels)
             elif parts:
+
                 def fn(p):
                     return exact_part_sdfs(obj, p)
 
                 c = torch.cat([fn(chunk) for chunk in coarse_pts.reshape(-1, 3).split(1 << 16)])
                 c = c.reshape(*coarse_pts.shape[:3], -1).permute(3, 0, 1, 2)
-                part_values = torch.stack([
-                    _refine(lambda p, i=i: fn(p)[..., i], c[i], fine, shape, band) for i in range(c.shape[0])
-                ])
+                part_values = torch.stack(
+                    [_refine(lambda p, i=i: fn(p)[..., i], c[i], fine, shape, band) for i in range(c.shape[0])]
+                )
             else:
+
                 def sdf(p):
                     return obj.sdf(p).to(torch.float64)
 
@@ -157,7 +161,11 @@ class ObjectField:
 
     @classmethod
     def from_oriented_points(
-        cls, points: np.ndarray, normals: np.ndarray, spacing: float | None = None, margin: float = 0.05,
+        cls,
+        points: np.ndarray,
+        normals: np.ndarray,
+        spacing: float | None = None,
+        margin: float = 0.05,
         name: str = "object",
     ) -> ObjectField:
         """An approximate field of a bare point cloud ``(N, 3)`` with outward unit ``normals`` ``(N, 3)``,
@@ -189,7 +197,9 @@ class ObjectField:
         return cls(torch.cat([values, values]), lo_t, hi_t, spacing, [name])
 
     def to(self, device: torch.device | str) -> ObjectField:
-        return ObjectField(self.values.to(device), self.lo.to(device), self.hi.to(device), self.spacing, self.part_names)
+        return ObjectField(
+            self.values.to(device), self.lo.to(device), self.hi.to(device), self.spacing, self.part_names
+        )
 
     @property
     def device(self) -> torch.device:

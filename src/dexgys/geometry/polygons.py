@@ -34,9 +34,12 @@ def segments_intersect(p: np.ndarray, q: np.ndarray, r: np.ndarray, s: np.ndarra
         return (b[..., 0] - a[..., 0]) * (c[..., 1] - a[..., 1]) - (b[..., 1] - a[..., 1]) * (c[..., 0] - a[..., 0])
 
     def on_segment(a, b, c):  # c collinear with a-b: is it within the box of a-b?
-        return (np.minimum(a[..., 0], b[..., 0]) <= c[..., 0]) & (c[..., 0] <= np.maximum(a[..., 0], b[..., 0])) & (
-            np.minimum(a[..., 1], b[..., 1]) <= c[..., 1]
-        ) & (c[..., 1] <= np.maximum(a[..., 1], b[..., 1]))
+        return (
+            (np.minimum(a[..., 0], b[..., 0]) <= c[..., 0])
+            & (c[..., 0] <= np.maximum(a[..., 0], b[..., 0]))
+            & (np.minimum(a[..., 1], b[..., 1]) <= c[..., 1])
+            & (c[..., 1] <= np.maximum(a[..., 1], b[..., 1]))
+        )
 
     scale = max(float(np.abs(np.concatenate([p, q, r, s], axis=-2 if p.ndim > 1 else 0)).max()), 1e-9)
     eps = 1e-12 * scale * scale

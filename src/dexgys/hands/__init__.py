@@ -53,8 +53,11 @@ HAND_ALIASES = {"shadow-capsule": "shadow"}
 _HANDS = {
     "shadow": ("shadow_hand.xml", None, "boxes and capsules (DexGYSNet primitives)"),
     "shadow-mesh": ("shadow_mesh_hand.xml", "gymnasium-robotics", "OpenAI Shadow Hand meshes (gymnasium-robotics)"),
-    "shadow-e3m5": ("third_party/menagerie-shadow-e3m5/shadow_e3m5_hand.xml", "mujoco-mjx",
-                    "Shadow Hand E3M5, J1/J2 coupled (MuJoCo Menagerie)"),
+    "shadow-e3m5": (
+        "third_party/menagerie-shadow-e3m5/shadow_e3m5_hand.xml",
+        "mujoco-mjx",
+        "Shadow Hand E3M5, J1/J2 coupled (MuJoCo Menagerie)",
+    ),
 }
 
 

@@ -185,7 +185,9 @@ def read_mjcf(path: str | Path) -> HandDescription:
             continue
         gtype = _GEOM_TYPES.get(int(model.geom_type[g]))
         if gtype is None:
-            raise DexgysError(f"hand MJCF {path}: geom '{gname}' must be a box, capsule or sphere (or a collision mesh)")
+            raise DexgysError(
+                f"hand MJCF {path}: geom '{gname}' must be a box, capsule or sphere (or a collision mesh)"
+            )
         n_size = {"box": 3, "capsule": 2, "sphere": 1}[gtype]
         geoms.append(
             GeomPrimitive(
@@ -234,11 +236,17 @@ def _cylinder_geom(model: mujoco.MjModel, g: int, name: str) -> MeshGeom:
     import trimesh
 
     r, h = model.geom_size[g, :2]
-    prism = trimesh.creation.cylinder(radius=r / math.cos(math.pi / CYLINDER_SECTIONS), height=2.0 * h,
-                                      sections=CYLINDER_SECTIONS)
+    prism = trimesh.creation.cylinder(
+        radius=r / math.cos(math.pi / CYLINDER_SECTIONS), height=2.0 * h, sections=CYLINDER_SECTIONS
+    )
     verts = _geom_to_link(model, g, np.asarray(prism.vertices, dtype=np.float64))
-    return MeshGeom(name=name, link=int(model.geom_bodyid[g]) - 1, vertices=verts,
-                    faces=np.asarray(prism.faces, dtype=np.int64), hull_planes=_hull_planes(verts))
+    return MeshGeom(
+        name=name,
+        link=int(model.geom_bodyid[g]) - 1,
+        vertices=verts,
+        faces=np.asarray(prism.faces, dtype=np.int64),
+        hull_planes=_hull_planes(verts),
+    )
 
 
 def _mesh_geom(model: mujoco.MjModel, g: int, name: str) -> MeshGeom:

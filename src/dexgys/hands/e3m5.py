@@ -66,15 +66,25 @@ def _fmt(values) -> str:
 def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     w1, x1, y1, z1 = a
     w2, x2, y2, z2 = b
-    return np.array([w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2, w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
-                     w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2, w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2])
+    return np.array(
+        [
+            w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
+            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
+        ]
+    )
 
 
 def _quat_matrix(q: np.ndarray) -> np.ndarray:
     w, x, y, z = q / np.linalg.norm(q)
-    return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-                     [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-                     [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]])
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+        ]
+    )
 
 
 def _unrotate_body(body: ET.Element) -> None:
@@ -210,9 +220,11 @@ def write_e3m5_hand(folder: str | Path) -> Path:
             ET.SubElement(actuator, "position", attrs)
 
     ET.indent(tree, "  ")
-    header = ("\n  Written by dexgys (dexgys.hands.e3m5) from MuJoCo Menagerie's Shadow Hand E3M5 as shipped in "
-              "mujoco-mjx 3.1.4\n  (Apache 2.0, see LICENSE and README.md here); do not edit: `dexgys hands "
-              "install` rewrites it.\n")
+    header = (
+        "\n  Written by dexgys (dexgys.hands.e3m5) from MuJoCo Menagerie's Shadow Hand E3M5 as shipped in "
+        "mujoco-mjx 3.1.4\n  (Apache 2.0, see LICENSE and README.md here); do not edit: `dexgys hands "
+        "install` rewrites it.\n"
+    )
     out = folder / E3M5_FILE
     out.write_text(f"<!--{header}-->\n" + ET.tostring(root, encoding="unicode") + "\n")
     return out

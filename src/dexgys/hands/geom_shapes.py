@@ -91,8 +91,12 @@ def _distance_to_other_geoms(
 
 
 def link_surface_samples(
-    hand_name: str, geoms: list[GeomPrimitive], pieces: list[GeomPrimitive | MeshGeom], n_links: int,
-    n_points: int, seed: int,
+    hand_name: str,
+    geoms: list[GeomPrimitive],
+    pieces: list[GeomPrimitive | MeshGeom],
+    n_links: int,
+    n_points: int,
+    seed: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Area-weighted farthest-point samples of the outer surface of each link, in link frames.
 

@@ -439,7 +439,9 @@ class HandModel:
         points = torch.as_tensor(points).to(self.device, self.dtype)
         widest = max(stop - start for _, start, stop in self._hull_runs)
         chunk = max(1, _SDF_CHUNK // max(1, points.shape[1] * widest))  # bounds the (poses, points, planes) block
-        parts = [self._collision_depth(pose[a : a + chunk], points[a : a + chunk]) for a in range(0, pose.batch_size, chunk)]
+        parts = [
+            self._collision_depth(pose[a : a + chunk], points[a : a + chunk]) for a in range(0, pose.batch_size, chunk)
+        ]
         return torch.cat(parts)
 
     def _collision_depth(self, pose: HandPose, points: torch.Tensor) -> torch.Tensor:

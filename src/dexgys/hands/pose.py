@@ -34,10 +34,7 @@ def _check_vector(vec: torch.Tensor, rot_dim: int, n_dofs: int | None, hand_name
     length = vec.shape[1]
     if n_dofs is not None and length != 3 + rot_dim + n_dofs:
         hand = f"the {hand_name} hand" if hand_name else "this hand"
-        raise DexgysError(
-            f"{what} has {length} values; {hand} needs "
-            f"{3 + rot_dim + n_dofs} = 3 + {rot_dim} + {n_dofs}"
-        )
+        raise DexgysError(f"{what} has {length} values; {hand} needs {3 + rot_dim + n_dofs} = 3 + {rot_dim} + {n_dofs}")
     if length < 3 + rot_dim:
         raise DexgysError(f"{what} has {length} values; it needs at least 3 + {rot_dim}")
     if not bool(torch.isfinite(vec).all()):

@@ -49,5 +49,7 @@ def transfer_semantics(source: dict, target: HandDescription, hand: str, note: s
     for key in ("fingertips", "pads"):
         for item in doc[key]:
             item["point"] = project(item["link"], item["point"])
-    doc["contact_candidates"] = {link: [project(link, p) for p in pts] for link, pts in doc["contact_candidates"].items()}
+    doc["contact_candidates"] = {
+        link: [project(link, p) for p in pts] for link, pts in doc["contact_candidates"].items()
+    }
     return doc

@@ -34,8 +34,17 @@ _GYM_STL = "gymnasium_robotics/envs/assets/stls/hand/"
 _MJX = "mujoco/mjx/test_data/shadow_hand/"
 _GYM_MESHES = ("F1", "F2", "F3", "TH1_z", "TH2_z", "TH3_z", "knuckle", "lfmetacarpal", "palm")
 _E3M5_MESHES = (
-    "palm", "f_knuckle", "f_proximal", "f_middle", "f_distal_pst", "f_distal_pst_214", "lf_metacarpal",
-    "th_proximal", "th_middle", "th_distal_pst", "th_distal_pst_190",
+    "palm",
+    "f_knuckle",
+    "f_proximal",
+    "f_middle",
+    "f_distal_pst",
+    "f_distal_pst_214",
+    "lf_metacarpal",
+    "th_proximal",
+    "th_middle",
+    "th_distal_pst",
+    "th_distal_pst_190",
 )
 
 THIRD_PARTY = {

@@ -69,11 +69,26 @@ def annotate(
             raise DexgysError("cannot write guidance for a grasp that touches nothing (empty contact facts)")
         try:
             fine = llm_fine_guidance(facts, category, intent, llm_config or LLMConfig(), names)
-            return Annotation(category, intent, action_id_from_intent(intent), brief_guidance(intent, category),
-                              facts.to_text(), fine, "llm")
+            return Annotation(
+                category,
+                intent,
+                action_id_from_intent(intent),
+                brief_guidance(intent, category),
+                facts.to_text(),
+                fine,
+                "llm",
+            )
         except LLMUnavailable as exc:
             note = f"LLM fall-back: {exc}"
             log.warning("language: LLM not used, composer writes the sentence instead (%s)", exc)
     fine = compose(facts, category, intent, seed=seed, free_parts=free)
-    return Annotation(category, intent, action_id_from_intent(intent), brief_guidance(intent, category),
-                      facts.to_text(), fine, "composer", note)
+    return Annotation(
+        category,
+        intent,
+        action_id_from_intent(intent),
+        brief_guidance(intent, category),
+        facts.to_text(),
+        fine,
+        "composer",
+        note,
+    )

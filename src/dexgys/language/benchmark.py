@@ -49,8 +49,8 @@ from dexgys.language.benchmark_tables import (
     PART_SYNONYM_RATE,
     PLURAL_NOUNS,
     SCENES,
-    SQUEEZED,
     SQUEEZE_CLAUSES,
+    SQUEEZED,
     SUBJECT_CLAUSES,
     TAILS,
     TERSE_PRESS_VERBS,
@@ -100,7 +100,7 @@ class _Writer:
         return "them" if self.plural else "it"
 
     def obj(self) -> str:
-        """"the mug" the first time, "it" / "them" after (or always, when the object goes unnamed)."""
+        """ "the mug" the first time, "it" / "them" after (or always, when the object goes unnamed)."""
         if self.unnamed or self.named:
             return self.pronoun()
         return f"the {self.bare_obj()}"
@@ -181,8 +181,11 @@ class _Writer:
         if not grasp and (self.category, part) in SQUEEZED:
             pool = list(SQUEEZE_CLAUSES) + pool
         cls = "N" if key == "none" else HANDS[key].cls
-        out = [t for t in pool if cls in t.hands and (not t.parts or part in t.parts)
-               and t.intents in ("any", "grasp" if grasp else "use")]
+        out = [
+            t
+            for t in pool
+            if cls in t.hands and (not t.parts or part in t.parts) and t.intents in ("any", "grasp" if grasp else "use")
+        ]
         if part is None:  # "grab it" says nothing: the object needs a hand on it
             out = [t for t in out if "{F}" in t.text]
         if key == "index_not_thumb":  # "your index finger, not your thumb" reads well last only
@@ -198,7 +201,7 @@ class _Writer:
         return tpl.text.format(F=hand, P=self.part(part))
 
     def subject_clause(self, key: str, part: str | None) -> str:
-        """"your index finger goes on the trigger" (a hand named first)."""
+        """ "your index finger goes on the trigger" (a hand named first)."""
         text, plural = self.hand(key)
         tpl = self.rng.choice(SUBJECT_CLAUSES)
         return tpl.format(F=text, goes="go" if plural else "goes", P=self.part(part))
@@ -209,8 +212,12 @@ class _Writer:
     def avoid_inline(self, after_imperative: bool = True) -> str:
         if not self.scene.avoid:
             return ""
-        options = [(t, c) for t, c, handover in AVOID_INLINE if (not handover or self.scene.intent == "hand over")
-                   and (after_imperative or not t.startswith(IMPERATIVE_ONLY))]
+        options = [
+            (t, c)
+            for t, c, handover in AVOID_INLINE
+            if (not handover or self.scene.intent == "hand over")
+            and (after_imperative or not t.startswith(IMPERATIVE_ONLY))
+        ]
         tpl, conj = self.rng.choice(options)
         return tpl.format(A=self.avoid_phrase(conj))
 
@@ -237,7 +244,7 @@ class _Writer:
         return _capital(f"{body}{goal}{self.avoid_inline(after_imperative=not tail.startswith(' and'))}.")
 
     def by(self) -> str:
-        """"Grab the mug by its handle (with two fingers)."; hold, lift and hand over only."""
+        """ "Grab the mug by its handle (with two fingers)."; hold, lift and hand over only."""
         ((key, part),) = self.scene.contacts
         verb = self.rng.choice(BY_VERBS[self.scene.intent]).format(o=self.obj())
         text = f"{verb} by {self.part(part)}"
@@ -247,7 +254,7 @@ class _Writer:
         return text + self.avoid_inline() + "."
 
     def terse(self) -> str:
-        """"press trigger with index, others on bottle, nozzle free"."""
+        """ "press trigger with index, others on bottle, nozzle free"."""
         contacts = [(k, p) for k, p in self.scene.contacts if p is not None]
         (key, part), rest = contacts[0], contacts[1:]
         intent, kind = self.scene.intent, verb_kind(self.category, part)
@@ -318,12 +325,28 @@ class _Writer:
         return f"{opener} {goal}, and while you do that, {how}" + ("?" if opener.startswith("Could") else ".")
 
 
-_VERB_STEMS = ("hold", "grab", "grip", "grasp", "press", "squeeze", "pinch", "wrap", "close", "curl", "lift",
-               "push", "pull", "click", "twist", "take")
+_VERB_STEMS = (
+    "hold",
+    "grab",
+    "grip",
+    "grasp",
+    "press",
+    "squeeze",
+    "pinch",
+    "wrap",
+    "close",
+    "curl",
+    "lift",
+    "push",
+    "pull",
+    "click",
+    "twist",
+    "take",
+)
 
 
 def _repeats_a_verb(text: str) -> bool:
-    """"When you hold the pen, hold the body", "Grip the grips": a verb (or its stem) used twice."""
+    """ "When you hold the pen, hold the body", "Grip the grips": a verb (or its stem) used twice."""
     words = re.findall(r"[a-z]+", text.lower())
     return any(sum(w.startswith(stem) for w in words) > 1 for stem in _VERB_STEMS)
 
@@ -347,12 +370,12 @@ def _misspell(rng: random.Random, text: str) -> str | None:
         doubled = [i for i in range(1, len(w)) if w[i] == w[i - 1]]
         if doubled and rng.random() < 0.5:
             i = rng.choice(doubled)
-            typo = w[:i] + w[i + 1:]
+            typo = w[:i] + w[i + 1 :]
         else:
             i = rng.randrange(1, len(w) - 2)
-            typo = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+            typo = w[:i] + w[i + 1] + w[i] + w[i + 2 :]
         if typo != w:
-            return text[:m.start()] + typo + text[m.end():]
+            return text[: m.start()] + typo + text[m.end() :]
     return None
 
 
@@ -393,11 +416,18 @@ def _category_items(category: str, seed: int, per_category: int, taken: set[str]
             raise DexgysError(f"{category}: no new sentence for item {k} after 50 attempts")
         text, w = written
         taken.add(normalise_sentence(text))
-        items.append(BenchmarkItem(
-            id=f"{category}-{k:02d}", category=category, text=text, intent=scene.intent,
-            fingers=tuple(f for f in FINGER_LABELS if f in w.fingers), touch_parts=tuple(w.touch),
-            avoid_parts=tuple(w.avoid), phenomena=tuple(t for t in PHENOMENA if t in w.tags),
-        ))
+        items.append(
+            BenchmarkItem(
+                id=f"{category}-{k:02d}",
+                category=category,
+                text=text,
+                intent=scene.intent,
+                fingers=tuple(f for f in FINGER_LABELS if f in w.fingers),
+                touch_parts=tuple(w.touch),
+                avoid_parts=tuple(w.avoid),
+                phenomena=tuple(t for t in PHENOMENA if t in w.tags),
+            )
+        )
     return items
 
 

@@ -74,9 +74,16 @@ class BenchmarkItem:
     phenomena: tuple[str, ...]
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "category": self.category, "text": self.text, "intent": self.intent,
-                "fingers": list(self.fingers), "touch_parts": list(self.touch_parts),
-                "avoid_parts": list(self.avoid_parts), "phenomena": list(self.phenomena)}
+        return {
+            "id": self.id,
+            "category": self.category,
+            "text": self.text,
+            "intent": self.intent,
+            "fingers": list(self.fingers),
+            "touch_parts": list(self.touch_parts),
+            "avoid_parts": list(self.avoid_parts),
+            "phenomena": list(self.phenomena),
+        }
 
 
 def _category_parts(category: str) -> tuple[str, ...]:
@@ -104,7 +111,9 @@ def validate_item(item: BenchmarkItem, part_names: Sequence[str] | None = None) 
     both = set(item.touch_parts) & set(item.avoid_parts)
     if both:
         problems.append(f"{item.id}: parts {sorted(both)} both to touch and to avoid")
-    if not set(item.fingers) <= set(FINGER_LABELS) or list(item.fingers) != sorted(item.fingers, key=FINGER_LABELS.index):
+    if not set(item.fingers) <= set(FINGER_LABELS) or list(item.fingers) != sorted(
+        item.fingers, key=FINGER_LABELS.index
+    ):
         problems.append(f"{item.id}: bad fingers {item.fingers}")
     if not set(item.phenomena) <= set(PHENOMENA):
         problems.append(f"{item.id}: unknown phenomena {sorted(set(item.phenomena) - set(PHENOMENA))}")

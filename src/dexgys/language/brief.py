@@ -19,10 +19,15 @@ ACTION_IDS: dict[str, str] = {f"{i + 1:04d}": name for i, name in enumerate(INTE
 _INTENT_TO_ID: dict[str, str] = {name: aid for aid, name in ACTION_IDS.items()}
 
 _INTENT_ALIASES = {
-    "use": "use", "using": "use",
-    "hold": "hold", "holding": "hold",
-    "lift": "lift", "lifting": "lift",
-    "hand over": "hand over", "handover": "hand over", "handing over": "hand over",
+    "use": "use",
+    "using": "use",
+    "hold": "hold",
+    "holding": "hold",
+    "lift": "lift",
+    "lifting": "lift",
+    "hand over": "hand over",
+    "handover": "hand over",
+    "handing over": "hand over",
 }
 
 

@@ -92,8 +92,14 @@ def _plan(facts: ContactFacts, category: str, intent: str, free_parts: Sequence[
     covered: set[str] = set()
     # for "use", the fingers on the working part (trigger, pump head, cap, loops) come first;
     # for the other intents the part that bears the grasp does
-    functional = sorted((p for p in facts.parts if kinds[p] in ("press", "cap", "loop") and touch[p]),
-                        key=lambda p: (KIND_RANK[kinds[p]], len(touch[p]), p)) if intent == "use" else []
+    functional = (
+        sorted(
+            (p for p in facts.parts if kinds[p] in ("press", "cap", "loop") and touch[p]),
+            key=lambda p: (KIND_RANK[kinds[p]], len(touch[p]), p),
+        )
+        if intent == "use"
+        else []
+    )
     for p in functional:
         fs = touch[p] - covered
         if fs:
@@ -147,11 +153,18 @@ class _Realiser:
             tpls = [t for t in PALM_TEMPLATES if self._mood_ok(t, mood)]
         else:
             n = len(c.fingers) + (1 if palm_merge else 0)
-            tpls = [t for t in clause_templates(c.kind, self.intent, c.part)
-                    if t.nmin <= n <= t.nmax and self._mood_ok(t, mood)
-                    and not (t.pat == "C" and (palm_merge or len(c.fingers) != 2))]
-        tpls = [t for t in tpls if t.verb not in self.verbs and t.verb not in self.part_words
-                and not (t.pat == "U" and "use" in self.verbs)]
+            tpls = [
+                t
+                for t in clause_templates(c.kind, self.intent, c.part)
+                if t.nmin <= n <= t.nmax
+                and self._mood_ok(t, mood)
+                and not (t.pat == "C" and (palm_merge or len(c.fingers) != 2))
+            ]
+        tpls = [
+            t
+            for t in tpls
+            if t.verb not in self.verbs and t.verb not in self.part_words and not (t.pat == "U" and "use" in self.verbs)
+        ]
         if not tpls:
             return None
         t = _pick(rng, tpls, [t.weight for t in tpls])
@@ -210,8 +223,6 @@ class _Realiser:
         return True
 
 
-
-
 @dataclass(frozen=True)
 class _Cut:
     """How much of the plan an attempt may say: at most ``clauses`` clauses, the palm with
@@ -257,8 +268,13 @@ def _attempt(rng: random.Random, plan: _Plan, category: str, intent: str, cut: _
     free = plan.free if rng.random() < cut.free else []
 
     R = _Realiser(rng, category, intent)
-    R.part_words = {w for c in plan.clauses + ([plan.palm_clause] if plan.palm_clause else []) + [
-        _Clause((), p, "body") for p in plan.free] for w in c.part.split("_")}
+    R.part_words = {
+        w
+        for c in plan.clauses
+        + ([plan.palm_clause] if plan.palm_clause else [])
+        + [_Clause((), p, "body") for p in plan.free]
+        for w in c.part.split("_")
+    }
     R.adverb_budget = 1 if rng.random() < 0.35 else 0
     inf, ger, _ = _pick(rng, OPENERS[intent], [w for *_, w in OPENERS[intent]])
     obj = object_phrase(rng, category)
@@ -283,8 +299,12 @@ def _attempt(rng: random.Random, plan: _Plan, category: str, intent: str, cut: _
         parts = realise_all(["imp"] * n)
         if parts is None:
             return None
-        head = {"to": f"To {inf}, ", "for": f"For {ger}, ", "when": f"When {ger}, ",
-                "colon": f"{inf[0].upper()}{inf[1:]}: "}[style]
+        head = {
+            "to": f"To {inf}, ",
+            "for": f"For {ger}, ",
+            "when": f"When {ger}, ",
+            "colon": f"{inf[0].upper()}{inf[1:]}: ",
+        }[style]
         body = join_list(parts)
         imperative = True
     elif style == "by":
@@ -322,8 +342,12 @@ def _attempt(rng: random.Random, plan: _Plan, category: str, intent: str, cut: _
 
     sentence = head + body
     if free:
-        tails = [(t, w) for t, w in FREE_TAILS if (imperative or not t.startswith(" and"))
-                 and (intent == "hand over" or not ("receiver" in t or "person" in t))]
+        tails = [
+            (t, w)
+            for t, w in FREE_TAILS
+            if (imperative or not t.startswith(" and"))
+            and (intent == "hand over" or not ("receiver" in t or "person" in t))
+        ]
         tail = _pick(rng, [t for t, _ in tails], [w for _, w in tails])
         Ps = join_list([f"the {part_phrase(p)}" for p in free])
         stay = "stay" if len(free) > 1 or is_plural_part(free[0]) else "stays"

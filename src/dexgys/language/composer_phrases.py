@@ -40,16 +40,86 @@ __all__ = [
 # parts: what kind of thing is it, so which verbs fit
 
 _KIND_KEYWORDS: dict[str, set[str]] = {
-    "press": {"trigger", "triggers", "button", "buttons", "pump", "switch", "switches", "key", "keys",
-              "plunger", "lever", "actuator", "shutter", "clicker", "pad", "dpad", "joystick", "wheel"},
+    "press": {
+        "trigger",
+        "triggers",
+        "button",
+        "buttons",
+        "pump",
+        "switch",
+        "switches",
+        "key",
+        "keys",
+        "plunger",
+        "lever",
+        "actuator",
+        "shutter",
+        "clicker",
+        "pad",
+        "dpad",
+        "joystick",
+        "wheel",
+    },
     "cap": {"cap", "lid", "cork", "stopper", "knob", "plug", "cover"},
     "loop": {"loop", "loops", "ring", "rings", "hole", "holes", "bow", "eye", "eyes"},
-    "handle": {"handle", "handles", "grip", "grips", "stem", "shaft", "neck", "arm", "arms", "temple",
-               "temples", "band", "headband", "bail", "bar", "hilt", "barrel", "strap", "shank", "leg",
-               "legs", "stick", "pole", "rod", "tube", "barrels"},
-    "small": {"blade", "blades", "spine", "edge", "jaw", "jaws", "tip", "tips", "bristles", "bristle",
-              "nib", "point", "spout", "nozzle", "lens", "lenses", "rim", "earcup", "earcups", "bridge",
-              "screen", "ear", "ears", "claw", "chuck", "eyepiece", "eyepieces", "hair"},
+    "handle": {
+        "handle",
+        "handles",
+        "grip",
+        "grips",
+        "stem",
+        "shaft",
+        "neck",
+        "arm",
+        "arms",
+        "temple",
+        "temples",
+        "band",
+        "headband",
+        "bail",
+        "bar",
+        "hilt",
+        "barrel",
+        "strap",
+        "shank",
+        "leg",
+        "legs",
+        "stick",
+        "pole",
+        "rod",
+        "tube",
+        "barrels",
+    },
+    "small": {
+        "blade",
+        "blades",
+        "spine",
+        "edge",
+        "jaw",
+        "jaws",
+        "tip",
+        "tips",
+        "bristles",
+        "bristle",
+        "nib",
+        "point",
+        "spout",
+        "nozzle",
+        "lens",
+        "lenses",
+        "rim",
+        "earcup",
+        "earcups",
+        "bridge",
+        "screen",
+        "ear",
+        "ears",
+        "claw",
+        "chuck",
+        "eyepiece",
+        "eyepieces",
+        "hair",
+    },
 }
 KIND_RANK = {"press": 0, "cap": 1, "loop": 2, "handle": 3, "small": 4, "body": 5}
 # Categories whose "handle" is a closed loop you put fingers through.
@@ -106,51 +176,99 @@ def clause_templates(kind: str, intent: str, part: str) -> list[Template]:
     if kind == "press":
         if act:
             out = [
-                T("A", "press", advs=("firmly", "gently")), T("A", "push", "down on", weight=0.7),
+                T("A", "press", advs=("firmly", "gently")),
+                T("A", "push", "down on", weight=0.7),
                 T("B", "press", "on", "press", advs=("firmly",), weight=0.5),
-                T("B", "place", "on", "rest", weight=0.4), T("B", "rest", "on", "rest", advs=_SOFT, weight=0.3),
-                T("U", "press", weight=0.6), T("A", "depress", weight=0.3),
+                T("B", "place", "on", "rest", weight=0.4),
+                T("B", "rest", "on", "rest", advs=_SOFT, weight=0.3),
+                T("U", "press", weight=0.6),
+                T("A", "depress", weight=0.3),
             ]
             if "trigger" in words or "triggers" in words:
-                out += [T("A", "pull", advs=("gently", "firmly"), nmax=2), T("A", "squeeze", nmax=2),
-                        T("B", "hook", "over", "hook", nmax=2), T("U", "pull", nmax=2, weight=0.5)]
+                out += [
+                    T("A", "pull", advs=("gently", "firmly"), nmax=2),
+                    T("A", "squeeze", nmax=2),
+                    T("B", "hook", "over", "hook", nmax=2),
+                    T("U", "pull", nmax=2, weight=0.5),
+                ]
             return out
-        return [T("B", "rest", "on", "rest", advs=_SOFT), T("B", "place", "on", "rest"),
-                T("B", "keep", "on", "stay"), T("B", "lay", "on", "lie", weight=0.5),
-                T("B", "set", "on", "sit", weight=0.5)]
+        return [
+            T("B", "rest", "on", "rest", advs=_SOFT),
+            T("B", "place", "on", "rest"),
+            T("B", "keep", "on", "stay"),
+            T("B", "lay", "on", "lie", weight=0.5),
+            T("B", "set", "on", "sit", weight=0.5),
+        ]
     if kind == "cap":
-        out = [T("A", "grip", advs=_FIRM), T("A", "pinch", nmax=3), T("C", "pinch", nmin=2, nmax=2),
-               T("C", "hold", nmin=2, nmax=2), T("B", "rest", "on", "rest", nmax=2),
-               T("B", "close", "around", "close", nmin=2), T("A", "grasp", weight=0.6)]
+        out = [
+            T("A", "grip", advs=_FIRM),
+            T("A", "pinch", nmax=3),
+            T("C", "pinch", nmin=2, nmax=2),
+            T("C", "hold", nmin=2, nmax=2),
+            T("B", "rest", "on", "rest", nmax=2),
+            T("B", "close", "around", "close", nmin=2),
+            T("A", "grasp", weight=0.6),
+        ]
         if act:
-            out += [T("A", "twist", advs=("gently",), weight=1.2), T("U", "twist", weight=0.6),
-                    T("A", "turn", weight=0.5)]
+            out += [
+                T("A", "twist", advs=("gently",), weight=1.2),
+                T("U", "twist", weight=0.6),
+                T("A", "turn", weight=0.5),
+            ]
         return out
     if kind == "loop":
-        return [T("B", "hook", "through", "hook"), T("B", "slip", "into", "slip"),
-                T("B", "put", "through", "pass", weight=0.6), T("B", "insert", "into", "sit", weight=0.6),
-                T("B", "loop", "through", "loop", weight=0.5), T("A", "grip", advs=_FIRM, weight=0.5),
-                T("B", "curl", "around", "curl", weight=0.5)]
+        return [
+            T("B", "hook", "through", "hook"),
+            T("B", "slip", "into", "slip"),
+            T("B", "put", "through", "pass", weight=0.6),
+            T("B", "insert", "into", "sit", weight=0.6),
+            T("B", "loop", "through", "loop", weight=0.5),
+            T("A", "grip", advs=_FIRM, weight=0.5),
+            T("B", "curl", "around", "curl", weight=0.5),
+        ]
     if kind == "handle":
-        return [T("A", "grip", advs=_FIRM), T("A", "grasp", advs=_FIRM), T("A", "hold", advs=_FIRM),
-                T("A", "clasp", weight=0.6), T("B", "wrap", "around", "wrap", advs=("firmly", "tightly")),
-                T("B", "curl", "around", "curl"), T("B", "close", "around", "close", nmin=2, weight=0.6),
-                T("B", "rest", "on", "rest", nmax=1, advs=_SOFT), T("B", "place", "on", "rest", nmax=1),
-                T("A", "clutch", nmin=2, weight=0.4 if act else 0.7)]
+        return [
+            T("A", "grip", advs=_FIRM),
+            T("A", "grasp", advs=_FIRM),
+            T("A", "hold", advs=_FIRM),
+            T("A", "clasp", weight=0.6),
+            T("B", "wrap", "around", "wrap", advs=("firmly", "tightly")),
+            T("B", "curl", "around", "curl"),
+            T("B", "close", "around", "close", nmin=2, weight=0.6),
+            T("B", "rest", "on", "rest", nmax=1, advs=_SOFT),
+            T("B", "place", "on", "rest", nmax=1),
+            T("A", "clutch", nmin=2, weight=0.4 if act else 0.7),
+        ]
     if kind == "small":
-        return [T("A", "pinch", nmax=3), T("C", "pinch", nmin=2, nmax=2), T("C", "hold", nmin=2, nmax=2),
-                T("A", "steady", advs=_SOFT), T("B", "rest", "on", "rest", advs=_SOFT),
-                T("B", "place", "on", "rest"), T("B", "lay", "along", "lie", nmax=2, weight=0.5),
-                T("A", "hold", weight=0.7)]
+        return [
+            T("A", "pinch", nmax=3),
+            T("C", "pinch", nmin=2, nmax=2),
+            T("C", "hold", nmin=2, nmax=2),
+            T("A", "steady", advs=_SOFT),
+            T("B", "rest", "on", "rest", advs=_SOFT),
+            T("B", "place", "on", "rest"),
+            T("B", "lay", "along", "lie", nmax=2, weight=0.5),
+            T("A", "hold", weight=0.7),
+        ]
     # bulky bodies
-    return [T("A", "hold", advs=_FIRM), T("A", "grip", advs=_FIRM), T("A", "grasp", advs=_FIRM),
-            T("A", "support", nmax=3), T("A", "steady", nmax=3), T("A", "clasp", nmin=2, weight=0.6),
-            T("A", "cup", nmin=3, weight=0.5), T("A", "brace", nmax=1, weight=0.6),
-            T("B", "wrap", "around", "wrap", nmin=2, advs=("firmly", "snugly")),
-            T("B", "curl", "around", "curl", nmin=2), T("B", "close", "around", "close", nmin=2, weight=0.6),
-            T("B", "place", "on", "rest", nmax=2), T("B", "rest", "on", "rest", nmax=2, advs=_SOFT),
-            T("B", "keep", "on", "stay", nmax=3, weight=0.6), T("B", "press", "against", "press", nmax=1),
-            T("B", "brace", "against", "brace", nmax=1, weight=0.5)]
+    return [
+        T("A", "hold", advs=_FIRM),
+        T("A", "grip", advs=_FIRM),
+        T("A", "grasp", advs=_FIRM),
+        T("A", "support", nmax=3),
+        T("A", "steady", nmax=3),
+        T("A", "clasp", nmin=2, weight=0.6),
+        T("A", "cup", nmin=3, weight=0.5),
+        T("A", "brace", nmax=1, weight=0.6),
+        T("B", "wrap", "around", "wrap", nmin=2, advs=("firmly", "snugly")),
+        T("B", "curl", "around", "curl", nmin=2),
+        T("B", "close", "around", "close", nmin=2, weight=0.6),
+        T("B", "place", "on", "rest", nmax=2),
+        T("B", "rest", "on", "rest", nmax=2, advs=_SOFT),
+        T("B", "keep", "on", "stay", nmax=3, weight=0.6),
+        T("B", "press", "against", "press", nmax=1),
+        T("B", "brace", "against", "brace", nmax=1, weight=0.5),
+    ]
 
 
 PALM_TEMPLATES = [
@@ -208,9 +326,14 @@ def finger_options(fingers: Sequence[str], mentioned: set[str], palm: bool) -> l
                 opts.append(("your", ["thumb"] + [FINGER_NAMES[f][0] for f in rest], True))
         complement = [f for f in DIGITS if f not in mentioned]
         if mentioned & set(DIGITS) and complement == F:
-            opts += [("your", ["other fingers"], True), ("the", ["other fingers"], True),
-                     ("your", ["remaining fingers"], True), ("the", [f"remaining {_NUM[n]} fingers"], True),
-                     ("your", [f"other {_NUM[n]} fingers"], True), ("the", ["rest of your fingers"], True)]
+            opts += [
+                ("your", ["other fingers"], True),
+                ("the", ["other fingers"], True),
+                ("your", ["remaining fingers"], True),
+                ("the", [f"remaining {_NUM[n]} fingers"], True),
+                ("your", [f"other {_NUM[n]} fingers"], True),
+                ("the", ["rest of your fingers"], True),
+            ]
         if n == 5:
             opts += [("", ["all five fingers"], True), ("", ["all your fingers"], True)]
         if F == list(DIGITS[1:]) and "thumb" not in mentioned:
@@ -234,13 +357,23 @@ def finger_options(fingers: Sequence[str], mentioned: set[str], palm: bool) -> l
 OPENERS = {
     # (infinitive phrase, gerund phrase, weight); {o} is the object phrase
     "use": [("use {o}", "using {o}", 1.0)],
-    "hold": [("hold {o}", "holding {o}", 1.0), ("keep a firm hold on {o}", "keeping a firm hold on {o}", 0.12),
-             ("grasp {o}", "grasping {o}", 0.15)],
-    "lift": [("lift {o}", "lifting {o}", 0.7), ("pick up {o}", "picking up {o}", 0.45),
-             ("lift {o} off the table", "lifting {o} off the table", 0.12), ("raise {o}", "raising {o}", 0.1)],
-    "hand over": [("hand over {o}", "handing over {o}", 0.8), ("hand {o} to someone", "handing {o} to someone", 0.25),
-                  ("pass {o} to someone", "passing {o} to someone", 0.3),
-                  ("hand {o} to another person", "handing {o} to another person", 0.12)],
+    "hold": [
+        ("hold {o}", "holding {o}", 1.0),
+        ("keep a firm hold on {o}", "keeping a firm hold on {o}", 0.12),
+        ("grasp {o}", "grasping {o}", 0.15),
+    ],
+    "lift": [
+        ("lift {o}", "lifting {o}", 0.7),
+        ("pick up {o}", "picking up {o}", 0.45),
+        ("lift {o} off the table", "lifting {o} off the table", 0.12),
+        ("raise {o}", "raising {o}", 0.1),
+    ],
+    "hand over": [
+        ("hand over {o}", "handing over {o}", 0.8),
+        ("hand {o} to someone", "handing {o} to someone", 0.25),
+        ("pass {o} to someone", "passing {o} to someone", 0.3),
+        ("hand {o} to another person", "handing {o} to another person", 0.12),
+    ],
 }
 FREE_TAILS = [
     (", leaving {P} free for the receiver", 1.0),
@@ -252,8 +385,14 @@ FREE_TAILS = [
     (", leaving {P} free", 0.8),
     (", keeping {P} clear", 0.4),
 ]
-SHORT_TAILS = [", keeping it steady", " for a stable grip", " for a secure hold", " to keep it stable",
-               " so it does not slip", ", holding it steady"]
+SHORT_TAILS = [
+    ", keeping it steady",
+    " for a stable grip",
+    " for a secure hold",
+    " to keep it stable",
+    " so it does not slip",
+    ", holding it steady",
+]
 
 
 # ---------------------------------------------------------------------------------------

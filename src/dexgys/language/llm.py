@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import re
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -98,18 +97,29 @@ class LLMConfig:
             raise DexgysError(f"LLM backend needs a model name: pass model or set {ENV_MODEL}")
         if self.retries < 0 or self.timeout <= 0:
             raise DexgysError("LLM retries must be >= 0 and timeout > 0")
-        return LLMConfig(base_url.rstrip("/"), model, api_key, self.timeout, self.retries, self.backoff,
-                         self.temperature, self.max_tokens, self.cache,
-                         self.cache_dir if self.cache_dir is not None else _default_cache_dir(),
-                         dict(self.extra_body))
+        return LLMConfig(
+            base_url.rstrip("/"),
+            model,
+            api_key,
+            self.timeout,
+            self.retries,
+            self.backoff,
+            self.temperature,
+            self.max_tokens,
+            self.cache,
+            self.cache_dir if self.cache_dir is not None else _default_cache_dir(),
+            dict(self.extra_body),
+        )
 
 
 def build_prompts(facts: ContactFacts, category: str, intent: str) -> tuple[str, str]:
     """``(system, user)`` prompts, the user one filled as in the paper's example:
     "Brief instruction: To use a trigger sprayer. Hand-object interaction information: ..."."""
-    user = (USER_TEMPLATE.replace("<brief intention>", normalize_intent(intent))
-            .replace("<object category>", category_phrase(category))
-            .replace("<contact information>", facts.to_text()))
+    user = (
+        USER_TEMPLATE.replace("<brief intention>", normalize_intent(intent))
+        .replace("<object category>", category_phrase(category))
+        .replace("<contact information>", facts.to_text())
+    )
     return SYSTEM_PROMPT, user
 
 
@@ -143,9 +153,15 @@ def write_cache(cfg: LLMConfig, key: str, system: str, user: str, reply: str) ->
     path = _cache_path(cfg, key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(
-            {"format_version": 1, "model": cfg.model, "system": system, "user": user, "reply": reply},
-            indent=1, ensure_ascii=False) + "\n")
+        atomic_write_text(
+            path,
+            json.dumps(
+                {"format_version": 1, "model": cfg.model, "system": system, "user": user, "reply": reply},
+                indent=1,
+                ensure_ascii=False,
+            )
+            + "\n",
+        )
     except OSError as exc:  # a read-only cache must not stop annotation
         log.warning("could not write LLM cache entry %s: %s", path, exc)
 
@@ -163,16 +179,23 @@ def _is_loopback(url: str) -> bool:
 def chat_completion(cfg: LLMConfig, system: str, user: str) -> str:
     """POST one chat completion and return the message text; raises :class:`LLMUnavailable`."""
     url = f"{cfg.base_url}/chat/completions"
-    body = {"model": cfg.model,
-            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
-            "temperature": cfg.temperature, "max_tokens": cfg.max_tokens, **cfg.extra_body}
+    body = {
+        "model": cfg.model,
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+        "temperature": cfg.temperature,
+        "max_tokens": cfg.max_tokens,
+        **cfg.extra_body,
+    }
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if cfg.api_key:
         headers["Authorization"] = f"Bearer {cfg.api_key}"
     data = json.dumps(body).encode("utf-8")
     # a local server must not be sent through an HTTP proxy from the environment
-    opener = (urllib.request.build_opener(urllib.request.ProxyHandler({})) if _is_loopback(url)
-              else urllib.request.build_opener())
+    opener = (
+        urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        if _is_loopback(url)
+        else urllib.request.build_opener()
+    )
     last: Exception | None = None
     for attempt in range(cfg.retries + 1):
         if attempt:
@@ -189,7 +212,7 @@ def chat_completion(cfg: LLMConfig, system: str, user: str) -> str:
             last = exc
             if exc.code != 429 and exc.code < 500:
                 break  # 4xx other than rate limiting: asking again will not help
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             last = exc
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             last = LLMUnavailable(f"malformed reply: {exc!r}")
@@ -210,9 +233,7 @@ def clean_reply(reply: str) -> str:
     return text
 
 
-def validate_reply(
-    sentence: str, facts: ContactFacts, category: str, part_names: Iterable[str]
-) -> list[str]:
+def validate_reply(sentence: str, facts: ContactFacts, category: str, part_names: Iterable[str]) -> list[str]:
     """Problems with a cleaned LLM sentence (empty list: usable)."""
     problems = []
     n = count_words(sentence)

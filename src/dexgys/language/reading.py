@@ -67,10 +67,10 @@ import re
 from dataclasses import dataclass, field
 
 from dexgys.language.reading_patterns import (
+    A_HOLD_BEFORE,
     AVOID_AFTER,
     AVOID_BEFORE,
     AVOID_VERBS,
-    A_HOLD_BEFORE,
     BUT_EXCEPT,
     CATEGORY_PART_WORDS,
     CLAUSE_BREAK,
@@ -127,18 +127,27 @@ class Reading:
 
     def describe(self) -> str:
         """One line of plain words, e.g. ``intent: use; fingers: forefinger; touch: trigger; avoid: head``."""
+
         def words(items) -> str:
             return ", ".join(p.replace("_", " ") for p in items) or "(not stated)"
 
-        line = [f"intent: {self.intent or '(not stated)'}", f"fingers: {words(self.fingers)}",
-                f"touch: {words(self.touch_parts)}"]
+        line = [
+            f"intent: {self.intent or '(not stated)'}",
+            f"fingers: {words(self.fingers)}",
+            f"touch: {words(self.touch_parts)}",
+        ]
         if self.avoid_parts:
             line.append(f"avoid: {words(self.avoid_parts)}")
         return "; ".join(line)
 
     def as_dict(self) -> dict:
-        return {"intent": self.intent, "fingers": list(self.fingers), "touch_parts": list(self.touch_parts),
-                "avoid_parts": list(self.avoid_parts), "notes": list(self.notes)}
+        return {
+            "intent": self.intent,
+            "fingers": list(self.fingers),
+            "touch_parts": list(self.touch_parts),
+            "avoid_parts": list(self.avoid_parts),
+            "notes": list(self.notes),
+        }
 
 
 # ---------------------------------------------------------------------------------------
@@ -160,11 +169,14 @@ def _mask_object(text: str, category: str | None) -> str:
     for name in _object_names(category):
         pieces, last = [], 0
         for m in re.finditer(rf"\b{re.escape(name)}(?:s|es)?\b", text):
-            before = text[:m.start()].split()
-            verb = " " not in name and (not before or before[-1] not in DETERMINERS) and re.match(VERB_OBJECT,
-                                                                                                  text[m.end():])
+            before = text[: m.start()].split()
+            verb = (
+                " " not in name
+                and (not before or before[-1] not in DETERMINERS)
+                and re.match(VERB_OBJECT, text[m.end() :])
+            )
             if not verb:
-                pieces += [text[last:m.start()], "thing"]
+                pieces += [text[last : m.start()], "thing"]
                 last = m.end()
         text = "".join(pieces) + text[last:]
     return text
@@ -176,10 +188,14 @@ def _intent(text: str) -> str | None:
     found = []  # (rank, start, intent): a goal ("to drink", "when you pass") before another use, lift or hand over
     for intent, pattern in INTENT_PATTERNS.items():
         for m in re.finditer(pattern, text):
-            before = text[:m.start()]
+            before = text[: m.start()]
             words = before.split()
-            if m.start() in hand_verbs or (words and words[-1] in NOUN_BEFORE) or re.search(NEGATION, before) \
-                    or re.match(HAND_CONTACT, text[m.start():]):
+            if (
+                m.start() in hand_verbs
+                or (words and words[-1] in NOUN_BEFORE)
+                or re.search(NEGATION, before)
+                or re.match(HAND_CONTACT, text[m.start() :])
+            ):
                 continue
             rank = 2 if intent == "hold" else 0 if re.search(GOAL_BEFORE, before) else 1
             found.append((rank, m.start(), intent))
@@ -211,16 +227,18 @@ def _finger_off(text: str, start: int, end: int) -> bool:
     clause = re.split(FINGER_CLAUSE_BREAK, text[:start])[-1]
     if re.search(FINGER_OFF, clause) or re.search(BUT_EXCEPT, clause):
         return True
-    return bool(re.search(r"\bkeep(?:ing)?\b[^,.;]*$", clause) and re.match(r"\s*(?:fingers?\s*)?(?:off|away)\b",
-                                                                              text[end:]))
+    return bool(
+        re.search(r"\bkeep(?:ing)?\b[^,.;]*$", clause) and re.match(r"\s*(?:fingers?\s*)?(?:off|away)\b", text[end:])
+    )
 
 
 def _fingers(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(named on the object, named off it) hand parts, canonical order. A finger in a list ("not your
     ring or little finger") goes where the one before it goes."""
     on, off = set(), set()
-    mentions = sorted((m.start(), m.end(), finger) for finger, pattern in FINGER_PATTERNS.items()
-                      for m in re.finditer(pattern, text))
+    mentions = sorted(
+        (m.start(), m.end(), finger) for finger, pattern in FINGER_PATTERNS.items() for m in re.finditer(pattern, text)
+    )
     left_out, last_end = False, None
     for start, end, finger in mentions:
         if last_end is None or not re.fullmatch(FINGER_LIST_GAP, text[last_end:start]):
@@ -229,7 +247,7 @@ def _fingers(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         last_end = end
     for pattern, fingers in FINGER_GROUPS:
         for m in re.finditer(pattern, text):
-            if not re.search(FINGER_OFF, re.split(CLAUSE_BREAK, text[:m.start()])[-1]):
+            if not re.search(FINGER_OFF, re.split(CLAUSE_BREAK, text[: m.start()])[-1]):
                 on.update(fingers)
     named_digits = on & set(DIGITS)
     if not named_digits - {"thumb"} and re.search(TWO, text):
@@ -266,13 +284,14 @@ def _part_words(part_names, category: str | None) -> list[tuple[str, str, bool]]
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _phrase_regex(phrase: str, after_determiner: bool = False) -> re.Pattern:
     """The phrase, singular or plural, as a word; with ``after_determiner`` only after "the", "its",
     "your", "their", "both", "two"."""
     forms = "|".join(re.escape(f) for f in sorted(noun_forms(phrase), key=len, reverse=True))
-    lead = r"(?:(?<=\bthe )|(?<=\bits )|(?<=\byour )|(?<=\btheir )|(?<=\bboth )|(?<=\btwo ))" if after_determiner \
-        else ""
+    lead = (
+        r"(?:(?<=\bthe )|(?<=\bits )|(?<=\byour )|(?<=\btheir )|(?<=\bboth )|(?<=\btwo ))" if after_determiner else ""
+    )
     return re.compile(rf"{lead}\b(?:{forms})\b")
 
 
@@ -292,8 +311,7 @@ def _where_a_noun_goes(text: str, start: int, word: str) -> bool:
     return prev is None or prev in CONJUNCTIONS or prev in AVOID_VERBS or prev in VERB_FORMS
 
 
-def _mentions(text: str, part_names, category: str | None,
-              taken: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+def _mentions(text: str, part_names, category: str | None, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
     """(start, end, part) of every mention of the object's parts outside the spans ``taken`` (which
     it extends), in text order."""
     found = []
@@ -301,11 +319,14 @@ def _mentions(text: str, part_names, category: str | None,
         for m in _phrase_regex(phrase).finditer(text):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue  # inside a longer name already read ("pump head" before "head")
-            before = text[:m.start()].split()
+            before = text[: m.start()].split()
             if before and before[-1] in FINGER_NOUNS:
                 continue  # "finger tips", "thumb pad"
-            if m.group() in VERB_FORMS and (re.match(VERB_NOUN_NEXT, text[m.end():]) and not (
-                    before and before[-1] in DETERMINERS) or re.search(A_HOLD_BEFORE, text[:m.start()])):
+            if m.group() in VERB_FORMS and (
+                re.match(VERB_NOUN_NEXT, text[m.end() :])
+                and not (before and before[-1] in DETERMINERS)
+                or re.search(A_HOLD_BEFORE, text[: m.start()])
+            ):
                 continue  # "grip the body", "a firm grip", "your grip" are no mention of the controller's grips
             if not own and " " not in phrase and not _where_a_noun_goes(text, m.start(), m.group()):
                 continue  # "with a firm grip" is no mention of a drill's handle
@@ -317,8 +338,9 @@ def _mentions(text: str, part_names, category: str | None,
 def _lists(text: str, mentions: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:
     """Mentions grouped into lists ("the handle and the spout", "the cap, the neck and the body"); a
     comma alone joins two mentions only when an "and" / "or" closes the list."""
+
     def gap(a, b) -> str | None:
-        words = text[a[1]:b[0]]
+        words = text[a[1] : b[0]]
         if re.fullmatch(r"\s*,?\s*(?:and|or|nor|and also|as well as)\s+(?:(?:the|its|their|your)\s+)?", words):
             return "conj"
         return "comma" if re.fullmatch(r"\s*,\s*(?:(?:the|its|their|your)\s+)?", words) else None
@@ -335,7 +357,7 @@ def _lists(text: str, mentions: list[tuple[int, int, str]]) -> list[list[tuple[i
 
 def _closed(gaps: list[str | None], i: int) -> bool:
     """Whether the comma gap ``i`` is followed, through commas only, by an "and" / "or"."""
-    for g in gaps[i + 1:]:
+    for g in gaps[i + 1 :]:
         if g != "comma":
             return g == "conj"
     return False
@@ -375,7 +397,8 @@ def _foreign_parts(text: str, part_names, category: str | None, taken: list[tupl
             continue
         for m in _phrase_regex(word, True).finditer(text):
             if any(a < m.end() and m.start() < b for a, b in spans) or (
-                    m.group() in VERB_FORMS and re.search(A_HOLD_BEFORE, text[:m.start()])):
+                m.group() in VERB_FORMS and re.search(A_HOLD_BEFORE, text[: m.start()])
+            ):
                 continue
             spans.append(m.span())
             if word not in found:
@@ -403,16 +426,18 @@ def read_instruction(text: str, part_names=(), category: str | None = None) -> R
     missing = _foreign_parts(t, part_names, category, taken)
     if missing and part_names:
         thing = category_phrase(category) if category else "object"
-        notes.append(f"the {thing} has no {' or '.join(missing)} (its parts: "
-                     f"{', '.join(p.replace('_', ' ') for p in part_names)})")
+        notes.append(
+            f"the {thing} has no {' or '.join(missing)} (its parts: "
+            f"{', '.join(p.replace('_', ' ') for p in part_names)})"
+        )
     count = re.search(r"\b(six|seven|eight|nine|ten|[6-9]) fingers\b", t)
     if count:
         notes.append(f"a hand has five fingers, not {count.group(1)}")
     if intent is None:
         notes.append("no intent is stated (use, hold, lift or hand over)")
     if not fingers and not touch:
-        notes.append("the words name neither fingers nor a part of the "
-                     f"{(category or 'object').replace('_', ' ')}")
+        notes.append(f"the words name neither fingers nor a part of the {(category or 'object').replace('_', ' ')}")
     order = {p: i for i, p in enumerate(part_names)}
-    return Reading(intent, fingers, tuple(sorted(touch, key=order.get)), tuple(sorted(avoid, key=order.get)),
-                   tuple(notes))
+    return Reading(
+        intent, fingers, tuple(sorted(touch, key=order.get)), tuple(sorted(avoid, key=order.get)), tuple(notes)
+    )

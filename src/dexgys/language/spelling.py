@@ -20,8 +20,8 @@ from dexgys.language.reading_patterns import (
     CURL,
     FINGER_GROUPS,
     FINGER_OFF,
-    FINGER_PATTERNS,
     FINGER_PATTERN_WORDS,
+    FINGER_PATTERNS,
     FOUR,
     INTENT_PATTERNS,
     OBJECT_WORDS,
@@ -36,7 +36,8 @@ from dexgys.language.words import category_phrases
 __all__ = ["normalise"]
 
 # common English words that are never read as a slip of the reader's words ("heard" is not "head")
-_COMMON_WORDS = frozenset("""
+_COMMON_WORDS = frozenset(
+    """
 about above after again against along always another around away back because been before behind being below
 beside better between board bread bring careful carefully case cloth could counter craved craving down during
 each easily either enough even ever every everything face feel filed first firm firmly fold follow form from
@@ -47,7 +48,8 @@ side since singing sings slightly slowly small some something soon stand start s
 taped tell than that their them then there these they thing things think this those though three tight tightly
 time together told towards under until upon very want well were what when where which while will with without
 work would your pride tires
-""".split())
+""".split()
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,8 +63,19 @@ def _vocabulary() -> frozenset[str]:
     phrases += [w for table in CATEGORY_PART_WORDS.values() for ws in table.values() for w in ws]
     phrases += [w for ws in OBJECT_WORDS.values() for w in ws]
     words = {w for p in phrases for f in noun_forms(p.replace("_", " ")) for w in f.split()}
-    patterns = [*INTENT_PATTERNS.values(), *FINGER_PATTERNS.values(), *(p for p, _ in FINGER_GROUPS), CURL,
-                OTHERS, FOUR, TWO, THREE, AVOID_BEFORE, AVOID_AFTER, FINGER_OFF]
+    patterns = [
+        *INTENT_PATTERNS.values(),
+        *FINGER_PATTERNS.values(),
+        *(p for p, _ in FINGER_GROUPS),
+        CURL,
+        OTHERS,
+        FOUR,
+        TWO,
+        THREE,
+        AVOID_BEFORE,
+        AVOID_AFTER,
+        FINGER_OFF,
+    ]
     words |= {w for p in patterns for w in re.findall(r"[a-z]{4,}", p)}
     words |= set(FINGER_PATTERN_WORDS.split()) | AVOID_VERBS
     return frozenset(w for w in words if len(w) >= 4)
@@ -84,11 +97,16 @@ def _one_slip(word: str, target: str) -> bool:
         return False
     if n == m:
         diff = [i for i in range(n) if word[i] != target[i]]
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == target[diff[1]] \
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and word[diff[0]] == target[diff[1]]
             and word[diff[1]] == target[diff[0]]
+        )
     short, long_ = (word, target) if n < m else (target, word)
-    return len(long_) == len(short) + 1 and any(long_[:i] + long_[i + 1:] == short and long_[i] == long_[i - 1]
-                                                for i in range(1, len(long_)))
+    return len(long_) == len(short) + 1 and any(
+        long_[:i] + long_[i + 1 :] == short and long_[i] == long_[i - 1] for i in range(1, len(long_))
+    )
 
 
 @functools.lru_cache(maxsize=4096)

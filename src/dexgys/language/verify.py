@@ -29,8 +29,27 @@ from dexgys.language.words import DIGITS, FINGER_WORDS, FINGERS, category_phrase
 # verbs (shared with the composer, which conjugates the same way)
 
 _DOUBLE_FINAL = {
-    "put", "set", "grip", "slip", "cup", "hug", "wrap", "clip", "tap", "pin", "tug", "trap",
-    "drop", "stop", "grab", "plug", "rub", "pat", "sit", "let", "get",
+    "put",
+    "set",
+    "grip",
+    "slip",
+    "cup",
+    "hug",
+    "wrap",
+    "clip",
+    "tap",
+    "pin",
+    "tug",
+    "trap",
+    "drop",
+    "stop",
+    "grab",
+    "plug",
+    "rub",
+    "pat",
+    "sit",
+    "let",
+    "get",
 }
 
 
@@ -67,17 +86,34 @@ _HARD_BOUNDARIES = {".", ";", ":", "!", "?", "(", ")"}
 _CLAUSE_WORDS = {"while", "whilst", "whereas", "so", "then", "but", "until", "before", "after", "as"}
 _SKIP_AFTER_AND = {"then", "also", "gently", "firmly", "lightly", "securely", "carefully", "slightly", "just"}
 _NEGATIVE_CUES = {
-    "free", "clear", "untouched", "unobstructed", "exposed", "off", "away", "avoid", "avoiding",
-    "without", "not", "never", "no", "nothing",
+    "free",
+    "clear",
+    "untouched",
+    "unobstructed",
+    "exposed",
+    "off",
+    "away",
+    "avoid",
+    "avoiding",
+    "without",
+    "not",
+    "never",
+    "no",
+    "nothing",
 }
 _DETERMINERS = {"the", "a", "an", "its", "their", "this", "that", "each", "both", "either", "'s", "his", "her", "one"}
 _AMBIGUOUS_EXTRA = {"handle", "handles", "top", "rest", "side", "back", "front", "end", "tip", "base", "cap", "head"}
 
 _FINGER_NOUNS = {
-    "thumb": "thumb", "thumbs": "thumb",
-    "forefinger": "forefinger", "forefingers": "forefinger",
-    "pinky": "little", "pinkie": "little", "pinkies": "little",
-    "palm": "palm", "palms": "palm",
+    "thumb": "thumb",
+    "thumbs": "thumb",
+    "forefinger": "forefinger",
+    "forefingers": "forefinger",
+    "pinky": "little",
+    "pinkie": "little",
+    "pinkies": "little",
+    "palm": "palm",
+    "palms": "palm",
 }
 _FINGER_ADJS = {"index": "forefinger", "pointer": "forefinger", "middle": "middle", "ring": "ring", "little": "little"}
 _FINGER_TERMS = {"finger", "fingers"}
@@ -140,7 +176,7 @@ class _Parser:
     def match_phrase(self, toks: list[str], i: int):
         for words, part in self.phrases:
             n = len(words)
-            if tuple(toks[i:i + n]) != words:
+            if tuple(toks[i : i + n]) != words:
                 continue
             if part is not None and n == 1 and words[0] in self.ambiguous:
                 if i == 0 or toks[i - 1] not in _DETERMINERS:
@@ -160,7 +196,7 @@ class _Parser:
                 return j + 1 - i, self._complement(mentioned)
             return None
         # "rest of your fingers"
-        if t == "rest" and toks[i + 1:i + 2] == ["of"] and i + 3 < n and toks[i + 3] in ("fingers", "digits"):
+        if t == "rest" and toks[i + 1 : i + 2] == ["of"] and i + 3 < n and toks[i + 3] in ("fingers", "digits"):
             return 4, self._complement(mentioned)
         # "all five fingers", "all your fingers", "all of your fingers", "every finger"
         if t in ("all", "every"):
@@ -170,7 +206,7 @@ class _Parser:
             if j < n and toks[j] in ("fingers", "finger", "digits"):
                 return j + 1 - i, _Mention("finger", fingers=frozenset(DIGITS))
             return None
-        if t == "four" and toks[i + 1:i + 2] == ["fingers"]:
+        if t == "four" and toks[i + 1 : i + 2] == ["fingers"]:
             return 2, _Mention("finger", fingers=frozenset(DIGITS[1:]))
         if t in ("hand", "hands") and i > 0 and toks[i - 1] in ("your", "whole", "entire", "the", "one"):
             return 1, _Mention("finger", vague="hand")
@@ -229,7 +265,7 @@ class _Parser:
         if w in _FINGER_NOUNS or w in _FINGER_ADJS:
             return False
         for words, part in self.phrases:
-            if part is not None and tuple(toks[j:j + len(words)]) == words:
+            if part is not None and tuple(toks[j : j + len(words)]) == words:
                 return False
         return True
 
@@ -270,7 +306,7 @@ class _Parser:
                 i += 1
                 continue
             width, mention = best
-            frag.tokens.extend(toks[i:i + width])
+            frag.tokens.extend(toks[i : i + width])
             if mention is not None:
                 frag.mentions.append(mention)
                 if mention.kind == "finger":
@@ -291,6 +327,7 @@ def _merge_finger_only(frags: list[_Fragment]) -> list[_Fragment]:
     while i < len(frags):
         f = frags[i]
         if f.has_fingers and not f.has_parts and not f.negative:
+
             def ok(g: _Fragment) -> bool:
                 return g.has_parts and not g.has_fingers and not g.negative
 

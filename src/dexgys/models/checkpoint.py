@@ -46,9 +46,12 @@ __all__ = [
 
 CHECKPOINT_FORMAT_VERSION = 1
 _FORMAT = "dexgys-checkpoint"
-_MODELS = {"idgc": (IDGC, IDGCConfig), "qgc": (QGC, QGCConfig),
-           "fingers": (FingerContactPredictor, FingerContactConfig),
-           "regions": (ContactRegionPredictor, ContactRegionConfig)}
+_MODELS = {
+    "idgc": (IDGC, IDGCConfig),
+    "qgc": (QGC, QGCConfig),
+    "fingers": (FingerContactPredictor, FingerContactConfig),
+    "regions": (ContactRegionPredictor, ContactRegionConfig),
+}
 MODEL_KINDS = tuple(_MODELS)
 PREDICTOR_KINDS = ("fingers", "regions")
 """The predictors: model kinds that read no grasps, so they need no hand and have no normaliser."""
@@ -137,8 +140,9 @@ def checkpoint_from_payload(payload, where: str, kind: str | None = None) -> Che
         raise DexgysError(f"{where} is not a checkpoint")
     version = payload.get("format_version")
     if version != CHECKPOINT_FORMAT_VERSION:
-        raise DexgysError(f"{where} has checkpoint format version {version}; "
-                          f"this dexgys reads version {CHECKPOINT_FORMAT_VERSION}")
+        raise DexgysError(
+            f"{where} has checkpoint format version {version}; this dexgys reads version {CHECKPOINT_FORMAT_VERSION}"
+        )
     file_kind = payload.get("model_kind")
     if file_kind not in _MODELS:
         raise DexgysError(f"{where} holds an unknown model kind {file_kind!r}")
@@ -147,15 +151,16 @@ def checkpoint_from_payload(payload, where: str, kind: str | None = None) -> Che
     for key in ("config", "state_dict", "normalizer", "extra"):
         if not isinstance(payload.get(key), dict):
             raise DexgysError(f"{where} is incomplete: no {key!r} section")
-    return Checkpoint(file_kind, payload["config"], payload["state_dict"], payload["normalizer"], payload["extra"],
-                      version)
+    return Checkpoint(
+        file_kind, payload["config"], payload["state_dict"], payload["normalizer"], payload["extra"], version
+    )
 
 
-def save_model(path: str | os.PathLike, model: Model,
-               extra: dict | None = None) -> None:
+def save_model(path: str | os.PathLike, model: Model, extra: dict | None = None) -> None:
     """:func:`save_checkpoint` of a model (its kind, config, weights and normaliser, if it has one)."""
-    save_checkpoint(path, model.kind, model.config.to_dict(), model.state_dict(), getattr(model, "normalizer", None),
-                    extra)
+    save_checkpoint(
+        path, model.kind, model.config.to_dict(), model.state_dict(), getattr(model, "normalizer", None), extra
+    )
 
 
 def build_model(ckpt: Checkpoint, hand: HandModel | None, where: str) -> Model:
@@ -171,8 +176,9 @@ def build_model(ckpt: Checkpoint, hand: HandModel | None, where: str) -> Model:
     try:
         model.load_state_dict(ckpt.state_dict)
     except RuntimeError as exc:
-        raise DexgysError(f"{where}: the {ckpt.model_kind.upper()} weights do not match its config "
-                          f"({str(exc).splitlines()[0]})") from None
+        raise DexgysError(
+            f"{where}: the {ckpt.model_kind.upper()} weights do not match its config ({str(exc).splitlines()[0]})"
+        ) from None
     return model.eval()
 
 

@@ -61,8 +61,9 @@ class ContactRegionConfig:
         config = config_from_dict(cls, d)
         widths = (config.d_model, config.text_dim, config.n_heads)
         if not all(isinstance(w, int) and w > 0 for w in widths) or config.d_model % config.n_heads:
-            raise DexgysError(f"ContactRegionConfig needs positive integer widths, d_model divisible by n_heads, "
-                              f"got {config}")
+            raise DexgysError(
+                f"ContactRegionConfig needs positive integer widths, d_model divisible by n_heads, got {config}"
+            )
         if not 0.0 < config.threshold < 1.0:
             raise DexgysError(f"ContactRegionConfig.threshold must lie in (0, 1), got {config.threshold}")
         return config
@@ -100,22 +101,31 @@ class ContactRegionPredictor(nn.Module):
         self.attend_norm = nn.LayerNorm(d)
         self.attend = nn.MultiheadAttention(d, config.n_heads, dropout=config.dropout, batch_first=True)
         self.ff = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, 2 * d), nn.GELU(), nn.Linear(2 * d, d))
-        self.up = nn.ModuleList(nn.Sequential(nn.Linear(d + w, d), nn.GELU(), nn.Linear(d, d))
-                                for w in reversed(widths[:-1]))
+        self.up = nn.ModuleList(
+            nn.Sequential(nn.Linear(d + w, d), nn.GELU(), nn.Linear(d, d)) for w in reversed(widths[:-1])
+        )
         self.to_points = nn.Sequential(nn.Linear(d + 3, d), nn.GELU(), nn.Dropout(config.dropout), nn.Linear(d, d))
-        self.queries = nn.Parameter(torch.randn(len(HAND_PARTS), d) * d ** -0.5)
+        self.queries = nn.Parameter(torch.randn(len(HAND_PARTS), d) * d**-0.5)
         self.part_head = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, d), nn.GELU(), nn.Linear(d, d))
         self.bias = nn.Parameter(torch.zeros(len(HAND_PARTS)))
 
-    def forward(self, points: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor,
-                groups: Groups | None = None, index: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        points: torch.Tensor,
+        tokens: torch.Tensor,
+        mask: torch.Tensor,
+        groups: Groups | None = None,
+        index: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """``points`` ``(O, N, 3)`` (object frame, metres), ``tokens`` ``(B, L, text_dim)`` and ``mask``
         ``(B, L)``; ``index`` ``(B,)``: the cloud of each instruction (None: ``O == B``); ``groups``: the
         encoder's grouping of ``points`` (computed when None) -> logits ``(B, N, 6)``."""
         c = self.config
         if tokens.ndim != 3 or tokens.shape[-1] != c.text_dim or mask.shape != tokens.shape[:2]:
-            raise DexgysError(f"ContactRegionPredictor needs tokens (B, L, {c.text_dim}) and a mask (B, L), got "
-                              f"{tuple(tokens.shape)} and {tuple(mask.shape)}")
+            raise DexgysError(
+                f"ContactRegionPredictor needs tokens (B, L, {c.text_dim}) and a mask (B, L), got "
+                f"{tuple(tokens.shape)} and {tuple(mask.shape)}"
+            )
         if index is None and points.shape[0] != tokens.shape[0]:
             raise DexgysError(f"{points.shape[0]} clouds for {tokens.shape[0]} instructions and no index")
         self.encoder.check_points(points)
@@ -124,7 +134,7 @@ class ContactRegionPredictor(nn.Module):
         xyz = [points] + [lv[0] for lv in levels]
         links = [_interpolation(xyz[i], xyz[i + 1]) for i in range(len(levels))]
 
-        keys = self.text(tokens)                                               # (B, L, d)
+        keys = self.text(tokens)  # (B, L, d)
         h = per_grasp(self.top(levels[-1][1]), index)
         q = self.attend_norm(h)
         h = h + self.attend(q, keys, keys, key_padding_mask=~mask, need_weights=False)[0]
@@ -137,7 +147,7 @@ class ContactRegionPredictor(nn.Module):
 
         scores = torch.einsum("pd,bld->bpl", self.queries, keys) * keys.shape[-1] ** -0.5
         pooled = torch.einsum("bpl,bld->bpd", scores.masked_fill(~mask[:, None, :], float("-inf")).softmax(-1), keys)
-        parts = self.part_head(pooled + self.queries)                          # (B, 6, d)
+        parts = self.part_head(pooled + self.queries)  # (B, 6, d)
         return torch.einsum("bnd,bpd->bnp", h, parts) * h.shape[-1] ** -0.5 + self.bias
 
     def loss(self, batch: dict) -> dict[str, torch.Tensor]:
@@ -145,8 +155,13 @@ class ContactRegionPredictor(nn.Module):
         touches that point's part), with ``object_points``, ``object_groups``, ``object_index``,
         ``text_tokens`` and ``text_mask`` as :class:`~dexgys.training.batches.BatchBuilder` makes them."""
         require(batch, "object_points", "text_tokens", "text_mask", "named_points")
-        logits = self(batch["object_points"], batch["text_tokens"], batch["text_mask"], batch.get("object_groups"),
-                      batch.get("object_index"))
+        logits = self(
+            batch["object_points"],
+            batch["text_tokens"],
+            batch["text_mask"],
+            batch.get("object_groups"),
+            batch.get("object_index"),
+        )
         labels = batch["named_points"].transpose(1, 2).to(logits.dtype)
         total = nn.functional.binary_cross_entropy_with_logits(logits, labels)
         return {"total": total, "bce": total.detach()}

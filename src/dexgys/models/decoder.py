@@ -100,7 +100,7 @@ class _Block(nn.Module):
         """The attention's keys and values ``(B, heads, M, d/heads)`` of a normalised context ``(B, M, d)``."""
         d, heads = context.shape[-1], self.attn.num_heads
         w, b = self.attn.in_proj_weight, self.attn.in_proj_bias
-        k, v = F.linear(context, w[d:2 * d], b[d:2 * d]), F.linear(context, w[2 * d:], b[2 * d:])
+        k, v = F.linear(context, w[d : 2 * d], b[d : 2 * d]), F.linear(context, w[2 * d :], b[2 * d :])
         return tuple(x.view(x.shape[0], x.shape[1], heads, d // heads).transpose(1, 2) for x in (k, v))
 
     def forward_cached(self, h, keys, values, allowed, temb):
@@ -182,6 +182,7 @@ class DecoderMemory:
     """What :meth:`QueryDecoder.memory` computed: per block ``(keys, values)``, the token mask
     ``allowed`` ``(B, 1, 1, M)`` (or None) and the number of contexts ``batch``."""
 
-    def __init__(self, keys_values: list[tuple[torch.Tensor, torch.Tensor]], allowed: torch.Tensor | None,
-                 batch: int) -> None:
+    def __init__(
+        self, keys_values: list[tuple[torch.Tensor, torch.Tensor]], allowed: torch.Tensor | None, batch: int
+    ) -> None:
         self.keys_values, self.allowed, self.batch = keys_values, allowed, batch

@@ -30,7 +30,7 @@ any device (up to float arithmetic).
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -57,16 +57,21 @@ def _betas(schedule: str, steps: int) -> torch.Tensor:
     raise DexgysError(f"unknown noise schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
 
 
-def _randn(shape: tuple[int, ...], generator: torch.Generator | Sequence[torch.Generator],
-           like: torch.Tensor) -> torch.Tensor:
+def _randn(
+    shape: tuple[int, ...], generator: torch.Generator | Sequence[torch.Generator], like: torch.Tensor
+) -> torch.Tensor:
     """Standard normal noise from ``generator`` (on its device), moved to ``like``'s device and dtype; a
     sequence of k generators fills k equal consecutive blocks of rows, one each."""
     if isinstance(generator, torch.Generator):
         z = torch.randn(shape, generator=generator, device=generator.device, dtype=torch.float32)
     else:
         rows = shape[0] // len(generator)
-        z = torch.cat([torch.randn((rows, *shape[1:]), generator=g, device=g.device, dtype=torch.float32)
-                       .to(like.device) for g in generator])
+        z = torch.cat(
+            [
+                torch.randn((rows, *shape[1:]), generator=g, device=g.device, dtype=torch.float32).to(like.device)
+                for g in generator
+            ]
+        )
     return z.to(device=like.device, dtype=like.dtype)
 
 

@@ -54,8 +54,12 @@ class FingerContactConfig:
     @classmethod
     def from_dict(cls, d: dict) -> FingerContactConfig:
         config = config_from_dict(cls, d)
-        if not (isinstance(config.d_model, int) and config.d_model > 0 and isinstance(config.text_dim, int)
-                and config.text_dim > 0):
+        if not (
+            isinstance(config.d_model, int)
+            and config.d_model > 0
+            and isinstance(config.text_dim, int)
+            and config.text_dim > 0
+        ):
             raise DexgysError(f"FingerContactConfig needs positive integer widths, got {config}")
         if not 0.0 < config.threshold < 1.0:
             raise DexgysError(f"FingerContactConfig.threshold must lie in (0, 1), got {config.threshold}")
@@ -72,18 +76,21 @@ class FingerContactPredictor(nn.Module):
         self.config = config
         d = config.d_model
         self.project = nn.Sequential(nn.Linear(config.text_dim, d), nn.GELU(), nn.Linear(d, d))
-        self.queries = nn.Parameter(torch.randn(len(HAND_PARTS), d) * d ** -0.5)
-        self.head = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, d), nn.GELU(), nn.Dropout(config.dropout),
-                                  nn.Linear(d, 1))
+        self.queries = nn.Parameter(torch.randn(len(HAND_PARTS), d) * d**-0.5)
+        self.head = nn.Sequential(
+            nn.LayerNorm(d), nn.Linear(d, d), nn.GELU(), nn.Dropout(config.dropout), nn.Linear(d, 1)
+        )
 
     def forward(self, tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if tokens.ndim != 3 or tokens.shape[-1] != self.config.text_dim or mask.shape != tokens.shape[:2]:
-            raise DexgysError(f"FingerContactPredictor needs tokens (B, L, {self.config.text_dim}) and a mask "
-                              f"(B, L), got {tuple(tokens.shape)} and {tuple(mask.shape)}")
-        keys = self.project(tokens)                                            # (B, L, d)
+            raise DexgysError(
+                f"FingerContactPredictor needs tokens (B, L, {self.config.text_dim}) and a mask "
+                f"(B, L), got {tuple(tokens.shape)} and {tuple(mask.shape)}"
+            )
+        keys = self.project(tokens)  # (B, L, d)
         scores = torch.einsum("pd,bld->bpl", self.queries, keys) * keys.shape[-1] ** -0.5
         scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
-        pooled = torch.einsum("bpl,bld->bpd", scores.softmax(-1), keys)      # (B, 6, d)
+        pooled = torch.einsum("bpl,bld->bpd", scores.softmax(-1), keys)  # (B, 6, d)
         return self.head(pooled + self.queries)[..., 0]
 
     def loss(self, tokens: torch.Tensor, mask: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

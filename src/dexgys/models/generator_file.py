@@ -55,8 +55,12 @@ GENERATOR_FORMAT_VERSION = 1
 _FORMAT = "dexgys-generator"
 STAGES = ("idgc", "qgc", "fingers", "regions")
 OPTIONAL_STAGES = STAGES[1:]
-STAGE_NAMES = {"idgc": "IDGC", "qgc": "QGC", "fingers": "finger-contact predictor",
-               "regions": "contact-region predictor"}
+STAGE_NAMES = {
+    "idgc": "IDGC",
+    "qgc": "QGC",
+    "fingers": "finger-contact predictor",
+    "regions": "contact-region predictor",
+}
 
 
 @dataclass(frozen=True)
@@ -74,15 +78,25 @@ class StageContract:
         """The contract in ``ckpt``'s extra; one error line naming ``where`` when a key is missing."""
         for key in ("text_encoder", "text_encoder_path", "object_points", "hand_surface_points"):
             if key not in ckpt.extra:
-                raise DexgysError(f"{where}: the {ckpt.model_kind.upper()} model lacks {key!r} in its extra: "
-                                  "it was not written by 'dexgys train'")
+                raise DexgysError(
+                    f"{where}: the {ckpt.model_kind.upper()} model lacks {key!r} in its extra: "
+                    "it was not written by 'dexgys train'"
+                )
         extra = ckpt.extra
-        return cls(str(extra["text_encoder"]), extra["text_encoder_path"], int(extra["object_points"]),
-                   int(extra["hand_surface_points"]))
+        return cls(
+            str(extra["text_encoder"]),
+            extra["text_encoder_path"],
+            int(extra["object_points"]),
+            int(extra["hand_surface_points"]),
+        )
 
     def as_dict(self) -> dict:
-        return {"text_encoder": self.text_encoder, "text_encoder_path": self.text_encoder_path,
-                "object_points": self.object_points, "hand_surface_points": self.hand_surface_points}
+        return {
+            "text_encoder": self.text_encoder,
+            "text_encoder_path": self.text_encoder_path,
+            "object_points": self.object_points,
+            "hand_surface_points": self.hand_surface_points,
+        }
 
 
 @dataclass
@@ -106,11 +120,15 @@ def check_stages(checkpoints: dict[str, Checkpoint | None], where: str) -> Stage
     idgc = contracts["idgc"]
     for stage, contract in contracts.items():
         if stage in ("qgc", "regions") and contract.object_points != idgc.object_points:
-            raise DexgysError(f"{where}: the IDGC reads {idgc.object_points}-point clouds, the {STAGE_NAMES[stage]} "
-                              f"{contract.object_points}: they were not trained together")
+            raise DexgysError(
+                f"{where}: the IDGC reads {idgc.object_points}-point clouds, the {STAGE_NAMES[stage]} "
+                f"{contract.object_points}: they were not trained together"
+            )
         if stage in PREDICTOR_KINDS and contract.text_encoder != idgc.text_encoder:
-            raise DexgysError(f"{where}: the IDGC reads {idgc.text_encoder} features, the {STAGE_NAMES[stage]} "
-                              f"{contract.text_encoder}: they were not trained together")
+            raise DexgysError(
+                f"{where}: the IDGC reads {idgc.text_encoder} features, the {STAGE_NAMES[stage]} "
+                f"{contract.text_encoder}: they were not trained together"
+            )
     return idgc
 
 
@@ -123,8 +141,10 @@ def read_generator(path: str | os.PathLike) -> GeneratorStages:
     if path.is_dir():
         if not (path / "idgc.pt").is_file():
             raise DexgysError(f"{str(path)!r} holds no idgc.pt: not a training output directory")
-        checkpoints = {stage: load_checkpoint(path / f"{stage}.pt", stage) if (path / f"{stage}.pt").is_file()
-                       else None for stage in STAGES}
+        checkpoints = {
+            stage: load_checkpoint(path / f"{stage}.pt", stage) if (path / f"{stage}.pt").is_file() else None
+            for stage in STAGES
+        }
         where = str(path / "idgc.pt")
     else:
         payload = read_torch_file(path, "model file")
@@ -135,23 +155,31 @@ def read_generator(path: str | os.PathLike) -> GeneratorStages:
         else:
             version = payload.get("format_version")
             if version != GENERATOR_FORMAT_VERSION:
-                raise DexgysError(f"{where} has format version {version}; "
-                                  f"this dexgys reads version {GENERATOR_FORMAT_VERSION}")
+                raise DexgysError(
+                    f"{where} has format version {version}; this dexgys reads version {GENERATOR_FORMAT_VERSION}"
+                )
             defaults = payload.get("defaults", {})
             if not isinstance(defaults, dict):
                 raise DexgysError(f"{where}: its 'defaults' section is not a dict")
             if not isinstance(payload.get("idgc"), dict):
                 raise DexgysError(f"{where} has no IDGC section")
-            checkpoints = {stage: None if payload.get(stage) is None else
-                           checkpoint_from_payload(payload[stage], f"{where}: its {stage.upper()} section", stage)
-                           for stage in STAGES}
+            checkpoints = {
+                stage: None
+                if payload.get(stage) is None
+                else checkpoint_from_payload(payload[stage], f"{where}: its {stage.upper()} section", stage)
+                for stage in STAGES
+            }
     return GeneratorStages(checkpoints, check_stages(checkpoints, where), defaults, str(path))
 
 
-def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike | None,
-                     out_path: str | os.PathLike, guidance_scale: float = 1.0,
-                     fingers_path: str | os.PathLike | None = None,
-                     regions_path: str | os.PathLike | None = None) -> None:
+def export_generator(
+    idgc_path: str | os.PathLike,
+    qgc_path: str | os.PathLike | None,
+    out_path: str | os.PathLike,
+    guidance_scale: float = 1.0,
+    fingers_path: str | os.PathLike | None = None,
+    regions_path: str | os.PathLike | None = None,
+) -> None:
     """Bundle an IDGC checkpoint and (optionally) a QGC checkpoint, a finger-contact predictor
     (``dexgys train fingers``) and a contact-region predictor (``dexgys train regions``) into one
     generator file, atomically, after :func:`check_stages`; ``guidance_scale``: the classifier-free
@@ -163,11 +191,21 @@ def export_generator(idgc_path: str | os.PathLike, qgc_path: str | os.PathLike |
     checkpoints = {stage: load_checkpoint(p, stage) for stage, p in paths.items()}
     guidance_scale = IDGCConfig.from_dict(checkpoints["idgc"].config).check_guidance_scale(guidance_scale)
     check_stages(checkpoints, "the generator to export")
-    payload = {"format": _FORMAT, "format_version": GENERATOR_FORMAT_VERSION,
-               "meta": {"dexgys_version": __version__}, "defaults": {"guidance_scale": guidance_scale}}
+    payload = {
+        "format": _FORMAT,
+        "format_version": GENERATOR_FORMAT_VERSION,
+        "meta": {"dexgys_version": __version__},
+        "defaults": {"guidance_scale": guidance_scale},
+    }
     for stage, ckpt in checkpoints.items():
-        payload[stage] = {"model_kind": stage, "format_version": ckpt.format_version, "config": ckpt.config,
-                          "state_dict": ckpt.state_dict, "normalizer": ckpt.normalizer, "extra": ckpt.extra}
+        payload[stage] = {
+            "model_kind": stage,
+            "format_version": ckpt.format_version,
+            "config": ckpt.config,
+            "state_dict": ckpt.state_dict,
+            "normalizer": ckpt.normalizer,
+            "extra": ckpt.extra,
+        }
         payload["meta"][f"{stage}_sha256"] = hashlib.sha256(Path(paths[stage]).read_bytes()).hexdigest()
     buffer = io.BytesIO()
     torch.save(payload, buffer)

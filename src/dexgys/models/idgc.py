@@ -77,8 +77,10 @@ class IDGCConfig:
         if isinstance(guidance_scale, bool) or not isinstance(guidance_scale, (int, float)) or not guidance_scale >= 1:
             raise DexgysError(f"the guidance scale must be a number of at least 1, got {guidance_scale!r}")
         if guidance_scale != 1 and self.text_dropout <= 0:
-            raise DexgysError(f"this IDGC was trained without text dropout, so it cannot use a guidance scale of "
-                              f"{guidance_scale} (only 1)")
+            raise DexgysError(
+                f"this IDGC was trained without text dropout, so it cannot use a guidance scale of "
+                f"{guidance_scale} (only 1)"
+            )
         return float(guidance_scale)
 
     def to_dict(self) -> dict:
@@ -244,6 +246,7 @@ class IDGC(nn.Module):
             def denoise_fn(x_t, t):
                 with_text, without = self._denoise_cached(torch.cat([x_t, x_t]), torch.cat([t, t]), memory).chunk(2)
                 return with_text + (guidance_scale - 1.0) * (with_text - without)
+
         x = self.diffusion.sample(
             denoise_fn,
             (context.shape[0] * n, self.normalizer.dim),

@@ -151,8 +151,10 @@ def named_contact(
     _check_pair(hand_points, object_points, "named_contact")
     b, f, n = named_points.shape
     if b != hand_points.shape[0] or n != object_points.shape[1] or point_fingers.shape != hand_points.shape[1:2]:
-        raise DexgysError(f"named_contact: named points {tuple(named_points.shape)} do not match hand points "
-                          f"{tuple(hand_points.shape)} and object points {tuple(object_points.shape)}")
+        raise DexgysError(
+            f"named_contact: named points {tuple(named_points.shape)} do not match hand points "
+            f"{tuple(hand_points.shape)} and object points {tuple(object_points.shape)}"
+        )
     valid = named_points.any(-1)  # (B, F)
     hand_idx, obj_idx = _closest_named_pairs(hand_points.detach(), point_fingers, object_points.detach(), named_points)
     pair = _take(hand_points, hand_idx) - _take(object_points, obj_idx)  # (B, F, 3)
@@ -184,7 +186,9 @@ def _closest_named_pairs(hand_points, point_fingers, object_points, named_points
 
 
 @torch.no_grad()
-def _closest_named_pairs_dense(hand_points, point_fingers, object_points, named_points) -> tuple[torch.Tensor, torch.Tensor]:
+def _closest_named_pairs_dense(
+    hand_points, point_fingers, object_points, named_points
+) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`_closest_named_pairs` from the ``(B, P, N)`` distance tensor, any device."""
     b, f, n = named_points.shape
     hand_idx = torch.zeros(b, f, dtype=torch.long)

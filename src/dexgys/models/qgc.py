@@ -171,9 +171,16 @@ class QGC(nn.Module):
             "penetration": object_penetration(pred_points, obj_points, obj_normals, hand_to_obj).mean(),
             "self_penetration": self.grasp_hand.self_penetration(pred_vec).mean(),
             "contact": torch.nn.functional.mse_loss(contact_map(obj_points, pred_points, obj_to_hand), target_map),
-            "named_contact": (pred_points.new_zeros(()) if named is None else
-                              named_contact(pred_points, self.grasp_hand.hand.surface_point_fingers.to(pred_points.device), obj_points,
-                                            named.to(obj_points.device))),
+            "named_contact": (
+                pred_points.new_zeros(())
+                if named is None
+                else named_contact(
+                    pred_points,
+                    self.grasp_hand.hand.surface_point_fingers.to(pred_points.device),
+                    obj_points,
+                    named.to(obj_points.device),
+                )
+            ),
         }
         out["total"] = (
             c.para_weight * out["para"]
@@ -204,6 +211,10 @@ class QGC(nn.Module):
         b, k = coarse.shape[:2]
         index = torch.arange(b, device=object_points.device).repeat_interleave(k)
         x = self.normalizer.normalize(record_to_vector(coarse.reshape(b * k, -1).to(self.token_type)))
-        refined = torch.cat([self(object_points, part, object_groups, rows)
-                             for part, rows in zip(x.split(REFINE_CHUNK), index.split(REFINE_CHUNK))])
+        refined = torch.cat(
+            [
+                self(object_points, part, object_groups, rows)
+                for part, rows in zip(x.split(REFINE_CHUNK), index.split(REFINE_CHUNK))
+            ]
+        )
         return vector_to_record(self.normalizer.clamp_joints(self.normalizer.denormalize(refined))).view(shape)

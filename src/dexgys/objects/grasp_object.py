@@ -98,7 +98,9 @@ class GraspObject:
         try:
             return self.part_names.index(name)
         except ValueError:
-            raise DexgysError(f"object {self.name!r} has no part {name!r} (parts: {', '.join(self.part_names)})") from None
+            raise DexgysError(
+                f"object {self.name!r} has no part {name!r} (parts: {', '.join(self.part_names)})"
+            ) from None
 
     def part_labels_of(self, points: np.ndarray) -> np.ndarray:
         """Part index of the surface face nearest to each point ``(N, 3)``."""
@@ -132,4 +134,3 @@ class GraspObject:
         atomic_write_bytes(path, payload)
         atomic_write_bytes(parts_path, json.dumps(self.parts_dict()).encode())
         return path, parts_path
-

@@ -141,8 +141,14 @@ def load_object_input(spec: str, n_points: int = 2048, seed: int = 0) -> ObjectI
 def _check_size(name: str, extent: float) -> None:
     if extent > MAX_EXTENT:
         units = (("millimetres", 1e-3), ("centimetres", 1e-2))
-        hint = next((f"; if it is in {unit}, scale it by {factor:g}" for unit, factor in units
-                     if MIN_EXTENT <= extent * factor <= MAX_EXTENT), "")
+        hint = next(
+            (
+                f"; if it is in {unit}, scale it by {factor:g}"
+                for unit, factor in units
+                if MIN_EXTENT <= extent * factor <= MAX_EXTENT
+            ),
+            "",
+        )
         raise DexgysError(
             f"{name!r} is {extent:.4g} m across, larger than a graspable object ({MAX_EXTENT} m): "
             f"dexgys expects metres{hint}"
@@ -201,7 +207,9 @@ def _split_columns(path: Path, data: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return data[:, :3], (data[:, 3:] if data.shape[1] == 6 else None)
 
 
-def object_input_from_points(name: str, points: np.ndarray, normals: np.ndarray | None, n_points: int, seed: int) -> ObjectInput:
+def object_input_from_points(
+    name: str, points: np.ndarray, normals: np.ndarray | None, n_points: int, seed: int
+) -> ObjectInput:
     """An :class:`ObjectInput` from a bare cloud ``points`` ``(M, 3)`` (metres, any frame) with optional
     ``normals`` ``(M, 3)`` (estimated when None): checked, centred and resampled to ``n_points``."""
     if len(points) < MIN_POINTS:

@@ -353,8 +353,12 @@ def mesh_object_from_arrays(
     _check_solid(v, f, name)
     surface_centre = (v[f].reshape(-1, 3).min(0) + v[f].reshape(-1, 3).max(0)) / 2.0
     if np.abs(surface_centre - centre).max() > 1e-6:
-        log.warning("%s: centred on the box of all file vertices (as DexGYSNet); unreferenced vertices put the "
-                    "surface's own box centre %.3g mm away", name, 1e3 * np.linalg.norm(surface_centre - centre))
+        log.warning(
+            "%s: centred on the box of all file vertices (as DexGYSNet); unreferenced vertices put the "
+            "surface's own box centre %.3g mm away",
+            name,
+            1e3 * np.linalg.norm(surface_centre - centre),
+        )
     mesh = trimesh.Trimesh(v - centre, f, process=False)
     info = dict(source or {})
     info.update(offset=(-centre).tolist(), n_file_vertices=len(vertices), n_file_faces=len(faces))

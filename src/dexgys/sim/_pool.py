@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Sequence
 
 START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 CHUNKS_PER_WORKER = 4  # items are sent in about this many chunks per worker (load balance vs. overhead)
 
 
-def pool_map(fn: Callable, items: Sequence, workers: int, initializer: Callable | None = None, initargs: tuple = ()) -> list:
+def pool_map(
+    fn: Callable, items: Sequence, workers: int, initializer: Callable | None = None, initargs: tuple = ()
+) -> list:
     """``[fn(item) for item in items]`` over ``workers`` processes (in this process when ``workers`` <= 1).
 
     ``initializer(*initargs)`` runs once per worker (and once here when running in-process)."""

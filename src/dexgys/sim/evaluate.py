@@ -96,8 +96,13 @@ class SimReport:
         return self.physics.protocol
 
     def to_dict(self) -> dict:
-        return {"format_version": 1, **self.meta, "constants": protocol_constants(self.protocol),
-                "summary": self.summary, "grasps": self.rows}
+        return {
+            "format_version": 1,
+            **self.meta,
+            "constants": protocol_constants(self.protocol),
+            "summary": self.summary,
+            "grasps": self.rows,
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, allow_nan=False)
@@ -121,25 +126,27 @@ def evaluate_grasps(
     protocol_id = physics.protocol.protocol_id
     rows = []
     for b in range(pose.batch_size):
-        rows.append({
-            "index": b,
-            "protocol": protocol_id,
-            "penetration_cm": 100.0 * float(quality["penetration"][b]),
-            "q1": float(quality["q1"][b]),
-            "valid_q1": float(quality["valid_q1"][b]),
-            "q1_contacts": int(quality["n_contacts"][b]),
-            "precheck_cm": 100.0 * float(physics.precheck[b]),
-            "simulated": bool(physics.simulated[b]),
-            "unstable": bool(physics.unstable[b]),
-            "held": {name: bool(physics.held[b, k]) for k, name in enumerate(gt.DIRECTION_NAMES)},
-            "success_all6": bool(physics.success_all6[b]),
-            "success_any": bool(physics.success_any[b]),
-            "squeeze_contacts": int(physics.n_contacts[b]),
-            "squeeze_translation_cm": _num(100.0 * physics.squeeze_translation[b]),
-            "squeeze_rotation_deg": _num(math.degrees(physics.squeeze_rotation[b])),
-            "translation_cm": [_num(100.0 * x) for x in physics.translation[b]],
-            "rotation_deg": [_num(math.degrees(x)) for x in physics.rotation[b]],
-        })
+        rows.append(
+            {
+                "index": b,
+                "protocol": protocol_id,
+                "penetration_cm": 100.0 * float(quality["penetration"][b]),
+                "q1": float(quality["q1"][b]),
+                "valid_q1": float(quality["valid_q1"][b]),
+                "q1_contacts": int(quality["n_contacts"][b]),
+                "precheck_cm": 100.0 * float(physics.precheck[b]),
+                "simulated": bool(physics.simulated[b]),
+                "unstable": bool(physics.unstable[b]),
+                "held": {name: bool(physics.held[b, k]) for k, name in enumerate(gt.DIRECTION_NAMES)},
+                "success_all6": bool(physics.success_all6[b]),
+                "success_any": bool(physics.success_any[b]),
+                "squeeze_contacts": int(physics.n_contacts[b]),
+                "squeeze_translation_cm": _num(100.0 * physics.squeeze_translation[b]),
+                "squeeze_rotation_deg": _num(math.degrees(physics.squeeze_rotation[b])),
+                "translation_cm": [_num(100.0 * x) for x in physics.translation[b]],
+                "rotation_deg": [_num(math.degrees(x)) for x in physics.rotation[b]],
+            }
+        )
     n = max(pose.batch_size, 1)
     phys = physics.summary()
     summary = {

@@ -88,9 +88,7 @@ CHECK_STEPS = 5  # steps (20 ms) between displacement checks during a shake
 HOLD_TRANSLATION = 0.02  # m
 HOLD_ROTATION_DEG = 15.0  # degrees
 HOLD_ROTATION = math.radians(HOLD_ROTATION_DEG)  # rad
-DIRECTIONS = np.array(
-    [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]], dtype=np.float64
-)
+DIRECTIONS = np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]], dtype=np.float64)
 DIRECTION_NAMES = ("+x", "-x", "+y", "-y", "+z", "-z")
 SETTLE_STEPS = round(SETTLE_TIME / TIMESTEP)
 SHAKE_STEPS = round(SHAKE_TIME / TIMESTEP)
@@ -134,8 +132,9 @@ def joint_pose(scene: SimScene, joints: np.ndarray, offsets: np.ndarray, a: floa
     return np.clip(joints + a * offsets, scene.joint_lower, scene.joint_upper)
 
 
-def stage_joint_poses(hand, obj, grasps, protocol: str | Protocol = "dexgraspbench",
-                      scene: SimScene | None = None) -> dict[str, np.ndarray]:
+def stage_joint_poses(
+    hand, obj, grasps, protocol: str | Protocol = "dexgraspbench", scene: SimScene | None = None
+) -> dict[str, np.ndarray]:
     """The joint poses a protocol derives from grasps ``(B, 6+n)``: ``{"pregrasp", "grasp",
     "squeeze"}`` -> ``(B, n)`` each, ``pose(-1)``, ``pose(0)`` and ``pose(1)`` of the protocol's
     joint push (the module docstring; under ``"dexgraspbench"`` BODex's pre-grasp 1 cm off and
@@ -155,8 +154,14 @@ def stage_joint_poses(hand, obj, grasps, protocol: str | Protocol = "dexgraspben
     for b in range(pose.batch_size):
         mask = contacts.mask[b]
         scene.place_hand(data, t[b], R[b], q[b])
-        dq = joint_offsets(scene, data, scene.link_bodies[contacts.links[mask]], contacts.hand_points[b, mask],
-                           -contacts.normals[b, mask], protocol.push)
+        dq = joint_offsets(
+            scene,
+            data,
+            scene.link_bodies[contacts.links[mask]],
+            contacts.hand_points[b, mask],
+            -contacts.normals[b, mask],
+            protocol.push,
+        )
         for key, a in (("pregrasp", -1.0), ("grasp", 0.0), ("squeeze", 1.0)):
             out[key].append(joint_pose(scene, q[b], dq, a))
     return {k: np.array(v, dtype=np.float64).reshape(pose.batch_size, -1) for k, v in out.items()}
@@ -222,8 +227,14 @@ def simulate_grasp(
     pos0, quat0 = scene.object_pose(data)
     squeeze_t, squeeze_r = float(np.linalg.norm(pos0)), quat_angle(quat0)
     if _unstable(data):
-        return {"held": held, "translation": trans, "rotation": rot, "squeeze_translation": squeeze_t,
-                "squeeze_rotation": squeeze_r, "unstable": True}
+        return {
+            "held": held,
+            "translation": trans,
+            "rotation": rot,
+            "squeeze_translation": squeeze_t,
+            "squeeze_rotation": squeeze_r,
+            "unstable": True,
+        }
     state = np.empty(mujoco.mj_stateSize(m, _STATE))
     mujoco.mj_getState(m, data, state, _STATE)
     unstable = False
@@ -254,8 +265,14 @@ def simulate_grasp(
         if not ok and stop_on_failure:
             break
     m.opt.gravity[:] = 0.0
-    return {"held": held, "translation": trans, "rotation": rot, "squeeze_translation": squeeze_t,
-            "squeeze_rotation": squeeze_r, "unstable": unstable}
+    return {
+        "held": held,
+        "translation": trans,
+        "rotation": rot,
+        "squeeze_translation": squeeze_t,
+        "squeeze_rotation": squeeze_r,
+        "unstable": unstable,
+    }
 
 
 @dataclass

@@ -151,7 +151,9 @@ class Protocol:
             (self.hold, HOLDS, "hold rule"),
         ):
             if value not in allowed:
-                raise DexgysError(f"protocol {self.name!r}: unknown {what} {value!r}; choose one of {', '.join(allowed)}")
+                raise DexgysError(
+                    f"protocol {self.name!r}: unknown {what} {value!r}; choose one of {', '.join(allowed)}"
+                )
         if self.check_steps < 1 or self.load_steps < self.check_steps or self.timestep_s <= 0:
             raise DexgysError(f"protocol {self.name!r}: needs timestep > 0 and 1 <= check_steps <= load_steps")
 

@@ -258,11 +258,17 @@ def _apply_hand_protocol(spec: mujoco.MjSpec, protocol: Protocol, mjcf_path: str
     if protocol.servo_kp is None and protocol.servo_force_limit is None:
         return
     for a in spec.actuators:
-        servo = (a.gaintype == mujoco.mjtGain.mjGAIN_FIXED and a.biastype == mujoco.mjtBias.mjBIAS_AFFINE
-                 and a.biasprm[0] == 0.0 and a.biasprm[1] == -a.gainprm[0])
+        servo = (
+            a.gaintype == mujoco.mjtGain.mjGAIN_FIXED
+            and a.biastype == mujoco.mjtBias.mjBIAS_AFFINE
+            and a.biasprm[0] == 0.0
+            and a.biasprm[1] == -a.gainprm[0]
+        )
         if not servo:
-            raise DexgysError(f"protocol {protocol.name!r} sets servo gains, but actuator {a.name!r} of "
-                              f"{mjcf_path} is not a position servo")
+            raise DexgysError(
+                f"protocol {protocol.name!r} sets servo gains, but actuator {a.name!r} of "
+                f"{mjcf_path} is not a position servo"
+            )
         if protocol.servo_kp is not None:
             a.gainprm[0] = protocol.servo_kp
             a.biasprm[1] = -protocol.servo_kp
@@ -404,7 +410,9 @@ def build_scene_from_geoms(
     obj_joint = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, _OBJECT_JOINT)
     palm = body_id(link_names[0])
     if model.body_jntnum[palm] != int(welded) or model.body_parentid[palm] != 0:
-        raise DexgysError(f"hand MJCF {mjcf_path}: the root body {link_names[0]!r} must be a jointless child of the world")
+        raise DexgysError(
+            f"hand MJCF {mjcf_path}: the root body {link_names[0]!r} must be a jointless child of the world"
+        )
     object_body = body_id(OBJECT_BODY)
     root_qpos = mocap = -1
     if welded:

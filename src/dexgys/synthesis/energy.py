@@ -130,7 +130,9 @@ class LinkPoints:
     def __init__(self, links: torch.Tensor, local: torch.Tensor, radii: torch.Tensor | None = None):
         order = torch.argsort(links, stable=True)
         self.links, self.local = links[order], local[order]
-        self.radii = (radii[order] if radii is not None else torch.zeros(len(links), dtype=local.dtype, device=local.device))
+        self.radii = (
+            radii[order] if radii is not None else torch.zeros(len(links), dtype=local.dtype, device=local.device)
+        )
         self.order = order  # position in the given order of each stored point
 
     @classmethod
@@ -187,7 +189,11 @@ class LinkPoints:
             local.append(pts)
             radii += [r] * len(pts)
         kw = dict(dtype=hand.dtype, device=hand.device)
-        return cls(torch.tensor(links, device=hand.device), torch.tensor(np.concatenate(local), **kw), torch.tensor(radii, **kw))
+        return cls(
+            torch.tensor(links, device=hand.device),
+            torch.tensor(np.concatenate(local), **kw),
+            torch.tensor(radii, **kw),
+        )
 
     def __len__(self) -> int:
         return len(self.links)
@@ -243,13 +249,15 @@ class GraspEnergy:
         self.field_parts = field.with_channels(torch.cat([field.values, field.min_of_parts(nonfree)[None]]))
         helper_channel = field.values.shape[0]
         role_parts = set(spec.finger_roles.values())
-        other = [p for p in part_names if p not in spec.target_parts and p not in spec.free_parts and p not in role_parts]
+        other = [
+            p for p in part_names if p not in spec.target_parts and p not in spec.free_parts and p not in role_parts
+        ]
         self.has_free = bool(spec.free_parts)
         self.has_other = bool(other)
         # union, free parts, other parts: the channels queried at every hand surface point
-        self.field_surface = field.with_channels(torch.stack([
-            field.values[0], field.min_of_parts(spec.free_parts), field.min_of_parts(other)
-        ]))
+        self.field_surface = field.with_channels(
+            torch.stack([field.values[0], field.min_of_parts(spec.free_parts), field.min_of_parts(other)])
+        )
         self.spheres = LinkPoints.swept_spheres(hand, sphere_spacing)
         self.candidates = LinkPoints.candidates(hand)
         self.keypoints = LinkPoints.keypoints(hand)

@@ -198,7 +198,9 @@ def _axis_angle(axis_angle: torch.Tensor) -> torch.Tensor:
 
 
 def _perpendicular(n: torch.Tensor) -> torch.Tensor:
-    helper = torch.where(n[:, :1].abs() < 0.9, torch.tensor([1.0, 0.0, 0.0], dtype=n.dtype), torch.tensor([0.0, 1.0, 0.0], dtype=n.dtype))
+    helper = torch.where(
+        n[:, :1].abs() < 0.9, torch.tensor([1.0, 0.0, 0.0], dtype=n.dtype), torch.tensor([0.0, 1.0, 0.0], dtype=n.dtype)
+    )
     p = torch.cross(n, helper, dim=-1)
     return p / p.norm(dim=-1, keepdim=True)
 
@@ -365,8 +367,9 @@ def _corridor_clear(field: ObjectField, p: torch.Tensor, n: torch.Tensor) -> tor
     return (d > 0.002).all(-1) & (d[:, at:] > room).all(-1)
 
 
-def _narrowest_direction(field: ObjectField, c: torch.Tensor, n: torch.Tensor, k: int = 12,
-                         reach: float = 0.06, steps: int = 31) -> torch.Tensor:
+def _narrowest_direction(
+    field: ObjectField, c: torch.Tensor, n: torch.Tensor, k: int = 12, reach: float = 0.06, steps: int = 31
+) -> torch.Tensor:
     """Unit directions ``(B, 3)`` perpendicular to ``n`` along which the object's chord through ``c``
     is shortest (of ``k`` directions over half a turn; the chord ends where the SDF turns positive)."""
     u = _perpendicular(n)
@@ -379,13 +382,17 @@ def _narrowest_direction(field: ObjectField, c: torch.Tensor, n: torch.Tensor, k
     with torch.no_grad():
         d = field.sample(probe.float().to(field.device))[..., 0].cpu()
     outside = d > 0
-    first = torch.where(outside.any(-1), outside.float().argmax(-1), torch.full_like(outside[..., 0], steps, dtype=torch.long))
+    first = torch.where(
+        outside.any(-1), outside.float().argmax(-1), torch.full_like(outside[..., 0], steps, dtype=torch.long)
+    )
     chord = first.sum(-1)  # (B, k) in probe steps
     best = chord.argmin(-1)
     return dirs[torch.arange(len(c)), best]
 
 
-def _mid_depth(field: ObjectField, p: torch.Tensor, n: torch.Tensor, reach: float = 0.05, steps: int = 26) -> torch.Tensor:
+def _mid_depth(
+    field: ObjectField, p: torch.Tensor, n: torch.Tensor, reach: float = 0.05, steps: int = 26
+) -> torch.Tensor:
     """Depth ``(B,)`` along ``-n`` from ``p`` of the deepest point inside the object (within ``reach``)."""
     s = torch.linspace(0.0, reach, steps, dtype=p.dtype)
     probe = p[:, None] - s[None, :, None] * n[:, None]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from dexgys.errors import DexgysError
 from dexgys.language.brief import INTENTS
 from dexgys.language.words import FINGERS
+
 GRASP_TYPES = ("power_wrap", "precision_pinch", "tripod", "hook", "lateral_pinch", "trigger_press", "palm_top")
 APPROACHES = ("side", "top", "end")
 
@@ -63,7 +64,14 @@ _SPECS: list[IntentSpec] = [
     S("apple", "hand over", ("body",), "tripod", _pinch("body", "forefinger", "middle")),
     S("banana", "hold", ("body",), "power_wrap", _wrap("body")),
     S("banana", "use", ("stem", "body"), "trigger_press", _press("stem", "forefinger", "body")),
-    S("banana", "hand over", ("body",), "precision_pinch", _pinch("body", "forefinger", "middle"), free_parts=("stem",)),
+    S(
+        "banana",
+        "hand over",
+        ("body",),
+        "precision_pinch",
+        _pinch("body", "forefinger", "middle"),
+        free_parts=("stem",),
+    ),
     S("donut", "hold", ("body",), "precision_pinch", _pinch("body", "forefinger", "middle")),
     S("donut", "lift", ("body",), "palm_top", _wrap("body", palm=False), approach="top"),
     # containers
@@ -88,7 +96,14 @@ _SPECS: list[IntentSpec] = [
     S("wineglass", "use", ("stem",), "precision_pinch", _pinch("stem", "forefinger", "middle")),
     S("wineglass", "hold", ("bowl",), "power_wrap", _wrap("bowl", palm=False)),
     S("wineglass", "lift", ("stem",), "precision_pinch", _pinch("stem", "forefinger", "middle")),
-    S("wineglass", "hand over", ("bowl",), "tripod", _pinch("bowl", "forefinger", "middle"), free_parts=("stem", "base")),
+    S(
+        "wineglass",
+        "hand over",
+        ("bowl",),
+        "tripod",
+        _pinch("bowl", "forefinger", "middle"),
+        free_parts=("stem", "base"),
+    ),
     S("lotion_pump", "use", ("pump_head", "bottle"), "trigger_press", _press("pump_head", "forefinger", "bottle")),
     S("lotion_pump", "hold", ("bottle",), "power_wrap", _wrap("bottle")),
     S("lotion_pump", "hand over", ("bottle",), "power_wrap", _wrap("bottle"), free_parts=("pump_head",)),
@@ -113,14 +128,33 @@ _SPECS: list[IntentSpec] = [
     S("pincer", "use", ("handles",), "power_wrap", _wrap("handles")),
     S("pincer", "hold", ("handles",), "power_wrap", _wrap("handles")),
     S("pincer", "hand over", ("jaws",), "precision_pinch", _pinch("jaws", "forefinger"), free_parts=("handles",)),
-    S("scissors", "use", ("handle_loops",), "precision_pinch", {"thumb": "handle_loops", "middle": "handle_loops", "forefinger": "handle_loops"}),
+    S(
+        "scissors",
+        "use",
+        ("handle_loops",),
+        "precision_pinch",
+        {"thumb": "handle_loops", "middle": "handle_loops", "forefinger": "handle_loops"},
+    ),
     S("scissors", "hold", ("handle_loops",), "precision_pinch", _pinch("handle_loops", "forefinger", "middle")),
     S("power_drill", "use", ("handle", "trigger"), "trigger_press", _press("trigger", "forefinger", "handle")),
     S("power_drill", "hold", ("handle",), "power_wrap", _wrap("handle")),
     S("power_drill", "lift", ("body",), "palm_top", _wrap("body", palm=False), approach="top"),
     S("power_drill", "hand over", ("body",), "power_wrap", _wrap("body"), free_parts=("handle", "trigger")),
-    S("stapler", "use", ("top",), "palm_top", {"palm": "top", "thumb": "base", "forefinger": "top", "middle": "top"}, approach="top"),
-    S("stapler", "hold", ("top", "base"), "power_wrap", {"thumb": "top", "forefinger": "base", "middle": "base", "ring": "base"}),
+    S(
+        "stapler",
+        "use",
+        ("top",),
+        "palm_top",
+        {"palm": "top", "thumb": "base", "forefinger": "top", "middle": "top"},
+        approach="top",
+    ),
+    S(
+        "stapler",
+        "hold",
+        ("top", "base"),
+        "power_wrap",
+        {"thumb": "top", "forefinger": "base", "middle": "base", "ring": "base"},
+    ),
     S("flashlight", "use", ("body", "switch"), "trigger_press", _press("switch", "thumb", "body")),
     S("flashlight", "hold", ("body",), "power_wrap", _wrap("body")),
     S("flashlight", "hand over", ("head",), "power_wrap", _wrap("head", palm=False), free_parts=("body",)),
@@ -131,24 +165,62 @@ _SPECS: list[IntentSpec] = [
     S("lightbulb", "use", ("bulb",), "tripod", _pinch("bulb", "forefinger", "middle")),
     S("lightbulb", "hold", ("bulb",), "power_wrap", _wrap("bulb", palm=False)),
     # electronics and wearables
-    S("mouse", "use", ("body", "buttons"), "palm_top",
-      {"palm": "body", "forefinger": "buttons", "middle": "buttons", "thumb": "body", "little": "body"}, approach="top"),
+    S(
+        "mouse",
+        "use",
+        ("body", "buttons"),
+        "palm_top",
+        {"palm": "body", "forefinger": "buttons", "middle": "buttons", "thumb": "body", "little": "body"},
+        approach="top",
+    ),
     S("mouse", "hold", ("body",), "precision_pinch", _pinch("body", "forefinger", "middle")),
-    S("phone", "use", ("body",), "power_wrap", {"thumb": "screen", "forefinger": "body", "middle": "body", "ring": "body", "palm": "body"}),
+    S(
+        "phone",
+        "use",
+        ("body",),
+        "power_wrap",
+        {"thumb": "screen", "forefinger": "body", "middle": "body", "ring": "body", "palm": "body"},
+    ),
     S("phone", "hold", ("body",), "power_wrap", _wrap("body")),
-    S("gamecontroller", "use", ("grips", "buttons"), "power_wrap",
-      {"thumb": "buttons", "middle": "grips", "ring": "grips", "little": "grips", "palm": "grips"}),
+    S(
+        "gamecontroller",
+        "use",
+        ("grips", "buttons"),
+        "power_wrap",
+        {"thumb": "buttons", "middle": "grips", "ring": "grips", "little": "grips", "palm": "grips"},
+    ),
     S("gamecontroller", "hold", ("grips",), "power_wrap", _wrap("grips")),
-    S("gamecontroller", "hand over", ("body",), "precision_pinch", _pinch("body", "forefinger", "middle"), free_parts=("grips",)),
+    S(
+        "gamecontroller",
+        "hand over",
+        ("body",),
+        "precision_pinch",
+        _pinch("body", "forefinger", "middle"),
+        free_parts=("grips",),
+    ),
     S("cameras", "use", ("body", "shutter_button"), "trigger_press", _press("shutter_button", "forefinger", "body")),
     S("cameras", "hold", ("body",), "power_wrap", _wrap("body")),
     S("cameras", "hand over", ("body",), "power_wrap", _wrap("body"), free_parts=("lens",)),
     S("binoculars", "use", ("barrels",), "power_wrap", _wrap("barrels")),
-    S("binoculars", "hold", ("barrels",), "precision_pinch", _pinch("barrels", "forefinger", "middle"), free_parts=("eyepieces",)),
+    S(
+        "binoculars",
+        "hold",
+        ("barrels",),
+        "precision_pinch",
+        _pinch("barrels", "forefinger", "middle"),
+        free_parts=("eyepieces",),
+    ),
     S("binoculars", "hand over", ("barrels",), "power_wrap", _wrap("barrels"), free_parts=("eyepieces",)),
     S("headphones", "use", ("headband",), "precision_pinch", _pinch("headband", "forefinger", "middle")),
     S("headphones", "hold", ("headband",), "power_wrap", _wrap("headband", palm=False)),
-    S("headphones", "hand over", ("headband",), "precision_pinch", _pinch("headband", "forefinger"), free_parts=("earcups",)),
+    S(
+        "headphones",
+        "hand over",
+        ("headband",),
+        "precision_pinch",
+        _pinch("headband", "forefinger"),
+        free_parts=("earcups",),
+    ),
     S("eyeglasses", "hold", ("frame",), "precision_pinch", _pinch("frame", "forefinger", "middle")),
     S("eyeglasses", "hand over", ("frame",), "precision_pinch", _pinch("frame", "forefinger"), free_parts=("temples",)),
 ]
@@ -184,7 +256,10 @@ def all_intent_specs() -> list[IntentSpec]:
 
 def intent_table_markdown(specs: list[IntentSpec] | None = None) -> str:
     """``specs`` (default: the whole catalogue) as a Markdown table, one row per category and intent."""
-    lines = ["| category | intent | target parts | grasp type | approach | finger roles | left free |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| category | intent | target parts | grasp type | approach | finger roles | left free |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for spec in sorted(_SPECS if specs is None else specs, key=lambda s: (s.category, INTENTS.index(s.intent))):
         roles = "; ".join(f"{f}: {p}" for f, p in spec.finger_roles.items())
         lines.append(

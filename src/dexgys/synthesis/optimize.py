@@ -73,8 +73,9 @@ class GraspDescent:
         self.history: list[tuple[int, float]] = []
         self.kept = torch.arange(start.batch_size, device=device)
 
-    def _set_variables(self, t: torch.Tensor, r6: torch.Tensor, q: torch.Tensor,
-                       state: list[dict] | None = None) -> None:
+    def _set_variables(
+        self, t: torch.Tensor, r6: torch.Tensor, q: torch.Tensor, state: list[dict] | None = None
+    ) -> None:
         """Fresh leaf variables (translation, 6-D rotation, joints) and their Adam, with Adam ``state``
         per variable when given (the moments of the grasps kept)."""
         self.variables = [x.detach().clone().requires_grad_(True) for x in (t, r6, q)]
@@ -139,8 +140,9 @@ class GraspDescent:
     def result(self) -> OptimizeResult:
         """The kept grasps where the descent stands, their energy and terms (see :class:`OptimizeResult`)."""
         total, terms = self.evaluate()
-        pose = HandPose(*(x.detach() for x in (self.variables[0], rotation_6d_to_matrix(self.variables[1]),
-                                                self.variables[2])))
+        pose = HandPose(
+            *(x.detach() for x in (self.variables[0], rotation_6d_to_matrix(self.variables[1]), self.variables[2]))
+        )
         start = total if self.energy_start is None else self.energy_start
         history = list(self.history)
         if self.config.record_every:
@@ -148,6 +150,8 @@ class GraspDescent:
         return OptimizeResult(pose, total, terms, start, history, self.kept)
 
 
-def optimize_grasps(energy: GraspEnergy, start: HandPose, config: OptimizerConfig = OptimizerConfig()) -> OptimizeResult:
+def optimize_grasps(
+    energy: GraspEnergy, start: HandPose, config: OptimizerConfig = OptimizerConfig()
+) -> OptimizeResult:
     """Minimise ``energy`` from ``start`` (B poses) for ``config.steps`` Adam steps."""
     return GraspDescent(energy, start, config).run().result()

@@ -155,10 +155,16 @@ class _Checked:
             if value is None and f.name in self._OPTIONAL:
                 continue
             positive = f.name in self._POSITIVE
-            if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-                    or value < 0 or (positive and value == 0)):
-                raise DexgysError(f"{where} must be a finite {'positive' if positive else 'non-negative'} number, "
-                                  f"got {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+                or (positive and value == 0)
+            ):
+                raise DexgysError(
+                    f"{where} must be a finite {'positive' if positive else 'non-negative'} number, got {value!r}"
+                )
 
 
 @dataclass(frozen=True)
@@ -249,8 +255,15 @@ class RescueRule(_Checked):
     steps: int = 100
 
 
-_GROUPS = {"weights": PolishWeights, "contacts": PolishContacts, "margins": PolishMargins,
-           "anchor": AnchorScales, "descent": PolishDescent, "screen": ScreenRule, "rescue": RescueRule}
+_GROUPS = {
+    "weights": PolishWeights,
+    "contacts": PolishContacts,
+    "margins": PolishMargins,
+    "anchor": AnchorScales,
+    "descent": PolishDescent,
+    "screen": ScreenRule,
+    "rescue": RescueRule,
+}
 _GROUP_OF = {cls.__name__: name for name, cls in _GROUPS.items()}
 
 
@@ -275,8 +288,9 @@ class PolishConfig:
     def __post_init__(self) -> None:
         for name, cls in _GROUPS.items():
             if not isinstance(getattr(self, name), cls):
-                raise DexgysError(f"PolishConfig.{name} must be a {cls.__name__}, got "
-                                  f"{type(getattr(self, name)).__name__}")
+                raise DexgysError(
+                    f"PolishConfig.{name} must be a {cls.__name__}, got {type(getattr(self, name)).__name__}"
+                )
 
     def with_changes(self, changes: dict) -> PolishConfig:
         """A copy with ``changes`` (dotted setting name, e.g. ``"weights.avoid"`` -> value) applied and
@@ -285,8 +299,9 @@ class PolishConfig:
         for key, value in changes.items():
             group, _, name = str(key).partition(".")
             if group not in _GROUPS:
-                raise DexgysError(f"unknown polish setting {key!r}: settings are "
-                                  f"{', '.join(g + '.NAME' for g in _GROUPS)}")
+                raise DexgysError(
+                    f"unknown polish setting {key!r}: settings are {', '.join(g + '.NAME' for g in _GROUPS)}"
+                )
             known = [f.name for f in fields(_GROUPS[group])]
             if name not in known:
                 raise DexgysError(f"unknown polish setting {key!r}: {group}. takes {', '.join(known)}")
@@ -302,22 +317,33 @@ class PolishConfig:
         """The config :meth:`as_dict` wrote (groups or settings missing take their defaults)."""
         if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
             raise DexgysError("a polish config must be a dict of setting groups, each a dict")
-        return cls().with_changes({f"{group}.{name}": value for group, values in data.items()
-                                   for name, value in values.items()})
+        return cls().with_changes(
+            {f"{group}.{name}": value for group, values in data.items() for name, value in values.items()}
+        )
 
     def optimizer(self) -> OptimizerConfig:
         d = self.descent
-        return OptimizerConfig(steps=d.steps, lr_translation=d.lr_translation, lr_rotation=d.lr_rotation,
-                               lr_joints=d.lr_joints)
+        return OptimizerConfig(
+            steps=d.steps, lr_translation=d.lr_translation, lr_rotation=d.lr_rotation, lr_joints=d.lr_joints
+        )
 
 
 class PolishEnergy:
     """The polish energy (module docstring) of a batch of generated grasps ``start`` on ``field``."""
 
-    def __init__(self, hand: HandModel, field: ObjectField, start: HandPose, config: PolishConfig = PolishConfig(),
-                 sphere_spacing: float = 0.004, named_fingers: torch.Tensor | None = None,
-                 regions: tuple[torch.Tensor, torch.Tensor] | None = None, free: torch.Tensor | None = None,
-                 surface: torch.Tensor | None = None, avoid: torch.Tensor | None = None) -> None:
+    def __init__(
+        self,
+        hand: HandModel,
+        field: ObjectField,
+        start: HandPose,
+        config: PolishConfig = PolishConfig(),
+        sphere_spacing: float = 0.004,
+        named_fingers: torch.Tensor | None = None,
+        regions: tuple[torch.Tensor, torch.Tensor] | None = None,
+        free: torch.Tensor | None = None,
+        surface: torch.Tensor | None = None,
+        avoid: torch.Tensor | None = None,
+    ) -> None:
         self.hand, self.config = hand, config
         device, dtype = hand.device, hand.dtype
         self.field = field.with_channels(field.values[:1])
@@ -358,14 +384,18 @@ class PolishEnergy:
         if named_fingers is not None:
             named = torch.as_tensor(named_fingers, device=device).bool()
             if named.shape != (best.shape[0], len(hand.finger_names)):
-                raise DexgysError(f"named_fingers must have shape ({best.shape[0]}, {len(hand.finger_names)}), "
-                                  f"got {tuple(named.shape)}")
-            self.group_scale = torch.where(named[:, torch.tensor(owner, device=device)],
-                                           config.contacts.named_finger, 1.0).to(dtype)
+                raise DexgysError(
+                    f"named_fingers must have shape ({best.shape[0]}, {len(hand.finger_names)}), "
+                    f"got {tuple(named.shape)}"
+                )
+            self.group_scale = torch.where(
+                named[:, torch.tensor(owner, device=device)], config.contacts.named_finger, 1.0
+            ).to(dtype)
             if config.margins.named_penetration is not None:
                 sphere_named = named[:, hand.link_finger_ids.to(device)[self.spheres.links]]  # (B, S)
-                self.clearance = torch.where(sphere_named, config.margins.named_penetration,
-                                             config.margins.penetration).to(dtype)
+                self.clearance = torch.where(
+                    sphere_named, config.margins.named_penetration, config.margins.penetration
+                ).to(dtype)
         self.regions = None
         if regions is not None and config.weights.region > 0:
             self.regions = self._check_regions(regions, named_fingers, best.shape[0], stored, fingers)
@@ -382,8 +412,9 @@ class PolishEnergy:
         out.engaged, out.group_scale = self.engaged[index], self.group_scale[index]
         out.clearance = self.clearance[index]
         if self.regions is not None:
-            out.regions = [(positions, points, mask[index], pull[index])
-                           for positions, points, mask, pull in self.regions]
+            out.regions = [
+                (positions, points, mask[index], pull[index]) for positions, points, mask, pull in self.regions
+            ]
         return out
 
     def _point_set(self, points, weight: float, what: str) -> torch.Tensor | None:
@@ -396,8 +427,9 @@ class PolishEnergy:
             raise DexgysError(f"{what} points must have shape (K, 3), got {tuple(points.shape)}")
         return points if len(points) else None
 
-    def _check_regions(self, regions, named_fingers, batch: int, stored: torch.Tensor,
-                       fingers: list[str]) -> list[tuple[torch.Tensor, ...]]:
+    def _check_regions(
+        self, regions, named_fingers, batch: int, stored: torch.Tensor, fingers: list[str]
+    ) -> list[tuple[torch.Tensor, ...]]:
         """Per hand part with a region: its candidates' positions ``(C_f,)``, the points of any grasp's
         region ``(P_f, 3)``, which of them each grasp's region holds ``(B, P_f)`` and which grasps pull
         it ``(B,)`` (named, when ``named_fingers`` is given, and the region not empty)."""
@@ -405,8 +437,10 @@ class PolishEnergy:
         points, mask = (torch.as_tensor(x, device=device) for x in regions)
         n_parts = len(hand.finger_names)
         if points.ndim != 2 or points.shape[1] != 3 or mask.shape != (batch, n_parts, points.shape[0]):
-            raise DexgysError(f"regions must be points (P, 3) and a mask ({batch}, {n_parts}, P), got "
-                              f"{tuple(points.shape)} and {tuple(mask.shape)}")
+            raise DexgysError(
+                f"regions must be points (P, 3) and a mask ({batch}, {n_parts}, P), got "
+                f"{tuple(points.shape)} and {tuple(mask.shape)}"
+            )
         mask = mask.bool()
         pull = mask.any(-1)
         if named_fingers is not None:
@@ -477,19 +511,27 @@ class PolishEnergy:
         terms["self_penetration"] = self.keypoints.self_penetration(T, self.kp_pairs)
         terms["joint_limits"] = self.hand.joint_limit_violation(pose.joints)
         s = self.start
-        terms["anchor"] = (((pose.translation - s.translation) ** 2).sum(-1) / anchor.translation ** 2
-                           + ((pose.rotation - s.rotation) ** 2).sum((-1, -2)) / anchor.rotation ** 2
-                           + ((pose.joints - s.joints) ** 2).sum(-1) / anchor.joints ** 2)
+        terms["anchor"] = (
+            ((pose.translation - s.translation) ** 2).sum(-1) / anchor.translation**2
+            + ((pose.rotation - s.rotation) ** 2).sum((-1, -2)) / anchor.rotation**2
+            + ((pose.joints - s.joints) ** 2).sum(-1) / anchor.joints**2
+        )
         weights = self.config.weights
         total = sum(getattr(weights, name) * value for name, value in terms.items())
         return total, terms
 
 
-def polish_grasps(hand: HandModel, field: ObjectField, poses: HandPose, config: PolishConfig = PolishConfig(),
-                  named_fingers: torch.Tensor | None = None,
-                  regions: tuple[torch.Tensor, torch.Tensor] | None = None,
-                  free: torch.Tensor | None = None, surface: torch.Tensor | None = None,
-                  avoid: torch.Tensor | None = None) -> OptimizeResult:
+def polish_grasps(
+    hand: HandModel,
+    field: ObjectField,
+    poses: HandPose,
+    config: PolishConfig = PolishConfig(),
+    named_fingers: torch.Tensor | None = None,
+    regions: tuple[torch.Tensor, torch.Tensor] | None = None,
+    free: torch.Tensor | None = None,
+    surface: torch.Tensor | None = None,
+    avoid: torch.Tensor | None = None,
+) -> OptimizeResult:
     """Polish ``poses`` (B generated grasps, object frame) on ``field``: see the module docstring.
     ``named_fingers`` ``(B, 6)`` bool; ``regions``: object points ``(P, 3)`` and, per grasp and hand
     part, which of them it should touch ``(B, 6, P)`` bool; ``free``: object points ``(K, 3)`` no
@@ -498,15 +540,30 @@ def polish_grasps(hand: HandModel, field: ObjectField, poses: HandPose, config: 
     return start_polish(hand, field, poses, config, named_fingers, regions, free, surface, avoid).run().result()
 
 
-def start_polish(hand: HandModel, field: ObjectField, poses: HandPose, config: PolishConfig = PolishConfig(),
-                 named_fingers: torch.Tensor | None = None,
-                 regions: tuple[torch.Tensor, torch.Tensor] | None = None,
-                 free: torch.Tensor | None = None, surface: torch.Tensor | None = None,
-                 avoid: torch.Tensor | None = None) -> GraspDescent:
+def start_polish(
+    hand: HandModel,
+    field: ObjectField,
+    poses: HandPose,
+    config: PolishConfig = PolishConfig(),
+    named_fingers: torch.Tensor | None = None,
+    regions: tuple[torch.Tensor, torch.Tensor] | None = None,
+    free: torch.Tensor | None = None,
+    surface: torch.Tensor | None = None,
+    avoid: torch.Tensor | None = None,
+) -> GraspDescent:
     """The polish of :func:`polish_grasps` as a :class:`~dexgys.synthesis.optimize.GraspDescent` not yet
     run, to run in stretches and drop grasps on the way (:func:`early_residual`)."""
-    energy = PolishEnergy(hand, field.to(hand.device), poses, config, named_fingers=named_fingers, regions=regions,
-                          free=free, surface=surface, avoid=avoid)
+    energy = PolishEnergy(
+        hand,
+        field.to(hand.device),
+        poses,
+        config,
+        named_fingers=named_fingers,
+        regions=regions,
+        free=free,
+        surface=surface,
+        avoid=avoid,
+    )
     return GraspDescent(energy, poses, config.optimizer())
 
 
@@ -516,12 +573,17 @@ def early_residual(descent: GraspDescent) -> torch.Tensor:
     return _without_anchor(total, terms, descent.energy.config)
 
 
-def rescue_polish(hand: HandModel, field: ObjectField, poses: HandPose, config: PolishConfig = PolishConfig(),
-                  named_fingers: torch.Tensor | None = None,
-                  regions: tuple[torch.Tensor, torch.Tensor] | None = None,
-                  free: torch.Tensor | None = None,
-                  surface: torch.Tensor | None = None,
-                  avoid: torch.Tensor | None = None) -> tuple[HandPose, torch.Tensor]:
+def rescue_polish(
+    hand: HandModel,
+    field: ObjectField,
+    poses: HandPose,
+    config: PolishConfig = PolishConfig(),
+    named_fingers: torch.Tensor | None = None,
+    regions: tuple[torch.Tensor, torch.Tensor] | None = None,
+    free: torch.Tensor | None = None,
+    surface: torch.Tensor | None = None,
+    avoid: torch.Tensor | None = None,
+) -> tuple[HandPose, torch.Tensor]:
     """The rescue (module docstring) of polished grasps ``poses`` that a thin wall left inside the hand:
     ``rescue.steps`` more steps from where they are, with the surface term at
     ``rescue.surface`` (the object's ``surface`` points, required) -> the new poses

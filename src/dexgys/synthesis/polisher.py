@@ -59,7 +59,9 @@ __all__ = [
     "selection_score",
 ]
 
-DEFAULT_Q1_WEIGHT = 5.0  # the selection's weight of a candidate's valid Q1; chosen in docs/experiments/results-history.md
+DEFAULT_Q1_WEIGHT = (
+    5.0  # the selection's weight of a candidate's valid Q1; chosen in docs/experiments/results-history.md
+)
 WORDS_PENALTY = 1e3  # added to a candidate's score per order of the words it breaks: after all that break fewer
 POLISH_CHUNK = 256  # candidates per polish descent: bounds the memory of large calls (docs/benchmarks.md)
 
@@ -127,12 +129,19 @@ class Selection:
 class Polisher:
     """The polish of object-frame candidates on ``hand`` (see the module docstring)."""
 
-    def __init__(self, hand: HandModel, config: PolishConfig = PolishConfig(),
-                 q1_weight: float = DEFAULT_Q1_WEIGHT) -> None:
+    def __init__(
+        self, hand: HandModel, config: PolishConfig = PolishConfig(), q1_weight: float = DEFAULT_Q1_WEIGHT
+    ) -> None:
         self.hand, self.config, self.q1_weight = hand, config, float(q1_weight)
 
-    def polish(self, field: ObjectField, records, keep: int | None = None,
-               targets: PolishTargets = PolishTargets(), points: torch.Tensor | None = None) -> PolishRun:
+    def polish(
+        self,
+        field: ObjectField,
+        records,
+        keep: int | None = None,
+        targets: PolishTargets = PolishTargets(),
+        points: torch.Tensor | None = None,
+    ) -> PolishRun:
         """Polish object-frame ``records`` ``(N, 28)`` on ``field``: the ``keep`` (default all) with the
         lowest residual at the screen are finished, and rescued when ``points`` (the object's cloud
         ``(P, 3)``, also the surface term's points) are given."""
@@ -150,8 +159,17 @@ class Polisher:
         chunks = [slice(s, min(s + POLISH_CHUNK, n)) for s in range(0, n, POLISH_CHUNK)]
         descents, early, polished = [], [], []
         for part in chunks:
-            descent = start_polish(hand, field, pose[part], config, None if named is None else named[part],
-                                   None if regions is None else (regions[0], regions[1][part]), free, points, avoid)
+            descent = start_polish(
+                hand,
+                field,
+                pose[part],
+                config,
+                None if named is None else named[part],
+                None if regions is None else (regions[0], regions[1][part]),
+                free,
+                points,
+                avoid,
+            )
             early.append(early_residual(descent.run(config.screen.step)).double().cpu().numpy())
             polished.append(descent.pose().to_record().detach().double().cpu().numpy())
             descents.append(descent)
@@ -173,8 +191,17 @@ class Polisher:
             rescued = self._rescue(polished, residual, named, regions, field, free, points, avoid)
         return PolishRun(polished, residual, early, rescued)
 
-    def _rescue(self, polished: np.ndarray, residual: np.ndarray, named, regions, field: ObjectField,
-                free: torch.Tensor | None, points: torch.Tensor, avoid: torch.Tensor | None) -> np.ndarray:
+    def _rescue(
+        self,
+        polished: np.ndarray,
+        residual: np.ndarray,
+        named,
+        regions,
+        field: ObjectField,
+        free: torch.Tensor | None,
+        points: torch.Tensor,
+        avoid: torch.Tensor | None,
+    ) -> np.ndarray:
         """The rescue of the finished candidates with a cloud point ``rescue.depth`` or deeper inside the
         hand, in place in ``polished`` and ``residual`` -> which were rescued ``(N,)`` bool."""
         hand, config = self.hand, self.config
@@ -183,23 +210,38 @@ class Polisher:
             return rescued
         finished = np.flatnonzero(~np.isnan(residual))
         for start in range(0, len(finished), POLISH_CHUNK):
-            part = finished[start:start + POLISH_CHUNK]
+            part = finished[start : start + POLISH_CHUNK]
             pose = HandPose.from_record(torch.as_tensor(polished[part], dtype=torch.float32), hand.n_dofs, hand.name)
             deep = max_penetration(hand, field, pose, points) >= config.rescue.depth
             if not deep.any():
                 continue
             index = part[deep]
-            pose, energy = rescue_polish(hand, field, pose[torch.from_numpy(deep)], config,
-                                         None if named is None else named[index],
-                                         None if regions is None else (regions[0], regions[1][index]), free, points,
-                                         avoid)
+            pose, energy = rescue_polish(
+                hand,
+                field,
+                pose[torch.from_numpy(deep)],
+                config,
+                None if named is None else named[index],
+                None if regions is None else (regions[0], regions[1][index]),
+                free,
+                points,
+                avoid,
+            )
             polished[index] = pose.to_record().double().cpu().numpy()
             residual[index] = energy.double().cpu().numpy()
             rescued[index] = True
         return rescued
 
-    def select(self, run: PolishRun, n: int, field: ObjectField, points: torch.Tensor, obj=None,
-               orders: WordOrders = WordOrders(), rank: bool = True) -> Selection:
+    def select(
+        self,
+        run: PolishRun,
+        n: int,
+        field: ObjectField,
+        points: torch.Tensor,
+        obj=None,
+        orders: WordOrders = WordOrders(),
+        rank: bool = True,
+    ) -> Selection:
         """The ``n`` candidates of ``run`` to return (module docstring). ``obj``: the object with part
         labels that the words' ``orders`` are checked on (without it they are not). ``rank`` False
         (one candidate per grasp: nothing to choose from) skips the valid Q1 and the words."""
@@ -212,8 +254,9 @@ class Polisher:
             q1[finished] = quality_metrics(self.hand, field, pose, points=points)["valid_q1"]
             if obj is not None and orders.any:
                 touched[finished], missed[finished] = self.words_broken(obj, run.polished[finished], orders)
-        score = np.where(finished, selection_score(run.residual, q1, self.q1_weight, touched.astype(int) + missed),
-                         np.inf)
+        score = np.where(
+            finished, selection_score(run.residual, q1, self.q1_weight, touched.astype(int) + missed), np.inf
+        )
         return Selection(q1, touched, missed, score, lowest(score, n))
 
     def words_broken(self, obj, records: np.ndarray, orders: WordOrders) -> tuple[np.ndarray, np.ndarray]:
@@ -229,11 +272,16 @@ class Polisher:
         return touched, missed
 
 
-def polish_records(hand: HandModel, field: ObjectField, records, config: PolishConfig = PolishConfig(),
-                   named_fingers: torch.Tensor | None = None,
-                   regions: tuple[torch.Tensor, torch.Tensor] | None = None,
-                   free: torch.Tensor | None = None,
-                   surface: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
+def polish_records(
+    hand: HandModel,
+    field: ObjectField,
+    records,
+    config: PolishConfig = PolishConfig(),
+    named_fingers: torch.Tensor | None = None,
+    regions: tuple[torch.Tensor, torch.Tensor] | None = None,
+    free: torch.Tensor | None = None,
+    surface: torch.Tensor | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """One plain descent (:func:`~dexgys.synthesis.polish.polish_grasps`: no chunks, screen or rescue)
     of object-frame grasp records ``(n, 28)`` (array or tensor) on ``field`` -> polished records
     ``(n, 28)`` float64 and their :func:`~dexgys.synthesis.polish.residual_energy` ``(n,)``.
@@ -245,8 +293,7 @@ def polish_records(hand: HandModel, field: ObjectField, records, config: PolishC
     named, mask = _per_grasp(named_fingers, None if regions is None else regions[1], pose.batch_size)
     regions = None if regions is None else (torch.as_tensor(regions[0], dtype=torch.float32), mask)
     result = polish_grasps(hand, field, pose, config, named, regions, free, surface)
-    return (result.pose.to_record().double().cpu().numpy(),
-            residual_energy(result, config).double().cpu().numpy())
+    return (result.pose.to_record().double().cpu().numpy(), residual_energy(result, config).double().cpu().numpy())
 
 
 def _per_grasp(named, regions, batch: int) -> tuple[torch.Tensor | None, torch.Tensor | None]:
@@ -265,8 +312,9 @@ def lowest(values: np.ndarray, k: int) -> np.ndarray:
     return np.sort(np.argsort(values, kind="stable")[:k])
 
 
-def selection_score(residual: np.ndarray, q1: np.ndarray, q1_weight: float = DEFAULT_Q1_WEIGHT,
-                    broken: np.ndarray | None = None) -> np.ndarray:
+def selection_score(
+    residual: np.ndarray, q1: np.ndarray, q1_weight: float = DEFAULT_Q1_WEIGHT, broken: np.ndarray | None = None
+) -> np.ndarray:
     """The candidates' ranking score ``(n,)``, lower is better: ``log(residual) - q1_weight * q1`` (``q1``
     the candidates' valid Q1; the residual alone where ``q1`` is NaN, not computed). ``broken``
     ``(n,)``: how many orders of the words each candidate breaks; each adds :data:`WORDS_PENALTY`, which

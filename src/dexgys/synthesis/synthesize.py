@@ -311,8 +311,9 @@ def synthesize_grasps(
             size = min(config.batch_size, n_candidates - start)
             t = time.perf_counter()
             init = initial_poses(cpu_hand, obj, field_cpu, spec, size, generator)
-            energy = GraspEnergy(run_hand, field_dev, spec, init.prior_joints, init.prior_weights,
-                                 config.weights, config.sphere_spacing)
+            energy = GraspEnergy(
+                run_hand, field_dev, spec, init.prior_joints, init.prior_weights, config.weights, config.sphere_spacing
+            )
             timings["init"] += time.perf_counter() - t
             t = time.perf_counter()
             result = optimize_grasps(energy, init.pose, config.optimizer)
@@ -334,8 +335,19 @@ def synthesize_grasps(
         if physics is not None:
             physics.close()
     judged = run.judged
-    return SynthesisResult(obj.name, spec, run.grasps, n_candidates, run.rejected, run.reasons, timings, int(seed),
-                           time.perf_counter() - t0, 6 + base_hand.n_dofs, n_candidates - judged)
+    return SynthesisResult(
+        obj.name,
+        spec,
+        run.grasps,
+        n_candidates,
+        run.rejected,
+        run.reasons,
+        timings,
+        int(seed),
+        time.perf_counter() - t0,
+        6 + base_hand.n_dofs,
+        n_candidates - judged,
+    )
 
 
 @dataclass
@@ -358,9 +370,15 @@ class _Batch:
         """The :func:`dexgys.sim.grasp_test.simulate_grasp` arguments of alive candidate ``k``."""
         b = int(self.alive[k])
         lc, m = self.contacts, self.contacts.mask[k]
-        return (self.pose.translation[b].double().numpy(), self.pose.rotation[b].double().numpy(),
-                self.pose.joints[b].double().numpy(), scene.link_bodies[lc.links[m]],
-                lc.hand_points[k, m], -lc.normals[k, m], True)
+        return (
+            self.pose.translation[b].double().numpy(),
+            self.pose.rotation[b].double().numpy(),
+            self.pose.joints[b].double().numpy(),
+            scene.link_bodies[lc.links[m]],
+            lc.hand_points[k, m],
+            -lc.normals[k, m],
+            True,
+        )
 
 
 class _Run:
@@ -400,8 +418,9 @@ class _Run:
         idx = torch.as_tensor(np.nonzero(keep)[0])
         dist.points, dist.parts, dist.screened = dist.points[idx], dist.parts[idx], dist.screened[idx]
         batch.alive, batch.facts = alive[keep], [f for f, k in zip(facts, keep) if k]
-        batch.contacts = (fast_link_contacts(hand, obj, dist, self.protocol.push.contact_distance_m)
-                          if keep.any() else None)
+        batch.contacts = (
+            fast_link_contacts(hand, obj, dist, self.protocol.push.contact_distance_m) if keep.any() else None
+        )
         self.timings["contacts"] += time.perf_counter() - t
 
     def q1_of(self, batch: _Batch, k: int) -> float:
@@ -424,8 +443,9 @@ class _Run:
             t = time.perf_counter()
             b = int(batch.alive[k])
             pose = batch.pose[torch.as_tensor([b])]
-            value = precheck_values(self.hand, self.obj, pose, self.scene, [batch.item(self.scene, k)[:6]],
-                                    np.array([batch.pen[b]]))
+            value = precheck_values(
+                self.hand, self.obj, pose, self.scene, [batch.item(self.scene, k)[:6]], np.array([batch.pen[b]])
+            )
             batch.precheck[k] = float(value[0])
             self.timings["precheck"] += time.perf_counter() - t
         return batch.precheck[k]
@@ -435,8 +455,11 @@ class _Run:
 
     def simulated(self, batch: _Batch) -> list[int]:
         """Alive positions that reach the physics test: Q1 and the pre-check pass (both computed)."""
-        return [k for k in range(len(batch.alive))
-                if self.q1_of(batch, k) >= self.config.q1_threshold and self.passes_precheck(batch, k)]
+        return [
+            k
+            for k in range(len(batch.alive))
+            if self.q1_of(batch, k) >= self.config.q1_threshold and self.passes_precheck(batch, k)
+        ]
 
     def judge(self, batch: _Batch, physics: _Physics | None) -> None:
         """Judge the batch's candidates in index order until :attr:`limit` grasps are accepted."""
@@ -471,5 +494,14 @@ class _Run:
                 if not held.all():
                     self.rejected["physics"] += 1
                     continue
-            self.grasps.append(SynthesizedGrasp(records[b].copy(), q1, float(batch.pen[b]), float(batch.energy[b]),
-                                                batch.facts[k], held.copy(), batch.start + b))
+            self.grasps.append(
+                SynthesizedGrasp(
+                    records[b].copy(),
+                    q1,
+                    float(batch.pen[b]),
+                    float(batch.energy[b]),
+                    batch.facts[k],
+                    held.copy(),
+                    batch.start + b,
+                )
+            )

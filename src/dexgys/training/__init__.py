@@ -30,15 +30,36 @@ from dexgys.training.config import (
 )
 from dexgys.training.qgc_pairs import QGCPairs, build_qgc_pairs, load_or_build_qgc_pairs
 from dexgys.training.sampler import ObjectGroupedBatchSampler
-from dexgys.training.stages import (finger_labels, train_contact_regions, train_finger_contacts,
-                                   train_idgc, train_qgc)
+from dexgys.training.stages import finger_labels, train_contact_regions, train_finger_contacts, train_idgc, train_qgc
 from dexgys.training.text_features import TextFeatures, precompute_text_features
 from dexgys.training.trainer import BatchStream, Trainer, TrainResult, lr_factor, stage_files
 
 __all__ = [
-    "STAGES", "BatchBuilder", "BatchStream", "DataSettings", "ObjectGroupedBatchSampler",
-    "ObjectTable", "PairSettings", "QGCPairs", "StageConfig", "TextFeatures", "TrainConfig", "TrainResult",
-    "TrainSettings", "Trainer", "build_qgc_pairs", "config_names", "dataset_fingerprint", "finger_labels",
-    "load_or_build_qgc_pairs", "load_train_config", "lr_factor", "precompute_text_features", "stage_files",
-    "train_contact_regions", "train_finger_contacts", "train_idgc", "train_qgc",
+    "STAGES",
+    "BatchBuilder",
+    "BatchStream",
+    "DataSettings",
+    "ObjectGroupedBatchSampler",
+    "ObjectTable",
+    "PairSettings",
+    "QGCPairs",
+    "StageConfig",
+    "TextFeatures",
+    "TrainConfig",
+    "TrainResult",
+    "TrainSettings",
+    "Trainer",
+    "build_qgc_pairs",
+    "config_names",
+    "dataset_fingerprint",
+    "finger_labels",
+    "load_or_build_qgc_pairs",
+    "load_train_config",
+    "lr_factor",
+    "precompute_text_features",
+    "stage_files",
+    "train_contact_regions",
+    "train_finger_contacts",
+    "train_idgc",
+    "train_qgc",
 ]

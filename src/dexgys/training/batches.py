@@ -47,18 +47,21 @@ class ObjectTable:
         self.encoder_config = encoder.config
         self.ids = dataset.object_ids()
         self.row = {obj: i for i, obj in enumerate(self.ids)}
-        clouds = [dataset.object_cloud(obj) for obj in tqdm(self.ids, desc="object clouds", unit="obj",
-                                                             disable=not progress)]
+        clouds = [
+            dataset.object_cloud(obj) for obj in tqdm(self.ids, desc="object clouds", unit="obj", disable=not progress)
+        ]
         self.points = torch.from_numpy(np.stack([c.points for c in clouds]))
         self.normals = torch.from_numpy(np.stack([c.normals for c in clouds]))
         self.parts = torch.from_numpy(np.stack([np.asarray(c.parts, dtype=np.int64) for c in clouds]))
         self.part_names = [c.part_names for c in clouds]
         parts = []
-        for start in tqdm(range(0, len(self.ids), _GROUP_CHUNK), desc="point grouping", unit="chunk",
-                          disable=not progress):
-            g = encoder.group(self.points[start:start + _GROUP_CHUNK])
-            parts.append(Groups(tuple(c.to(torch.int32) for c in g.centroids),
-                                tuple(n.to(torch.int32) for n in g.neighbours)))
+        for start in tqdm(
+            range(0, len(self.ids), _GROUP_CHUNK), desc="point grouping", unit="chunk", disable=not progress
+        ):
+            g = encoder.group(self.points[start : start + _GROUP_CHUNK])
+            parts.append(
+                Groups(tuple(c.to(torch.int32) for c in g.centroids), tuple(n.to(torch.int32) for n in g.neighbours))
+            )
         self._groups = Groups.cat(parts)
 
     def rows_of(self, object_ids: list[str]) -> np.ndarray:
@@ -112,8 +115,7 @@ class BatchBuilder:
     ) -> None:
         n = len(object_rows)
         if any(x is not None and len(x) != n for x in (grasps, sentences, coarse, contacts)):
-            raise DexgysError("every example needs one object, one grasp (and one sentence, coarse grasp or "
-                              "contacts)")
+            raise DexgysError("every example needs one object, one grasp (and one sentence, coarse grasp or contacts)")
         if contacts is not None and not fingers:
             raise DexgysError("contacts need the hand's finger names")
         if (sentences is None) != (text is None):
@@ -141,8 +143,12 @@ class BatchBuilder:
         if self.coarse is not None:
             batch["coarse"] = self.coarse[idx]
         if self.contacts is not None:
-            batch["named_points"] = torch.stack([self.table.named_points(int(self.object_rows[i]), self.contacts[i],
-                                                                         self.fingers) for i in idx.tolist()])
+            batch["named_points"] = torch.stack(
+                [
+                    self.table.named_points(int(self.object_rows[i]), self.contacts[i], self.fingers)
+                    for i in idx.tolist()
+                ]
+            )
         batch = {k: v.to(self.device) for k, v in batch.items()}
         batch["object_groups"] = self.table.groups(rows).to(self.device)
         return batch

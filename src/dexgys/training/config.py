@@ -56,11 +56,32 @@ __all__ = [
 ]
 
 STAGES = ("idgc", "qgc", "fingers", "regions")
-DEFAULT_FINGERS = {"model": {}, "train": {"steps": 3000, "objects_per_batch": 32, "grasps_per_object": 4, "lr": 1e-3,
-                                          "min_lr": 1e-5, "warmup_steps": 100, "log_every": 100}}
+DEFAULT_FINGERS = {
+    "model": {},
+    "train": {
+        "steps": 3000,
+        "objects_per_batch": 32,
+        "grasps_per_object": 4,
+        "lr": 1e-3,
+        "min_lr": 1e-5,
+        "warmup_steps": 100,
+        "log_every": 100,
+    },
+}
 """The ``fingers`` section of a configuration that has none: a minute of training on one CPU thread."""
-DEFAULT_REGIONS = {"model": {}, "train": {"steps": 3000, "objects_per_batch": 8, "grasps_per_object": 4, "lr": 1e-3,
-                                          "min_lr": 1e-5, "warmup_steps": 200, "grad_clip": 1.0, "log_every": 100}}
+DEFAULT_REGIONS = {
+    "model": {},
+    "train": {
+        "steps": 3000,
+        "objects_per_batch": 8,
+        "grasps_per_object": 4,
+        "lr": 1e-3,
+        "min_lr": 1e-5,
+        "warmup_steps": 200,
+        "grad_clip": 1.0,
+        "log_every": 100,
+    },
+}
 """The ``regions`` section of a configuration that has none (the contact-region predictor)."""
 
 
@@ -190,8 +211,12 @@ class TrainConfig:
         stages = {}
         for stage in STAGES:
             default = {"fingers": DEFAULT_FINGERS, "regions": DEFAULT_REGIONS}.get(stage, {})
-            section = _section(top.get(stage, default), where, stage,
-                               {"model", "train", "pairs"} if stage == "qgc" else {"model", "train"})
+            section = _section(
+                top.get(stage, default),
+                where,
+                stage,
+                {"model", "train", "pairs"} if stage == "qgc" else {"model", "train"},
+            )
             train = _dataclass(TrainSettings, section.get("train", {}), where, f"{stage}.train")
             _check_train(train, where, f"{stage}.train")
             pairs = None
@@ -265,15 +290,20 @@ def _value(value, kind: str, where: str, key: str):
         return value
     if base == "tuple[float, float]" and isinstance(value, (list, tuple)) and len(value) == 2:
         return tuple(_value(v, "float", where, key) for v in value)
-    expected = {"int": "an integer", "float": "a finite number", "str": "a string",
-                "tuple[float, float]": "a list of two numbers"}[base]
+    expected = {
+        "int": "an integer",
+        "float": "a finite number",
+        "str": "a string",
+        "tuple[float, float]": "a list of two numbers",
+    }[base]
     raise _err(where, key, f"must be {expected}{' or null' if optional else ''}, got {value!r}")
 
 
 def _dataclass(cls, raw, where: str, prefix: str):
     section = _section(raw, where, prefix, {f.name for f in fields(cls)})
-    values = {f.name: _value(section[f.name], f.type, where, f"{prefix}.{f.name}") for f in fields(cls)
-              if f.name in section}
+    values = {
+        f.name: _value(section[f.name], f.type, where, f"{prefix}.{f.name}") for f in fields(cls) if f.name in section
+    }
     return cls(**values)
 
 
@@ -294,8 +324,16 @@ def _check_data(d: DataSettings, where: str) -> None:
 def _check_train(t: TrainSettings, where: str, prefix: str) -> None:
     if (t.steps is None) == (t.epochs is None):
         raise _err(where, prefix, "needs exactly one of 'steps' and 'epochs'")
-    for key in ("steps", "epochs", "objects_per_batch", "grasps_per_object", "lr", "grad_clip",
-                "checkpoint_every", "log_every"):
+    for key in (
+        "steps",
+        "epochs",
+        "objects_per_batch",
+        "grasps_per_object",
+        "lr",
+        "grad_clip",
+        "checkpoint_every",
+        "log_every",
+    ):
         _positive(where, f"{prefix}.{key}", getattr(t, key))
     for key in ("min_lr", "weight_decay", "warmup_steps"):
         _positive(where, f"{prefix}.{key}", getattr(t, key), allow_zero=True)
@@ -344,20 +382,24 @@ def _model(stage: str, raw, data: DataSettings, where: str) -> dict:
         value = getattr(config, key)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
             raise _err(where, f"{prefix}.{key}", f"must be >= 0, got {value!r}")
-    encoders = {"point_encoder": data.object_points} if stage == "idgc" else {
-        "object_encoder": data.object_points, "hand_encoder": data.hand_surface_points}
+    encoders = (
+        {"point_encoder": data.object_points}
+        if stage == "idgc"
+        else {"object_encoder": data.object_points, "hand_encoder": data.hand_surface_points}
+    )
     for key, points in encoders.items():
         first = getattr(config, key).centroids[0]
         if first > points:
-            raise _err(where, f"{prefix}.{key}.centroids",
-                       f"start with {first} centroids but the cloud has {points} points")
+            raise _err(
+                where, f"{prefix}.{key}.centroids", f"start with {first} centroids but the cloud has {points} points"
+            )
     if stage == "idgc":
         if config.schedule not in SCHEDULES:
             raise _err(where, f"{prefix}.schedule", f"must be one of {', '.join(SCHEDULES)}, got {config.schedule!r}")
         if not isinstance(config.diffusion_steps, int) or config.diffusion_steps < 1:
-            raise _err(where, f"{prefix}.diffusion_steps",
-                       f"must be a positive integer, got {config.diffusion_steps!r}")
+            raise _err(
+                where, f"{prefix}.diffusion_steps", f"must be a positive integer, got {config.diffusion_steps!r}"
+            )
         if config.clip_x0 is not None and not config.clip_x0 > 0:
             raise _err(where, f"{prefix}.clip_x0", f"must be positive or null, got {config.clip_x0}")
     return json.loads(json.dumps({k: v for k, v in asdict(config).items() if k in model}))
-

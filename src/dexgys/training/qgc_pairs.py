@@ -42,8 +42,17 @@ from dexgys.training.batches import ObjectTable, dataset_fingerprint
 from dexgys.training.config import PairSettings
 from dexgys.training.text_features import TextFeatures
 
-__all__ = ["PAIRS_FILE", "PAIRS_VERSION", "QGCPairs", "build_qgc_pairs", "chamfer_matrix", "load_or_build_qgc_pairs",
-           "match_to_targets", "pairs_key", "sample_coarse"]
+__all__ = [
+    "PAIRS_FILE",
+    "PAIRS_VERSION",
+    "QGCPairs",
+    "build_qgc_pairs",
+    "chamfer_matrix",
+    "load_or_build_qgc_pairs",
+    "match_to_targets",
+    "pairs_key",
+    "sample_coarse",
+]
 
 log = logging.getLogger(__name__)
 
@@ -90,16 +99,26 @@ def sample_coarse(
     out = np.zeros((len(rows), k, 6 + idgc.normalizer.n_dofs), dtype=np.float32)
     starts = range(0, len(order), settings.records_per_batch)
     for start in tqdm(starts, desc="IDGC samples", unit="batch", disable=not progress):
-        idx = order[start:start + settings.records_per_batch]
+        idx = order[start : start + settings.records_per_batch]
         uniq, inverse = torch.unique(torch.from_numpy(rows[idx]), return_inverse=True)
         tokens, mask = text.batch([dataset.records[i]["guidance"] for i in idx])
         with torch.no_grad():
-            context, cmask = idgc.condition(table.points[uniq].to(device), tokens.to(device), mask.to(device),
-                                            table.groups(uniq).to(device), inverse.to(device))
+            context, cmask = idgc.condition(
+                table.points[uniq].to(device),
+                tokens.to(device),
+                mask.to(device),
+                table.groups(uniq).to(device),
+                inverse.to(device),
+            )
             context, cmask = context.repeat_interleave(k, 0), cmask.repeat_interleave(k, 0)
-            x = idgc.diffusion.sample(lambda x_t, t: idgc.denoise(x_t, t, context, cmask),
-                                      (context.shape[0], idgc.normalizer.dim), generator, settings.sampler,
-                                      settings.steps, device=device)
+            x = idgc.diffusion.sample(
+                lambda x_t, t: idgc.denoise(x_t, t, context, cmask),
+                (context.shape[0], idgc.normalizer.dim),
+                generator,
+                settings.sampler,
+                settings.steps,
+                device=device,
+            )
             records = vector_to_record(idgc.normalizer.clamp_joints(idgc.normalizer.denormalize(x)))
         out[idx] = records.view(len(idx), k, -1).cpu().numpy()
     return out
@@ -125,16 +144,21 @@ def chamfer_matrix(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     out = a.new_empty(n, m)
     rows = max(1, _CHUNK_ELEMENTS // max(1, m * a.shape[1] * b.shape[1]))
     for start in range(0, n, rows):
-        chunk = a[start:start + rows]
-        d2 = torch.cdist(chunk.unsqueeze(1).expand(-1, m, -1, -1).reshape(-1, a.shape[1], 3),
-                         b.unsqueeze(0).expand(len(chunk), -1, -1, -1).reshape(-1, b.shape[1], 3)).square()
+        chunk = a[start : start + rows]
+        d2 = torch.cdist(
+            chunk.unsqueeze(1).expand(-1, m, -1, -1).reshape(-1, a.shape[1], 3),
+            b.unsqueeze(0).expand(len(chunk), -1, -1, -1).reshape(-1, b.shape[1], 3),
+        ).square()
         value = d2.min(2).values.mean(1) + d2.min(1).values.mean(1)
-        out[start:start + len(chunk)] = REFERENCE_HAND_POINTS * value.view(len(chunk), m)
+        out[start : start + len(chunk)] = REFERENCE_HAND_POINTS * value.view(len(chunk), m)
     return out
 
 
 def match_to_targets(
-    coarse: np.ndarray, dataset: GraspDataset, hand: GraspHand, device: torch.device | str = "cpu",
+    coarse: np.ndarray,
+    dataset: GraspDataset,
+    hand: GraspHand,
+    device: torch.device | str = "cpu",
     progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For coarse grasps ``(R, k, 6+n)`` of the R records of ``dataset``: the index ``(R, k)`` of the
@@ -181,12 +205,15 @@ def build_qgc_pairs(
     return QGCPairs(source, coarse.reshape(len(source), -1), target.reshape(-1), distance.reshape(-1), key)
 
 
-def pairs_key(idgc_path: str | os.PathLike, dataset: GraspDataset, settings: PairSettings, seed: int,
-              hand: GraspHand) -> str:
+def pairs_key(
+    idgc_path: str | os.PathLike, dataset: GraspDataset, settings: PairSettings, seed: int, hand: GraspHand
+) -> str:
     """What the pairs depend on: the IDGC file's SHA-256, the data, the settings, the seed, the hand."""
     digest = hashlib.sha256(Path(idgc_path).read_bytes()).hexdigest()
-    meta = json.dumps({"settings": asdict(settings), "seed": seed, "hand_points": hand.n_surface_points,
-                       "version": PAIRS_VERSION}, sort_keys=True)
+    meta = json.dumps(
+        {"settings": asdict(settings), "seed": seed, "hand_points": hand.n_surface_points, "version": PAIRS_VERSION},
+        sort_keys=True,
+    )
     return f"idgc={digest}|data={dataset_fingerprint(dataset)}|{meta}"
 
 
@@ -212,8 +239,14 @@ def load_or_build_qgc_pairs(
     pairs = build_qgc_pairs(idgc, dataset, table, text, hand, settings, seed, key, progress)
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    np.savez(buffer, key=np.array(key), source=pairs.source, coarse=pairs.coarse, target=pairs.target,
-             distance=pairs.distance)
+    np.savez(
+        buffer,
+        key=np.array(key),
+        source=pairs.source,
+        coarse=pairs.coarse,
+        target=pairs.target,
+        distance=pairs.distance,
+    )
     atomic_write_bytes(path, buffer.getvalue())
     return pairs
 
@@ -231,11 +264,12 @@ def _read(path: Path, key: str, n_records: int) -> QGCPairs | None:
         n = len(arrays["source"])
         if any(len(a) != n for a in arrays.values()) or n == 0 or arrays["coarse"].ndim != 2:
             raise ValueError("inconsistent arrays")
-        if min(arrays["source"].min(), arrays["target"].min()) < 0 or max(
-                arrays["source"].max(), arrays["target"].max()) >= n_records:
+        if (
+            min(arrays["source"].min(), arrays["target"].min()) < 0
+            or max(arrays["source"].max(), arrays["target"].max()) >= n_records
+        ):
             raise ValueError("record indices out of range")
     except (OSError, ValueError, KeyError, EOFError) as exc:
         log.warning("ignoring QGC pair cache %s (%s); rebuilding", path, exc)
         return None
     return QGCPairs(key=key, **arrays)
-

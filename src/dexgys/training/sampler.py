@@ -76,7 +76,7 @@ class ObjectGroupedBatchSampler:
             order = members[rng.permutation(len(members))]
             n_chunks = -(-len(order) // m)
             filled = np.resize(order, n_chunks * m)  # wraps around: the fill repeats the first examples
-            chunks.extend((obj, filled[j * m:(j + 1) * m]) for j in range(n_chunks))
+            chunks.extend((obj, filled[j * m : (j + 1) * m]) for j in range(n_chunks))
         queue = [chunks[i] for i in rng.permutation(len(chunks))]
         out = []
         while len(queue) >= k:
@@ -88,7 +88,7 @@ class ObjectGroupedBatchSampler:
                 batch.append(chunk)
                 used.add(obj)
                 if len(batch) == k:
-                    queue = waiting + queue[pos + 1:]
+                    queue = waiting + queue[pos + 1 :]
                     break
             else:
                 break

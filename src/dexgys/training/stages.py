@@ -36,21 +36,21 @@ from dexgys.hands import HandModel, load_hand
 from dexgys.models.checkpoint import load_checkpoint, load_model
 from dexgys.models.contact_regions import ContactRegionPredictor
 from dexgys.models.finger_contacts import HAND_PARTS, FingerContactPredictor
+from dexgys.models.generator_file import StageContract
 from dexgys.models.grasp_repr import GraspHand
 from dexgys.models.idgc import IDGC
-from dexgys.models.generator_file import StageContract
 from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, load_text_encoder
 from dexgys.training.batches import BatchBuilder, ObjectTable, dataset_fingerprint
-from dexgys.training.distributed import main_first
 from dexgys.training.config import StageConfig, TrainConfig
+from dexgys.training.distributed import main_first
 from dexgys.training.qgc_pairs import load_or_build_qgc_pairs
 from dexgys.training.sampler import ObjectGroupedBatchSampler
 from dexgys.training.text_features import precompute_text_features
 from dexgys.training.trainer import BatchStream, Trainer, TrainResult, check_run_files
 
-__all__ = ["finger_labels", "total_steps", "train_contact_regions", "train_finger_contacts",
-           "train_idgc", "train_qgc"]
+__all__ = ["finger_labels", "total_steps", "train_contact_regions", "train_finger_contacts", "train_idgc", "train_qgc"]
+
 
 def total_steps(stage: StageConfig, sampler: ObjectGroupedBatchSampler) -> int:
     """The run length in steps: ``steps``, or ``ceil(epochs x batches per epoch)``."""
@@ -61,11 +61,14 @@ def total_steps(stage: StageConfig, sampler: ObjectGroupedBatchSampler) -> int:
     return steps
 
 
-def _prepare(config: TrainConfig, dataset: GraspDataset, out_dir, device, stage: str,
-             resume: bool) -> tuple[Path, torch.device, HandModel]:
+def _prepare(
+    config: TrainConfig, dataset: GraspDataset, out_dir, device, stage: str, resume: bool
+) -> tuple[Path, torch.device, HandModel]:
     if dataset.n_points != config.data.object_points:
-        raise DexgysError(f"the dataset's object clouds have {dataset.n_points} points; config "
-                          f"{config.name!r} wants {config.data.object_points}")
+        raise DexgysError(
+            f"the dataset's object clouds have {dataset.n_points} points; config "
+            f"{config.name!r} wants {config.data.object_points}"
+        )
     device = torch.device(device)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise DexgysError("--device cuda was asked for, but torch sees no CUDA device")
@@ -97,24 +100,56 @@ def _config_encoder(config: TrainConfig, text_encoder: TextEncoder | None) -> Te
     return encoder
 
 
-def _run_stage(stage: str, config: TrainConfig, model, loss, make_batch, rows: np.ndarray, out: Path, extra: dict,
-               identity: dict, resume: bool, max_steps: int | None, progress: bool) -> TrainResult:
+def _run_stage(
+    stage: str,
+    config: TrainConfig,
+    model,
+    loss,
+    make_batch,
+    rows: np.ndarray,
+    out: Path,
+    extra: dict,
+    identity: dict,
+    resume: bool,
+    max_steps: int | None,
+    progress: bool,
+) -> TrainResult:
     """Train ``model`` with ``loss`` on batches ``make_batch(indices)`` grouped by object ``rows``, the
     stage's schedule from ``config``; ``extra`` goes into the model file, ``identity`` (plus the config
     and the data fingerprint) must match on resume."""
     stage_config = getattr(config, stage)
     t = stage_config.train
     sampler = ObjectGroupedBatchSampler(rows, t.objects_per_batch, t.grasps_per_object, config.seed)
-    trainer = Trainer(model, loss, BatchStream(sampler, make_batch), t, total_steps(stage_config, sampler), out,
-                      stage, seed=config.seed,
-                      identity={"config": config.to_dict(), "data": extra["data_fingerprint"], **identity},
-                      model_extra=extra, progress=progress)
+    trainer = Trainer(
+        model,
+        loss,
+        BatchStream(sampler, make_batch),
+        t,
+        total_steps(stage_config, sampler),
+        out,
+        stage,
+        seed=config.seed,
+        identity={"config": config.to_dict(), "data": extra["data_fingerprint"], **identity},
+        model_extra=extra,
+        progress=progress,
+    )
     return trainer.run(resume=resume, max_steps=max_steps)
 
 
-def _train_on_clouds(stage: str, config: TrainConfig, dataset: GraspDataset, out: Path, device: torch.device,
-                     encoder: TextEncoder, build, loss, contacts: bool, resume: bool, max_steps: int | None,
-                     progress: bool) -> TrainResult:
+def _train_on_clouds(
+    stage: str,
+    config: TrainConfig,
+    dataset: GraspDataset,
+    out: Path,
+    device: torch.device,
+    encoder: TextEncoder,
+    build,
+    loss,
+    contacts: bool,
+    resume: bool,
+    max_steps: int | None,
+    progress: bool,
+) -> TrainResult:
     """A stage that reads every record's cloud and sentence (IDGC, the contact-region predictor):
     ``build(text_dim)`` -> the model and its point encoder (whose grouping the object table caches);
     ``contacts``: the batches carry the records' contacts as point labels per hand part."""
@@ -127,9 +162,16 @@ def _train_on_clouds(stage: str, config: TrainConfig, dataset: GraspDataset, out
         table = ObjectTable(dataset, point_encoder, progress)
     rows = table.rows_of([r["obj_id"] for r in dataset.records])
     grasps = np.asarray([r["dex_grasp"] for r in dataset.records], dtype=np.float32)
-    builder = BatchBuilder(table, rows, grasps, sentences=sentences, text=text,
-                           contacts=[r["contacts"] for r in dataset.records] if contacts else None,
-                           fingers=HAND_PARTS if contacts else (), device=device)
+    builder = BatchBuilder(
+        table,
+        rows,
+        grasps,
+        sentences=sentences,
+        text=text,
+        contacts=[r["contacts"] for r in dataset.records] if contacts else None,
+        fingers=HAND_PARTS if contacts else (),
+        device=device,
+    )
     d = config.data
     extra = _extra(stage, config, d.text_encoder, d.text_encoder_path, dataset)
     return _run_stage(stage, config, model, loss, builder, rows, out, extra, {}, resume, max_steps, progress)
@@ -154,8 +196,20 @@ def train_idgc(
         model = IDGC(config.idgc_config(text_dim), hand)
         return model, model.object_tokens.encoder
 
-    return _train_on_clouds("idgc", config, dataset, out, device, _config_encoder(config, text_encoder), build,
-                            lambda m, b, g: m.loss(b, g), False, resume, max_steps, progress)
+    return _train_on_clouds(
+        "idgc",
+        config,
+        dataset,
+        out,
+        device,
+        _config_encoder(config, text_encoder),
+        build,
+        lambda m, b, g: m.loss(b, g),
+        False,
+        resume,
+        max_steps,
+        progress,
+    )
 
 
 def train_qgc(
@@ -176,18 +230,32 @@ def train_qgc(
     out, device, hand = _prepare(config, dataset, out_dir, device, "qgc", resume)
     contract = StageContract.of(load_checkpoint(idgc_path, "idgc"), str(idgc_path))
     if contract.object_points != config.data.object_points:
-        raise DexgysError(f"the IDGC {str(idgc_path)!r} was trained on {contract.object_points}-point clouds; "
-                          f"config {config.name!r} uses {config.data.object_points}")
+        raise DexgysError(
+            f"the IDGC {str(idgc_path)!r} was trained on {contract.object_points}-point clouds; "
+            f"config {config.name!r} uses {config.data.object_points}"
+        )
     idgc, _ = load_model(idgc_path, load_hand(n_surface_points=contract.hand_surface_points), "idgc", device)
     encoder = text_encoder or load_text_encoder(contract.text_encoder, contract.text_encoder_path)
     if encoder.name != contract.text_encoder or encoder.dim != idgc.config.text_dim:
-        raise DexgysError(f"the IDGC {str(idgc_path)!r} reads {contract.text_encoder} features "
-                          f"({idgc.config.text_dim}-d), not {encoder.name} ({encoder.dim}-d)")
+        raise DexgysError(
+            f"the IDGC {str(idgc_path)!r} reads {contract.text_encoder} features "
+            f"({idgc.config.text_dim}-d), not {encoder.name} ({encoder.dim}-d)"
+        )
     with main_first():  # under torchrun, rank 0 fills the caches first
         text = precompute_text_features([r["guidance"] for r in dataset.records], encoder, out / "cache", progress)
         idgc_table = ObjectTable(dataset, idgc.object_tokens.encoder, progress)
-        pairs = load_or_build_qgc_pairs(out / "cache", idgc_path, idgc, dataset, idgc_table, text, GraspHand(hand),
-                                        config.qgc.pairs, config.seed, progress)
+        pairs = load_or_build_qgc_pairs(
+            out / "cache",
+            idgc_path,
+            idgc,
+            dataset,
+            idgc_table,
+            text,
+            GraspHand(hand),
+            config.qgc.pairs,
+            config.seed,
+            progress,
+        )
     del idgc
     torch.manual_seed(config.seed)
     model = QGC(config.qgc_config(), hand).to(device)
@@ -195,14 +263,32 @@ def train_qgc(
     table = idgc_table if same_grouping else ObjectTable(dataset, model.object_tokens.encoder, progress)
     rows = table.rows_of([dataset.records[i]["obj_id"] for i in pairs.source])
     grasps = np.asarray([dataset.records[i]["dex_grasp"] for i in pairs.target], dtype=np.float32)
-    contacts = ([dataset.records[i].get("contacts", {}) for i in pairs.target]
-                if model.config.named_contact_weight > 0 else None)
-    builder = BatchBuilder(table, rows, grasps, coarse=pairs.coarse, contacts=contacts, fingers=hand.finger_names,
-                           device=device)
-    extra = {**_extra("qgc", config, contract.text_encoder, contract.text_encoder_path, dataset),
-             "idgc_pairs_key": pairs.key}
-    return _run_stage("qgc", config, model, lambda m, b, g: m.loss(b), builder, rows, out, extra,
-                      {"pairs": pairs.key}, resume, max_steps, progress)
+    contacts = (
+        [dataset.records[i].get("contacts", {}) for i in pairs.target]
+        if model.config.named_contact_weight > 0
+        else None
+    )
+    builder = BatchBuilder(
+        table, rows, grasps, coarse=pairs.coarse, contacts=contacts, fingers=hand.finger_names, device=device
+    )
+    extra = {
+        **_extra("qgc", config, contract.text_encoder, contract.text_encoder_path, dataset),
+        "idgc_pairs_key": pairs.key,
+    }
+    return _run_stage(
+        "qgc",
+        config,
+        model,
+        lambda m, b, g: m.loss(b),
+        builder,
+        rows,
+        out,
+        extra,
+        {"pairs": pairs.key},
+        resume,
+        max_steps,
+        progress,
+    )
 
 
 def finger_labels(records: list[dict]) -> np.ndarray:
@@ -212,8 +298,10 @@ def finger_labels(records: list[dict]) -> np.ndarray:
     for i, r in enumerate(records):
         contacts = r.get("contacts")
         if not isinstance(contacts, dict):
-            raise DexgysError(f"training record {i} ({r.get('obj_id')!r}) has no contacts: the finger-contact "
-                              "predictor learns from them (datasets made by 'dexgys data build' have them)")
+            raise DexgysError(
+                f"training record {i} ({r.get('obj_id')!r}) has no contacts: the finger-contact "
+                "predictor learns from them (datasets made by 'dexgys data build' have them)"
+            )
         out[i] = [bool(contacts.get(p)) for p in HAND_PARTS]
     return out
 
@@ -226,8 +314,11 @@ class _SentenceBatches:
 
     def __call__(self, indices: np.ndarray) -> dict:
         tokens, mask = self.text.batch([self.sentences[i] for i in indices])
-        return {"text_tokens": tokens.to(self.device), "text_mask": mask.to(self.device),
-                "labels": self.labels[torch.as_tensor(np.asarray(indices, dtype=np.int64))].to(self.device)}
+        return {
+            "text_tokens": tokens.to(self.device),
+            "text_mask": mask.to(self.device),
+            "labels": self.labels[torch.as_tensor(np.asarray(indices, dtype=np.int64))].to(self.device),
+        }
 
 
 def train_finger_contacts(
@@ -260,8 +351,20 @@ def train_finger_contacts(
         return {"total": total, "bce": total.detach()}
 
     extra = _extra("fingers", config, d.text_encoder, d.text_encoder_path, dataset)
-    return _run_stage("fingers", config, model, loss, _SentenceBatches(sentences, labels, text, device), rows, out,
-                      extra, {}, resume, max_steps, progress)
+    return _run_stage(
+        "fingers",
+        config,
+        model,
+        loss,
+        _SentenceBatches(sentences, labels, text, device),
+        rows,
+        out,
+        extra,
+        {},
+        resume,
+        max_steps,
+        progress,
+    )
 
 
 def train_contact_regions(
@@ -285,5 +388,17 @@ def train_contact_regions(
         model = ContactRegionPredictor(config.regions_config(text_dim))
         return model, model.encoder
 
-    return _train_on_clouds("regions", config, dataset, out, device, _config_encoder(config, text_encoder), build,
-                            lambda m, b, g: m.loss(b), True, resume, max_steps, progress)
+    return _train_on_clouds(
+        "regions",
+        config,
+        dataset,
+        out,
+        device,
+        _config_encoder(config, text_encoder),
+        build,
+        lambda m, b, g: m.loss(b),
+        True,
+        resume,
+        max_steps,
+        progress,
+    )

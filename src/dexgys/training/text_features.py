@@ -57,7 +57,7 @@ class TextFeatures:
         i = self.index.get(sentence.strip())
         if i is None:
             raise DexgysError(f"no precomputed text features for {sentence[:60]!r}")
-        return self.tokens[self.offsets[i]:self.offsets[i + 1]].float()
+        return self.tokens[self.offsets[i] : self.offsets[i + 1]].float()
 
     def batch(self, sentences: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Sentences (B) -> tokens ``(B, L, dim)`` float32 and mask ``(B, L)`` (True: a real token)."""
@@ -83,8 +83,9 @@ def precompute_text_features(
     unique = sorted({check_instruction(s) for s in sentences})
     if not unique:
         raise DexgysError("no sentences to encode")
-    key = f"{encoder_fingerprint(encoder)}|v={TEXT_CACHE_VERSION}|" + hashlib.sha1(
-        "\n".join(unique).encode()).hexdigest()
+    key = (
+        f"{encoder_fingerprint(encoder)}|v={TEXT_CACHE_VERSION}|" + hashlib.sha1("\n".join(unique).encode()).hexdigest()
+    )
     path = None
     if cache_dir is not None:
         digest = hashlib.sha1(key.encode()).hexdigest()[:12]
@@ -95,9 +96,8 @@ def precompute_text_features(
     from tqdm import tqdm
 
     parts: list[np.ndarray] = []
-    for start in tqdm(range(0, len(unique), _ENCODE_BATCH), desc="text features", unit="batch",
-                      disable=not progress):
-        parts.extend(f.detach().cpu().numpy() for f in encoder.features(unique[start:start + _ENCODE_BATCH]))
+    for start in tqdm(range(0, len(unique), _ENCODE_BATCH), desc="text features", unit="batch", disable=not progress):
+        parts.extend(f.detach().cpu().numpy() for f in encoder.features(unique[start : start + _ENCODE_BATCH]))
     offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
     tokens = np.concatenate(parts).astype(np.float16)
     if not np.isfinite(tokens).all():

@@ -61,8 +61,12 @@ LossFn = Callable[[torch.nn.Module, dict, torch.Generator], dict]
 def stage_files(out_dir: str | Path, stage: str) -> dict[str, Path]:
     """The paths a stage writes: ``model``, ``state``, ``log``, ``tensorboard``."""
     out = Path(out_dir)
-    return {"model": out / f"{stage}.pt", "state": out / f"{stage}-state.pt", "log": out / f"{stage}-log.csv",
-            "tensorboard": out / "tensorboard" / stage}
+    return {
+        "model": out / f"{stage}.pt",
+        "state": out / f"{stage}-state.pt",
+        "log": out / f"{stage}-log.csv",
+        "tensorboard": out / "tensorboard" / stage,
+    }
 
 
 def check_run_files(out_dir: str | Path, stage: str, resume: bool) -> None:
@@ -75,8 +79,10 @@ def check_run_files(out_dir: str | Path, stage: str, resume: bool) -> None:
         return
     for key in ("state", "model"):
         if files[key].exists():
-            raise DexgysError(f"{str(files[key])!r} already exists: pass --resume to continue that run, "
-                              "or choose another output directory")
+            raise DexgysError(
+                f"{str(files[key])!r} already exists: pass --resume to continue that run, "
+                "or choose another output directory"
+            )
 
 
 def lr_factor(step: int, total_steps: int, warmup_steps: int, min_ratio: float) -> float:
@@ -189,12 +195,14 @@ class Trainer:
             ids = [self.device] if self.device.type == "cuda" else None
             self.engine = DistributedDataParallel(_LossModule(model, loss_fn), device_ids=ids)
         self.params = [p for p in model.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(self.params, lr=settings.lr, betas=settings.betas,
-                                           weight_decay=settings.weight_decay)
+        self.optimizer = torch.optim.AdamW(
+            self.params, lr=settings.lr, betas=settings.betas, weight_decay=settings.weight_decay
+        )
         ratio = settings.min_lr / settings.lr
         warmup = settings.warmup_steps
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, lambda s: lr_factor(s, self.total_steps, warmup, ratio))
+            self.optimizer, lambda s: lr_factor(s, self.total_steps, warmup, ratio)
+        )
         self.generator = torch.Generator(self.device)
         self.step = 0
         self.elapsed = 0.0  # seconds of the earlier runs of a resumed run
@@ -218,11 +226,26 @@ class Trainer:
         losses = self._loop(stop)
         self._save_state()
         if self.rank == 0:
-            save_model(self.files["model"], self.model, {
-                **self.model_extra, "steps": self.step, "total_steps": self.total_steps,
-                "completed": self.step >= self.total_steps})
-        return TrainResult(self.step, self.total_steps, self.step >= self.total_steps, losses, self.files["model"],
-                           self.files["state"], self.files["log"], time.perf_counter() - started)
+            save_model(
+                self.files["model"],
+                self.model,
+                {
+                    **self.model_extra,
+                    "steps": self.step,
+                    "total_steps": self.total_steps,
+                    "completed": self.step >= self.total_steps,
+                },
+            )
+        return TrainResult(
+            self.step,
+            self.total_steps,
+            self.step >= self.total_steps,
+            losses,
+            self.files["model"],
+            self.files["state"],
+            self.files["log"],
+            time.perf_counter() - started,
+        )
 
     def _elapsed(self) -> float:
         """Training seconds of all runs so far (earlier runs' from the state file, plus this one's)."""
@@ -273,9 +296,16 @@ class Trainer:
                     now = time.perf_counter()
                     sums, count, samples, norm_sum = self._summed(sums, count, samples, norm_sum)
                     last = {k: v / max(count, 1) for k, v in sums.items()}
-                    row = {"step": self.step, "epoch": self.stream.epoch, "lr": lr, **last,
-                           "grad_norm": norm_sum / max(count, 1), "samples_per_s": samples / max(now - tick, 1e-9),
-                           "elapsed_s": self._elapsed(), "skipped": self.skipped}
+                    row = {
+                        "step": self.step,
+                        "epoch": self.stream.epoch,
+                        "lr": lr,
+                        **last,
+                        "grad_norm": norm_sum / max(count, 1),
+                        "samples_per_s": samples / max(now - tick, 1e-9),
+                        "elapsed_s": self._elapsed(),
+                        "skipped": self.skipped,
+                    }
                     if logger is not None:
                         logger.write(row)
                     bar.set_postfix(loss=f"{last.get('total', float('nan')):.4g}", lr=f"{lr:.2e}")
@@ -311,11 +341,12 @@ class Trainer:
         if self.world == 1:
             return sums, count, samples, norm_sum
         keys = list(sums)  # the loss function's order: the same in every process
-        values = torch.tensor([sums[k] for k in keys] + [count, samples, norm_sum], dtype=torch.float64,
-                              device=self.device)
+        values = torch.tensor(
+            [sums[k] for k in keys] + [count, samples, norm_sum], dtype=torch.float64, device=self.device
+        )
         torch.distributed.all_reduce(values)
         out = values.tolist()
-        return (dict(zip(keys, out[:len(keys)])), int(out[-3]), int(out[-2]), out[-1] / self.world)
+        return (dict(zip(keys, out[: len(keys)])), int(out[-3]), int(out[-2]), out[-1] / self.world)
 
     # ------------------------------------------------------------------------------ state
     def _save_state(self) -> None:
@@ -338,8 +369,14 @@ class Trainer:
             "stream": self.stream.state_dict(),
             "rng": rng,
         }
-        save_checkpoint(self.files["state"], self.stage, self.model.config.to_dict(), self.model.state_dict(),
-                        getattr(self.model, "normalizer", None), {**self.model_extra, "training_state": state})
+        save_checkpoint(
+            self.files["state"],
+            self.stage,
+            self.model.config.to_dict(),
+            self.model.state_dict(),
+            getattr(self.model, "normalizer", None),
+            {**self.model_extra, "training_state": state},
+        )
         if self.world > 1:
             torch.distributed.barrier()
 
@@ -350,8 +387,10 @@ class Trainer:
         if not isinstance(state, dict):
             raise DexgysError(f"{str(path)!r} holds no training state")
         if state.get("identity") != self.identity:
-            raise DexgysError(f"{str(path)!r} belongs to a run with another config, seed, step count or data; "
-                              "resume it with the same options, or choose another output directory")
+            raise DexgysError(
+                f"{str(path)!r} belongs to a run with another config, seed, step count or data; "
+                "resume it with the same options, or choose another output directory"
+            )
         if ckpt.config != self.model.config.to_dict():
             raise DexgysError(f"{str(path)!r} holds a model with other settings")
         try:

@@ -19,9 +19,19 @@ def _trace(item: ColoredMesh, visible: bool = True, legendgroup: str | None = No
     v, f = np.asarray(item.mesh.vertices), np.asarray(item.mesh.faces)
     r, g, b = (int(255 * c) for c in item.color)
     return go.Mesh3d(
-        x=v[:, 0], y=v[:, 1], z=v[:, 2], i=f[:, 0], j=f[:, 1], k=f[:, 2],
-        color=f"rgb({r},{g},{b})", opacity=item.opacity, name=item.name, showlegend=True,
-        legendgroup=legendgroup, visible=visible, flatshading=False,
+        x=v[:, 0],
+        y=v[:, 1],
+        z=v[:, 2],
+        i=f[:, 0],
+        j=f[:, 1],
+        k=f[:, 2],
+        color=f"rgb({r},{g},{b})",
+        opacity=item.opacity,
+        name=item.name,
+        showlegend=True,
+        legendgroup=legendgroup,
+        visible=visible,
+        flatshading=False,
         lighting=dict(ambient=0.45, diffuse=0.7, specular=0.15, roughness=0.8),
         hoverinfo="name",
     )
@@ -47,15 +57,29 @@ def build_figure(
     buttons = []
     for g, label in enumerate(grasp_labels):
         visible = [True] * n_obj + [owner == g for owner in owners]
-        buttons.append(dict(label=label, method="update", args=[{"visible": visible}, {"title.text": f"{title}<br><sup>{label}</sup>"}]))
+        buttons.append(
+            dict(
+                label=label,
+                method="update",
+                args=[{"visible": visible}, {"title.text": f"{title}<br><sup>{label}</sup>"}],
+            )
+        )
     if len(grasps) > 1:
-        buttons.append(dict(label="all grasps", method="update", args=[{"visible": [True] * (n_obj + len(owners))}, {"title.text": title}]))
+        buttons.append(
+            dict(
+                label="all grasps",
+                method="update",
+                args=[{"visible": [True] * (n_obj + len(owners))}, {"title.text": title}],
+            )
+        )
     first = grasp_labels[0] if grasps else ""
     fig.update_layout(
         title=dict(text=f"{title}<br><sup>{first}</sup>" if first else title),
         scene=dict(aspectmode="data", xaxis_title="x (m)", yaxis_title="y (m)", zaxis_title="z (m)"),
         margin=dict(l=0, r=0, t=60, b=0),
-        updatemenus=[dict(buttons=buttons, direction="down", x=0.0, y=1.0, xanchor="left", yanchor="top")] if buttons else [],
+        updatemenus=[dict(buttons=buttons, direction="down", x=0.0, y=1.0, xanchor="left", yanchor="top")]
+        if buttons
+        else [],
     )
     return fig
 

@@ -36,7 +36,9 @@ def write_views(
         write_html(build_figure(obj_items, grasp_items, labels, title), html)
     if png is not None:
         if grasp_items:
-            tiles = [render_images(obj_items + items, size=(tile_size, tile_size))[0] for items in grasp_items[:PNG_GRASPS]]
+            tiles = [
+                render_images(obj_items + items, size=(tile_size, tile_size))[0] for items in grasp_items[:PNG_GRASPS]
+            ]
             captions = labels[:PNG_GRASPS]
         else:
             tiles = render_images(obj_items, views=[(135.0, -25.0), (-45.0, -25.0)], size=(tile_size, tile_size))
@@ -44,8 +46,7 @@ def write_views(
         save_png(contact_sheet(tiles, [c[:70] for c in captions], columns=min(len(tiles), 2)), png)
 
 
-def write_generation_views(result, html: str | os.PathLike | None = None,
-                           png: str | os.PathLike | None = None) -> None:
+def write_generation_views(result, html: str | os.PathLike | None = None, png: str | os.PathLike | None = None) -> None:
     """HTML viewer (every grasp, selectable) and/or PNG (up to four grasps) of a
     :class:`~dexgys.generation_result.GenerationResult`'s grasps on its object, drawn with the hand the
     polish fitted them to; a bare point cloud is drawn as small cubes."""

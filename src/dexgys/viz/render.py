@@ -10,9 +10,8 @@ import io
 import os
 import textwrap
 
-import numpy as np
-
 import mujoco
+import numpy as np
 from PIL import Image, ImageDraw
 
 from dexgys.atomic import atomic_write_bytes
@@ -93,9 +92,7 @@ def wrap_caption(text: str, width: int = 52, max_lines: int = 3) -> str:
     return "\n".join(textwrap.wrap(text, width)[:max_lines])
 
 
-def contact_sheet(
-    tiles: list[np.ndarray], captions: list[str], columns: int, caption_height: int = 18
-) -> Image.Image:
+def contact_sheet(tiles: list[np.ndarray], captions: list[str], columns: int, caption_height: int = 18) -> Image.Image:
     """Arrange equally sized RGB tiles in a grid with a caption under each (``\n`` starts a new line)."""
     h, w = tiles[0].shape[:2]
     rows = (len(tiles) + columns - 1) // columns

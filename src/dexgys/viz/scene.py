@@ -57,8 +57,12 @@ def hand_scene(hand_meshes: list[trimesh.Trimesh], label: str = "hand") -> list[
     return [ColoredMesh(label, mesh, HAND_COLOR)]
 
 
-def point_cubes(points: np.ndarray, color: tuple[float, float, float] = PART_COLORS[0], name: str = "object points",
-                size: float = 0.002) -> ColoredMesh:
+def point_cubes(
+    points: np.ndarray,
+    color: tuple[float, float, float] = PART_COLORS[0],
+    name: str = "object points",
+    size: float = 0.002,
+) -> ColoredMesh:
     """A point cloud ``(N, 3)`` as one mesh of small cubes (edge ``size`` m) in one colour, for the viewers."""
     cube = trimesh.creation.box(extents=(size, size, size))
     n, v = len(points), len(cube.vertices)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -83,7 +83,9 @@ def make_object(category: str, seed: int = 0) -> PrimitiveObject:
         raise DexgysError(f"object seed must be non-negative, got {seed}")
     parts = spec.build(category_rng(category, seed))
     return PrimitiveObject.from_parts(
-        f"{category}:{seed}", parts, category=category,
+        f"{category}:{seed}",
+        parts,
+        category=category,
         source={"kind": "catalogue", "category": category, "seed": int(seed)},
     )
 

@@ -105,7 +105,9 @@ def _flat_bar(a, b, half_inplane: float, half_width: float, rounding: float, ext
     s = _unit(b - a)
     perp = np.array([s[2], 0.0, -s[0]])  # perp x (0, 1, 0) = s
     half_len = float(np.linalg.norm(b - a)) / 2 + extend
-    return Box((half_inplane, half_width, half_len), rounding, pos=tuple((a + b) / 2), quat=_quat_frame(perp, (0, 1, 0)))
+    return Box(
+        (half_inplane, half_width, half_len), rounding, pos=tuple((a + b) / 2), quat=_quat_frame(perp, (0, 1, 0))
+    )
 
 
 def _segs(radius: float, tol: float = 1e-4) -> int:
@@ -242,7 +244,9 @@ def _superellipse(a: float, b: float, exponent: float, n: int = 48) -> np.ndarra
 
 # =========================================================================================== fruit
 @register_category(
-    "apple", parts=("body", "stem"), size_range=(0.055, 0.115),
+    "apple",
+    parts=("body", "stem"),
+    size_range=(0.055, 0.115),
     description="an apple: a dimpled solid of revolution, narrower or broader at the bottom, with a stalk",
 )
 def _apple(rng: np.random.Generator) -> list[Part]:
@@ -273,7 +277,9 @@ def _apple(rng: np.random.Generator) -> list[Part]:
 
 
 @register_category(
-    "banana", parts=("body", "stem"), size_range=(0.13, 0.26),
+    "banana",
+    parts=("body", "stem"),
+    size_range=(0.13, 0.26),
     description="a banana: a curved tapering fruit with a stalk at one end",
 )
 def _banana(rng: np.random.Generator) -> list[Part]:
@@ -306,7 +312,9 @@ def _banana(rng: np.random.Generator) -> list[Part]:
 
 
 @register_category(
-    "donut", parts=("body",), size_range=(0.06, 0.12),
+    "donut",
+    parts=("body",),
+    size_range=(0.06, 0.12),
     description="a ring doughnut: an oval or squarish, flat-bottomed ring",
 )
 def _donut(rng: np.random.Generator) -> list[Part]:
@@ -345,7 +353,9 @@ def _mug_radius(rng, height: float):
 
 
 @register_category(
-    "mug", parts=("body", "handle"), size_range=(0.08, 0.16),
+    "mug",
+    parts=("body", "handle"),
+    size_range=(0.08, 0.16),
     description="a mug: a hollow, thick-walled body with a ring, loop or angular side handle",
 )
 def _mug(rng: np.random.Generator) -> list[Part]:
@@ -365,7 +375,9 @@ def _mug(rng: np.random.Generator) -> list[Part]:
 
 
 @register_category(
-    "cup", parts=("body",), size_range=(0.065, 0.15),
+    "cup",
+    parts=("body",),
+    size_range=(0.065, 0.15),
     description="a cup without a handle: a tumbler, tapered paper cup or bulged beaker, hollow",
 )
 def _cup(rng: np.random.Generator) -> list[Part]:
@@ -393,7 +405,9 @@ def _cup(rng: np.random.Generator) -> list[Part]:
 
 
 @register_category(
-    "bowl", parts=("body",), size_range=(0.1, 0.22),
+    "bowl",
+    parts=("body",),
+    size_range=(0.1, 0.22),
     description="a bowl: a hollow rounded or conical body, with or without a foot ring",
 )
 def _bowl(rng: np.random.Generator) -> list[Part]:
@@ -420,7 +434,9 @@ def _bowl(rng: np.random.Generator) -> list[Part]:
 
 
 @register_category(
-    "fryingpan", parts=("pan", "handle"), size_range=(0.3, 0.56),
+    "fryingpan",
+    parts=("pan", "handle"),
+    size_range=(0.3, 0.56),
     description="a frying pan: a shallow flared pan with a long round, flat or ring-ended handle",
 )
 def _fryingpan(rng: np.random.Generator) -> list[Part]:
@@ -446,8 +462,10 @@ def _fryingpan(rng: np.random.Generator) -> list[Part]:
     neck_r = _u(rng, 0.0045, 0.0065)
     ext = neck_r + 0.004
     bracket = Box(
-        ((ext + 0.5 * wall) / 2, neck_r + 0.003, neck_r + _u(rng, 0.003, 0.007)), 0.0018,
-        pos=tuple(wall_pt + nw * (ext - 0.5 * wall) / 2), quat=_quat_frame(nw, (0, 1, 0)),
+        ((ext + 0.5 * wall) / 2, neck_r + 0.003, neck_r + _u(rng, 0.003, 0.007)),
+        0.0018,
+        pos=tuple(wall_pt + nw * (ext - 0.5 * wall) / 2),
+        quat=_quat_frame(nw, (0, 1, 0)),
     )
     pitch = _u(rng, 0.05, 0.3)
     h = np.array([math.cos(pitch), 0.0, math.sin(pitch)])
@@ -470,16 +488,22 @@ def _fryingpan(rng: np.random.Generator) -> list[Part]:
         arc = [(xs[2] + hw1 * math.sin(a), hw1 * math.cos(a)) for a in np.linspace(0, math.pi, 9)[1:-1]]
         poly = upper + arc + [(x, -y) for x, y in upper[::-1]]
         thick = _u(rng, 0.004, 0.0065)
-        handle.append(Extrusion(poly, thick, min(0.0035, thick * 0.8), pos=tuple(start), quat=_quat_axis_angle((0, 1, 0), -pitch)))
+        handle.append(
+            Extrusion(poly, thick, min(0.0035, thick * 0.8), pos=tuple(start), quat=_quat_axis_angle((0, 1, 0), -pitch))
+        )
         if style == "ring":  # hanging ring at the end
             ring_R = _u(rng, 0.008, 0.012)
             end = start + h * (length - hw1 * 0.2)
-            handle.append(Torus(ring_R, 0.003, pos=tuple(end + h * (ring_R - 0.001)), quat=_quat_axis_angle((0, 1, 0), -pitch)))
+            handle.append(
+                Torus(ring_R, 0.003, pos=tuple(end + h * (ring_R - 0.001)), quat=_quat_axis_angle((0, 1, 0), -pitch))
+            )
     return [Part("pan", [pan]), Part("handle", handle)]
 
 
 @register_category(
-    "wineglass", parts=("bowl", "stem", "base"), size_range=(0.1, 0.26),
+    "wineglass",
+    parts=("bowl", "stem", "base"),
+    size_range=(0.1, 0.26),
     description="a wine glass: a hollow tulip, balloon, flute or coupe bowl on a stem and a round foot",
 )
 def _wineglass(rng: np.random.Generator) -> list[Part]:
@@ -508,7 +532,7 @@ def _wineglass(rng: np.random.Generator) -> list[Part]:
     rs = np.full_like(zs, stem_r)
     if rng.random() < 0.45:
         knop_at, knop = _u(rng, 0.25, 0.75), _u(rng, 1.5, 2.2)
-        rs = rs * (1 + (knop - 1) * np.exp(-(((zs - zs[0]) / (zs[-1] - zs[0]) - knop_at) / 0.09) ** 2))
+        rs = rs * (1 + (knop - 1) * np.exp(-((((zs - zs[0]) / (zs[-1] - zs[0]) - knop_at) / 0.09) ** 2)))
     rs[-1] = rs[-2] = max(rs[-1], stem_r * 1.3)  # widen where it meets the bowl
     stem = Lathe(np.vstack([[[0.0, zs[0]]], np.column_stack([rs, zs]), [[0.0, zs[-1]]]]))
     base_profile = [(0.0, 0.0), (base_r, 0.0), (base_r, base_t), (stem_r * 1.8, base_t + rise), (0.0, base_t + rise)]
@@ -517,7 +541,9 @@ def _wineglass(rng: np.random.Generator) -> list[Part]:
 
 
 @register_category(
-    "teapot", parts=("body", "lid", "handle", "spout"), size_range=(0.16, 0.32),
+    "teapot",
+    parts=("body", "lid", "handle", "spout"),
+    size_range=(0.16, 0.32),
     description="a teapot: a round body with a knobbed lid, a side or overhead handle and a spout",
 )
 def _teapot(rng: np.random.Generator) -> list[Part]:
@@ -541,8 +567,12 @@ def _teapot(rng: np.random.Generator) -> list[Part]:
     r_lid = rs[-1] + _u(rng, 0.002, 0.004)
     dome = _u(rng, 0.008, 0.025)
     a = np.linspace(0.0, math.pi / 2, 10)
-    lid_profile = np.vstack([[[0.0, Hb - 0.003], [r_lid, Hb - 0.003], [r_lid, Hb + 0.002]],
-                             np.column_stack([r_lid * np.cos(a[1:]), Hb + 0.002 + dome * np.sin(a[1:])])])
+    lid_profile = np.vstack(
+        [
+            [[0.0, Hb - 0.003], [r_lid, Hb - 0.003], [r_lid, Hb + 0.002]],
+            np.column_stack([r_lid * np.cos(a[1:]), Hb + 0.002 + dome * np.sin(a[1:])]),
+        ]
+    )
     lid = [_lathe(lid_profile, convex=0.0015)]
     top = Hb + 0.002 + dome
     knob_r = _u(rng, 0.006, 0.011)
@@ -589,8 +619,12 @@ def _teapot(rng: np.random.Generator) -> list[Part]:
 def _bottle_body(rng, radius_base: float, height: float, neck_r: float, shoulder: float) -> Lathe:
     """A round bottle body with a curved side wall and a shoulder that closes to ``neck_r`` at the top."""
     kind = _pick(rng, ["straight", "waisted", "bulged", "tapered"])
-    f = {"straight": [1, 1, 1], "waisted": [1, _u(rng, 0.86, 0.94), 1],
-         "bulged": [1, _u(rng, 1.04, 1.1), 1], "tapered": [1, _u(rng, 0.95, 0.99), _u(rng, 0.88, 0.95)]}[kind]
+    f = {
+        "straight": [1, 1, 1],
+        "waisted": [1, _u(rng, 0.86, 0.94), 1],
+        "bulged": [1, _u(rng, 1.04, 1.1), 1],
+        "tapered": [1, _u(rng, 0.95, 0.99), _u(rng, 0.88, 0.95)],
+    }[kind]
     zs = [0.0, (height - shoulder) / 2, height - shoulder]
     rs = [radius_base * x for x in f]
     z = np.linspace(0.0, height - shoulder, 10)
@@ -604,7 +638,9 @@ def _bottle_body(rng, radius_base: float, height: float, neck_r: float, shoulder
 
 
 @register_category(
-    "bottle", parts=("body", "neck", "cap"), size_range=(0.13, 0.34),
+    "bottle",
+    parts=("body", "neck", "cap"),
+    size_range=(0.13, 0.34),
     description="a bottle: a round or square body, a shoulder, a narrow neck and a screw cap",
 )
 def _bottle(rng: np.random.Generator) -> list[Part]:
@@ -627,7 +663,11 @@ def _bottle(rng: np.random.Generator) -> list[Part]:
     profile = [(0.0, z0), (flare, z0), (neck_r, z0 + 0.3 * (z1 - z0)), (neck_r, z1), (0.0, z1)]
     if lip:
         zl = z0 + (z1 - z0) * _u(rng, 0.5, 0.75)
-        profile = profile[:3] + [(neck_r, zl - 0.002), (neck_r + 0.0018, zl - 0.001), (neck_r + 0.0018, zl + 0.002), (neck_r, zl + 0.003)] + profile[3:]
+        profile = (
+            profile[:3]
+            + [(neck_r, zl - 0.002), (neck_r + 0.0018, zl - 0.001), (neck_r + 0.0018, zl + 0.002), (neck_r, zl + 0.003)]
+            + profile[3:]
+        )
     neck = _lathe(profile)
     cap_h = _u(rng, 0.008, 0.014)
     cap_r = neck_r + _u(rng, 0.001, 0.003)
@@ -637,12 +677,25 @@ def _bottle(rng: np.random.Generator) -> list[Part]:
     else:  # sports cap: a cylinder and a domed push-pull spout
         cap = [Cylinder(cap_r, cap_h, 0.0015, pos=(0.0, 0.0, cz))]
         sr = cap_r * _u(rng, 0.45, 0.65)
-        cap.append(_lathe([(0.0, cz), (sr, cz), (sr, cz + cap_h + 0.008), (sr * 0.6, cz + cap_h + 0.013), (0.0, cz + cap_h + 0.013)], convex=0.0015))
+        cap.append(
+            _lathe(
+                [
+                    (0.0, cz),
+                    (sr, cz),
+                    (sr, cz + cap_h + 0.008),
+                    (sr * 0.6, cz + cap_h + 0.013),
+                    (0.0, cz + cap_h + 0.013),
+                ],
+                convex=0.0015,
+            )
+        )
     return [Part("body", body), Part("neck", [neck]), Part("cap", cap)]
 
 
 @register_category(
-    "cylinder_bottle", parts=("body", "cap"), size_range=(0.11, 0.29),
+    "cylinder_bottle",
+    parts=("body", "cap"),
+    size_range=(0.11, 0.29),
     description="a cylindrical bottle (thermos, water bottle): a straight body and a wide cap",
 )
 def _cylinder_bottle(rng: np.random.Generator) -> list[Part]:
@@ -660,7 +713,7 @@ def _cylinder_bottle(rng: np.random.Generator) -> list[Part]:
     z = np.linspace(0.0, H - sh, 8)
     rr = np.full_like(z, r)
     if waist:  # a grip waist
-        rr = r * (1 - _u(rng, 0.04, 0.08) * np.exp(-(((z / (H - sh)) - _u(rng, 0.4, 0.6)) / 0.18) ** 2))
+        rr = r * (1 - _u(rng, 0.04, 0.08) * np.exp(-((((z / (H - sh)) - _u(rng, 0.4, 0.6)) / 0.18) ** 2)))
     u = np.linspace(0.0, 1.0, 8)[1:]
     shoulder = np.column_stack([neck_r + (r - neck_r) * np.cos(u * math.pi / 2), H - sh + sh * u])
     body = _lathe(np.vstack([[[0.0, 0.0]], np.column_stack([rr, z]), shoulder, [[0.0, H]]]), convex=bottom_round)
@@ -670,7 +723,12 @@ def _cylinder_bottle(rng: np.random.Generator) -> list[Part]:
     top = H - 0.003 + cap_h
     if style == "sport":
         sr = _u(rng, 0.005, 0.008)
-        cap.append(_lathe([(0.0, top - 0.002), (sr * 1.4, top - 0.002), (sr, top + 0.01), (sr, top + 0.016), (0.0, top + 0.016)], convex=0.0015))
+        cap.append(
+            _lathe(
+                [(0.0, top - 0.002), (sr * 1.4, top - 0.002), (sr, top + 0.01), (sr, top + 0.016), (0.0, top + 0.016)],
+                convex=0.0015,
+            )
+        )
     elif style == "loop":  # a carrying loop standing on the cap
         ring_r = _u(rng, 0.009, 0.014)
         cap.append(Torus(ring_r, 0.0032, pos=(0.0, 0.0, top + ring_r - 0.002), quat=Q_X90))
@@ -678,7 +736,9 @@ def _cylinder_bottle(rng: np.random.Generator) -> list[Part]:
 
 
 @register_category(
-    "can", parts=("body",), size_range=(0.06, 0.18),
+    "can",
+    parts=("body",),
+    size_range=(0.06, 0.18),
     description="a can: a drinks can with a necked top, or a food tin with rolled rims and ribs",
 )
 def _can(rng: np.random.Generator) -> list[Part]:
@@ -686,9 +746,19 @@ def _can(rng: np.random.Generator) -> list[Part]:
         r = _u(rng, 0.026, 0.034)
         H = _u(rng, 0.09, 0.17)
         neck = _u(rng, 0.004, 0.008)
-        prof = [(0.0, 0.003), (r - 0.009, 0.0), (r - 0.005, 0.0), (r, _u(rng, 0.006, 0.012)),
-                (r, H - 0.016), (r - neck, H - 0.004), (r - neck, H - 0.001), (r - neck + 0.0005, H),
-                (r - neck - 0.0025, H), (r - neck - 0.0025, H - 0.003), (0.0, H - 0.003)]
+        prof = [
+            (0.0, 0.003),
+            (r - 0.009, 0.0),
+            (r - 0.005, 0.0),
+            (r, _u(rng, 0.006, 0.012)),
+            (r, H - 0.016),
+            (r - neck, H - 0.004),
+            (r - neck, H - 0.001),
+            (r - neck + 0.0005, H),
+            (r - neck - 0.0025, H),
+            (r - neck - 0.0025, H - 0.003),
+            (0.0, H - 0.003),
+        ]
         return [Part("body", [_lathe(prof, convex=0.001)])]
     r = _u(rng, 0.033, 0.05)
     H = _u(rng, 0.06, 0.125)
@@ -699,12 +769,21 @@ def _can(rng: np.random.Generator) -> list[Part]:
         zs = np.linspace(0.015, H - 0.015, n_ribs)
         for zr in zs:
             prof += [(r, zr - 0.003), (r - 0.0012, zr - 0.0012), (r - 0.0012, zr + 0.0012), (r, zr + 0.003)]
-    prof += [(r, H - 0.005), (r + bead, H - 0.004), (r + bead, H), (r - 0.001, H), (r - 0.002, H - 0.002), (0.0, H - 0.002)]
+    prof += [
+        (r, H - 0.005),
+        (r + bead, H - 0.004),
+        (r + bead, H),
+        (r - 0.001, H),
+        (r - 0.002, H - 0.002),
+        (0.0, H - 0.002),
+    ]
     return [Part("body", [_lathe(prof, convex=0.0005)])]
 
 
 @register_category(
-    "squeezable", parts=("body", "cap"), size_range=(0.1, 0.23),
+    "squeezable",
+    parts=("body", "cap"),
+    size_range=(0.1, 0.23),
     description="a squeeze bottle or tube: a flat oval body (or a tube with a crimped end) and a cap",
 )
 def _squeezable(rng: np.random.Generator) -> list[Part]:
@@ -719,13 +798,17 @@ def _squeezable(rng: np.random.Generator) -> list[Part]:
         if taper:  # a rounded conical shoulder
             sh = _u(rng, 0.01, 0.02)
             rs = max(b - rounding, 0.6 * b)
-            body.append(_lathe([(0.0, top - 0.004), (rs, top - 0.004), (rs * 0.6, top + sh), (0.0, top + sh)], convex=0.002))
+            body.append(
+                _lathe([(0.0, top - 0.004), (rs, top - 0.004), (rs * 0.6, top + sh), (0.0, top + sh)], convex=0.002)
+            )
             top += sh
         cap_r = _u(rng, 0.009, min(0.017, b))
         cap_h = _u(rng, 0.008, 0.014)
         cap = [Cylinder(cap_r, cap_h, 0.002, pos=(0.0, 0.0, top - 0.003 + cap_h))]
         if rng.random() < 0.5:  # flip-top lid hinge bump
-            cap.append(Box((0.004, cap_r * 0.5, 0.003), 0.0015, pos=(cap_r - 0.001, 0.0, top - 0.003 + 2 * cap_h - 0.002)))
+            cap.append(
+                Box((0.004, cap_r * 0.5, 0.003), 0.0015, pos=(cap_r - 0.001, 0.0, top - 0.003 + 2 * cap_h - 0.002))
+            )
         parts = [Part("body", body), Part("cap", cap)]
     else:  # a tube standing on its cap: round near the cap, flattening and widening to a crimped end
         L = _u(rng, 0.1, 0.17)
@@ -755,7 +838,9 @@ def _squeezable(rng: np.random.Generator) -> list[Part]:
 
 # =========================================================================================== dispensers
 @register_category(
-    "lotion_pump", parts=("bottle", "pump_head", "nozzle"), size_range=(0.13, 0.28),
+    "lotion_pump",
+    parts=("bottle", "pump_head", "nozzle"),
+    size_range=(0.13, 0.28),
     description="a pump dispenser: a round or oval bottle, a collar, a pump head and a side nozzle",
 )
 def _lotion_pump(rng: np.random.Generator) -> list[Part]:
@@ -767,7 +852,9 @@ def _lotion_pump(rng: np.random.Generator) -> list[Part]:
         a, b = _u(rng, 0.03, 0.045), _u(rng, 0.018, 0.026)
         rounding = _u(rng, 0.005, 0.01)
         bottle = [Extrusion(_superellipse(a, b, _u(rng, 2.0, 4.0), 40), Hb / 2, rounding, pos=(0.0, 0.0, Hb / 2))]
-        bottle.append(_lathe([(0.0, Hb - 0.004), (b * 0.95, Hb - 0.004), (collar_r, Hb + 0.004), (0.0, Hb + 0.004)], convex=0.002))
+        bottle.append(
+            _lathe([(0.0, Hb - 0.004), (b * 0.95, Hb - 0.004), (collar_r, Hb + 0.004), (0.0, Hb + 0.004)], convex=0.002)
+        )
     collar_h = _u(rng, 0.012, 0.02)
     bottle.append(Cylinder(collar_r, collar_h / 2, 0.0015, pos=(0.0, 0.0, Hb - 0.002 + collar_h / 2)))
     z = Hb - 0.002 + collar_h
@@ -783,7 +870,18 @@ def _lotion_pump(rng: np.random.Generator) -> list[Part]:
     elif head_style == "square":
         pump.append(Box((head_r, head_r * _u(rng, 0.7, 1.0), head_h / 2), 0.003, pos=(0.0, 0.0, zc)))
     else:
-        pump.append(_lathe([(0.0, zc - head_h / 2), (head_r, zc - head_h / 2), (head_r, zc), (head_r * 0.5, zc + head_h / 2), (0.0, zc + head_h / 2)], convex=0.002))
+        pump.append(
+            _lathe(
+                [
+                    (0.0, zc - head_h / 2),
+                    (head_r, zc - head_h / 2),
+                    (head_r, zc),
+                    (head_r * 0.5, zc + head_h / 2),
+                    (0.0, zc + head_h / 2),
+                ],
+                convex=0.002,
+            )
+        )
     # nozzle: from inside the head out along +x, maybe tipping down at the end
     nr = _u(rng, 0.0032, 0.0048)
     reach = head_r + _u(rng, 0.015, 0.035)
@@ -791,7 +889,9 @@ def _lotion_pump(rng: np.random.Generator) -> list[Part]:
     if rng.random() < 0.5:
         nozzle = [_capsule((head_r * 0.5, 0.0, nz), (reach, 0.0, nz), nr)]
         if rng.random() < 0.6:
-            nozzle.append(_capsule((reach, 0.0, nz), (reach + _u(rng, 0.004, 0.008), 0.0, nz - _u(rng, 0.005, 0.01)), nr))
+            nozzle.append(
+                _capsule((reach, 0.0, nz), (reach + _u(rng, 0.004, 0.008), 0.0, nz - _u(rng, 0.005, 0.01)), nr)
+            )
     else:
         half = (reach - head_r * 0.5) / 2
         nozzle = [Box((half, _u(rng, 0.005, 0.007), nr), min(0.002, nr * 0.7), pos=(head_r * 0.5 + half, 0.0, nz))]
@@ -799,7 +899,9 @@ def _lotion_pump(rng: np.random.Generator) -> list[Part]:
 
 
 @register_category(
-    "trigger_sprayer", parts=("bottle", "head", "trigger", "nozzle"), size_range=(0.19, 0.33),
+    "trigger_sprayer",
+    parts=("bottle", "head", "trigger", "nozzle"),
+    size_range=(0.19, 0.33),
     description="a trigger spray bottle: a bottle, a sprayer head with a shroud, a trigger and a nozzle",
 )
 def _trigger_sprayer(rng: np.random.Generator) -> list[Part]:
@@ -810,10 +912,26 @@ def _trigger_sprayer(rng: np.random.Generator) -> list[Part]:
         bottle = [_bottle_body(rng, _u(rng, 0.033, 0.048), Hb, neck_r, shoulder)]
     else:  # flat oval bottle with a round shoulder
         a, b = _u(rng, 0.038, 0.055), _u(rng, 0.024, 0.032)
-        bottle = [Extrusion(_superellipse(a, b, _u(rng, 2.0, 3.5), 40), (Hb - shoulder) / 2, _u(rng, 0.006, 0.012),
-                            pos=(0.0, 0.0, (Hb - shoulder) / 2))]
-        bottle.append(_lathe([(0.0, Hb - shoulder - 0.003), (b * 0.97, Hb - shoulder - 0.003), (b * 0.9, Hb - shoulder * 0.6),
-                              (neck_r, Hb), (0.0, Hb)], convex=0.003))
+        bottle = [
+            Extrusion(
+                _superellipse(a, b, _u(rng, 2.0, 3.5), 40),
+                (Hb - shoulder) / 2,
+                _u(rng, 0.006, 0.012),
+                pos=(0.0, 0.0, (Hb - shoulder) / 2),
+            )
+        ]
+        bottle.append(
+            _lathe(
+                [
+                    (0.0, Hb - shoulder - 0.003),
+                    (b * 0.97, Hb - shoulder - 0.003),
+                    (b * 0.9, Hb - shoulder * 0.6),
+                    (neck_r, Hb),
+                    (0.0, Hb),
+                ],
+                convex=0.003,
+            )
+        )
     # head geometry (side profile in the xz plane, nozzle towards +x) relative to the collar top z0
     ht = _u(rng, 0.04, 0.058)  # head height
     bx = _u(rng, 0.015, 0.025)  # back overhang
@@ -835,7 +953,10 @@ def _trigger_sprayer(rng: np.random.Generator) -> list[Part]:
     back_top = ht * _u(rng, 0.6, 0.9)
     poly = [(-bx, 0.0), (-bx, back_top)]
     if round_top:
-        poly += [(-bx + (bx + 0.01) * (1 - math.cos(t)), back_top + (ht - back_top) * math.sin(t)) for t in np.linspace(0.3, math.pi / 2, 5)]
+        poly += [
+            (-bx + (bx + 0.01) * (1 - math.cos(t)), back_top + (ht - back_top) * math.sin(t))
+            for t in np.linspace(0.3, math.pi / 2, 5)
+        ]
     else:
         poly += [(-bx * 0.3, ht)]
     poly += [(L, ht - drop), (L, z_front_bottom), (0.022, z_under), (collar_r * 0.9, 0.0)]
@@ -856,7 +977,9 @@ def _trigger_sprayer(rng: np.random.Generator) -> list[Part]:
     nz = z0 + z_front_bottom + hn / 2
     nl = _u(rng, 0.005, 0.011)
     if rng.random() < 0.5:
-        nozzle = [Cylinder(min(_u(rng, 0.005, 0.008), hn / 2 - 0.001), nl, 0.0015, pos=(L + nl - 0.003, 0.0, nz), quat=Q_Y90)]
+        nozzle = [
+            Cylinder(min(_u(rng, 0.005, 0.008), hn / 2 - 0.001), nl, 0.0015, pos=(L + nl - 0.003, 0.0, nz), quat=Q_Y90)
+        ]
     else:
         side = min(_u(rng, 0.007, 0.011), hn / 2)
         nozzle = [Box((nl, min(side, hw), side), 0.0018, pos=(L + nl - 0.003, 0.0, nz))]
@@ -865,7 +988,9 @@ def _trigger_sprayer(rng: np.random.Generator) -> list[Part]:
 
 # =========================================================================================== misc
 @register_category(
-    "lightbulb", parts=("bulb", "base"), size_range=(0.06, 0.17),
+    "lightbulb",
+    parts=("bulb", "base"),
+    size_range=(0.06, 0.17),
     description="a light bulb: a pear, globe or candle glass bulb on a threaded screw base",
 )
 def _lightbulb(rng: np.random.Generator) -> list[Part]:
@@ -919,7 +1044,9 @@ def _lightbulb(rng: np.random.Generator) -> list[Part]:
 
 
 @register_category(
-    "toothbrush", parts=("handle", "head"), size_range=(0.13, 0.21),
+    "toothbrush",
+    parts=("handle", "head"),
+    size_range=(0.13, 0.21),
     description="a toothbrush lying with its bristles up: a shaped grip, a thin neck and a bristled head",
 )
 def _toothbrush(rng: np.random.Generator) -> list[Part]:

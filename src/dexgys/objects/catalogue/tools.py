@@ -224,9 +224,7 @@ def _scaled(prim: Primitive, s: float) -> Primitive:
             return tuple(scale(x) for x in v)
         return float(v) * s
 
-    changes = {
-        f.name: scale(getattr(prim, f.name)) for f in dataclasses.fields(prim) if f.name not in ("quat", "arc")
-    }
+    changes = {f.name: scale(getattr(prim, f.name)) for f in dataclasses.fields(prim) if f.name not in ("quat", "arc")}
     return dataclasses.replace(prim, **changes)
 
 
@@ -260,8 +258,9 @@ def _sound_box_pairs(parts: list[Part]) -> list[Part]:
     rounded boxes very occasionally leaves a stray sliver shell (seen once in ~1,700 objects); a
     slightly smaller rounding on the smaller box avoids it.
     """
-    where = [(i, j) for i, p in enumerate(parts) for j, q in enumerate(p.primitives)
-             if isinstance(q, Box) and q.rounding > 0]
+    where = [
+        (i, j) for i, p in enumerate(parts) for j, q in enumerate(p.primitives) if isinstance(q, Box) and q.rounding > 0
+    ]
     for a in range(len(where)):
         for b in range(a + 1, len(where)):
             (i0, j0), (i1, j1) = where[a], where[b]
@@ -368,8 +367,12 @@ def _knife(rng, L):
     # blade
     bt = _u(rng, 0.0011, 0.0015)
     heights = {
-        "chef": (0.038, 0.052), "santoku": (0.036, 0.048), "utility": (0.018, 0.027),
-        "bread": (0.022, 0.032), "cleaver": (0.06, 0.085), "paring": (0.015, 0.022),
+        "chef": (0.038, 0.052),
+        "santoku": (0.036, 0.048),
+        "utility": (0.018, 0.027),
+        "bread": (0.022, 0.032),
+        "cleaver": (0.06, 0.085),
+        "paring": (0.015, 0.022),
     }
     Hb = _u(rng, *heights[style])
     spine_z = top[-1] - _u(rng, 0.15, 0.5) * hh * 0.5
@@ -436,8 +439,15 @@ def _hammer(rng, L):
         zc = L - hz
         head.append(Box((hx, hy, hz), 0.003, pos=(0, 0, zc)))
         rf, lf = _u(rng, 0.012, 0.016), _u(rng, 0.03, 0.05)
-        prof = [(0, 0), (0.75 * rf, 0), (0.75 * rf, 0.35 * lf), (rf, 0.7 * lf), (rf, lf - 0.0025), (rf - 0.0025, lf),
-                (0, lf)]
+        prof = [
+            (0, 0),
+            (0.75 * rf, 0),
+            (0.75 * rf, 0.35 * lf),
+            (rf, 0.7 * lf),
+            (rf, lf - 0.0025),
+            (rf - 0.0025, lf),
+            (0, lf),
+        ]
         head.append(_lathe(prof, (hx - 0.004, 0, zc), (1, 0, 0)))
         if style == "claw":
             straight = rng.random() < 0.25
@@ -515,8 +525,16 @@ def _screwdriver(rng, L):
     lt = _u(rng, 0.006, 0.012)
     kind = _pick(rng, ["bulb", "fluted", "tri", "cyl"], [0.3, 0.3, 0.2, 0.2])
     if kind == "bulb":
-        prof = [(0, 0), (0.7 * R, 0), (0.92 * R, 0.008), (R, 0.3 * Lh), (0.9 * R, 0.72 * Lh),
-                (0.6 * R, 0.9 * Lh), (rf, Lh), (0, Lh)]
+        prof = [
+            (0, 0),
+            (0.7 * R, 0),
+            (0.92 * R, 0.008),
+            (R, 0.3 * Lh),
+            (0.9 * R, 0.72 * Lh),
+            (0.6 * R, 0.9 * Lh),
+            (rf, Lh),
+            (0, Lh),
+        ]
         handle = [_lathe(prof)]
     else:
         if kind == "cyl":
@@ -606,8 +624,16 @@ def _wrench(rng, L):
             inner_ends.append(xc - sign * 0.72 * Ro)
         else:
             Rb, ri, c = d * _u(rng, 0.8, 0.9), d * 0.56, 0.001
-            prof = [(ri, -th + c), (ri + c, -th), (Rb - c, -th), (Rb, -th + c), (Rb, th - c), (Rb - c, th),
-                    (ri + c, th), (ri, th - c)]
+            prof = [
+                (ri, -th + c),
+                (ri + c, -th),
+                (Rb - c, -th),
+                (Rb, -th + c),
+                (Rb, th - c),
+                (Rb - c, th),
+                (ri + c, th),
+                (ri, th - c),
+            ]
             head.append(_lathe(prof, (xc, 0, 0)))
             inner_ends.append(xc - sign * 0.5 * (ri + Rb))
     x1, x0 = inner_ends
@@ -631,16 +657,25 @@ def _wrench(rng, L):
 def _pincer(rng, L):
     """Flat in the xy plane: pivot at the origin, jaws towards +x, handles towards -x."""
     style = _pick(rng, ["combination", "needle_nose", "diagonal", "bent_nose"], [0.35, 0.3, 0.2, 0.15])
-    Lj = L * {
-        "combination": _u(rng, 0.22, 0.27), "needle_nose": _u(rng, 0.3, 0.38),
-        "diagonal": _u(rng, 0.15, 0.2), "bent_nose": _u(rng, 0.28, 0.34),
-    }[style]
+    Lj = (
+        L
+        * {
+            "combination": _u(rng, 0.22, 0.27),
+            "needle_nose": _u(rng, 0.3, 0.38),
+            "diagonal": _u(rng, 0.15, 0.2),
+            "bent_nose": _u(rng, 0.28, 0.34),
+        }[style]
+    )
     tz = _u(rng, 0.0045, 0.0065)
     rp = _u(rng, 0.009, 0.013)
     jaws: list[Primitive] = [Cylinder(rp, tz, 0.0015)]
     wr = rp * _u(rng, 0.75, 0.95)
-    wt = {"combination": _u(rng, 0.0035, 0.005), "needle_nose": _u(rng, 0.0013, 0.0019),
-          "diagonal": _u(rng, 0.0018, 0.0025), "bent_nose": _u(rng, 0.0013, 0.0019)}[style]
+    wt = {
+        "combination": _u(rng, 0.0035, 0.005),
+        "needle_nose": _u(rng, 0.0013, 0.0019),
+        "diagonal": _u(rng, 0.0018, 0.0025),
+        "bent_nose": _u(rng, 0.0013, 0.0019),
+    }[style]
     tt = np.linspace(0.0, 1.0, 16)
     if style == "combination":
         hw = wt + (wr - wt) * (1 - tt**0.6)
@@ -691,8 +726,9 @@ def _scissors(rng, L):
     bfrac = {"office": (0.5, 0.58), "kitchen": (0.45, 0.55), "kids": (0.42, 0.5), "hair": (0.55, 0.62)}[style]
     Lb = L * _u(rng, *bfrac)
     Ll = L - Lb
-    wb = _u(rng, *{"office": (0.014, 0.02), "kitchen": (0.02, 0.028), "kids": (0.013, 0.017),
-                   "hair": (0.010, 0.014)}[style])
+    wb = _u(
+        rng, *{"office": (0.014, 0.02), "kitchen": (0.02, 0.028), "kids": (0.013, 0.017), "hair": (0.010, 0.014)}[style]
+    )
     bt = _u(rng, 0.0011, 0.0014)
     tip_r = {"office": 0.0012, "kitchen": 0.002, "kids": 0.0025, "hair": 0.001}[style]
     tw = _u(rng, 0.006, 0.008) if style == "kids" else 0.0
@@ -778,8 +814,17 @@ def _binoculars(rng, L):
         r_back = rb * _u(rng, 0.85, 0.95)
         r_obj = rb * _u(rng, 1.0, 1.12)
         c = 0.002
-        prof = [(0, 0), (r_back - c, 0), (r_back, c), (rb, 0.12 * lb), (rb, 0.7 * lb), (r_obj, 0.78 * lb),
-                (r_obj, lb - c), (r_obj - c, lb), (0, lb)]
+        prof = [
+            (0, 0),
+            (r_back - c, 0),
+            (r_back, c),
+            (rb, 0.12 * lb),
+            (rb, 0.7 * lb),
+            (r_obj, 0.78 * lb),
+            (r_obj, lb - c),
+            (r_obj - c, lb),
+            (0, lb),
+        ]
         gap = _u(rng, 0.002, 0.012)
         r_max = max(rb, r_obj)
         yb = r_max + gap / 2
@@ -808,22 +853,37 @@ def _binoculars(rng, L):
         re = k * _u(rng, 0.011, 0.015)
         x_obj = 2 * hx - 0.006
         c = 0.002
-        prof = [(0, 0), (rb, 0), (rb, lo * 0.7), (rb * _u(rng, 1.0, 1.1), lo * 0.8), (rb * 1.05, lo - c),
-                (rb * 1.05 - c, lo), (0, lo)]
+        prof = [
+            (0, 0),
+            (rb, 0),
+            (rb, lo * 0.7),
+            (rb * _u(rng, 1.0, 1.1), lo * 0.8),
+            (rb * 1.05, lo - c),
+            (rb * 1.05 - c, lo),
+            (0, lo),
+        ]
         y_in = ye - re - 0.004
         y_out = yo + 0.9 * rb
         hz = max(rb, re + dz) * 1.05
         for sgn in (1, -1):
             barrels.append(_lathe(prof, (x_obj, sgn * yo, 0), (1, 0, 0)))
-            barrels.append(Box((hx, 0.5 * (y_out - y_in), hz), min(0.3 * min(hx, hz), 0.008),
-                               pos=(hx, sgn * 0.5 * (y_in + y_out), dz / 2)))
+            barrels.append(
+                Box(
+                    (hx, 0.5 * (y_out - y_in), hz),
+                    min(0.3 * min(hx, hz), 0.008),
+                    pos=(hx, sgn * 0.5 * (y_in + y_out), dz / 2),
+                )
+            )
             eyepieces.append(_cylinder((-le, sgn * ye, dz), (0.004, sgn * ye, dz), re, 0.002))
         rh = k * _u(rng, 0.007, 0.01)
         bridge.append(Box((0.6 * hx, y_in + 0.004, 0.8 * rh), 0.002, pos=(hx, 0, dz + 0.3 * rh)))
         bridge.append(_cylinder((0.15 * hx, 0, dz + rh * 0.6), (1.85 * hx, 0, dz + rh * 0.6), rh, 0.002))
         hw = _u(rng, 0.005, 0.008)
-        bridge.append(_cylinder((0.2 * hx, 0, dz + rh * 0.6), (0.2 * hx + 2 * hw, 0, dz + rh * 0.6),
-                                rh + _u(rng, 0.003, 0.006), 0.0015))
+        bridge.append(
+            _cylinder(
+                (0.2 * hx, 0, dz + rh * 0.6), (0.2 * hx + 2 * hw, 0, dz + rh * 0.6), rh + _u(rng, 0.003, 0.006), 0.0015
+            )
+        )
     return {"barrels": barrels, "bridge": bridge, "eyepieces": eyepieces}
 
 
@@ -873,8 +933,18 @@ def _cameras(rng, L):
     # lens
     if style == "dslr":
         rl, ll = _u(rng, 0.028, 0.036), _u(rng, 0.04, 0.075)
-        prof = [(0, 0), (1.06 * rl, 0), (1.06 * rl, 0.008), (rl, 0.012), (rl, 0.6 * ll), (0.96 * rl, 0.65 * ll),
-                (0.96 * rl, 0.85 * ll), (1.06 * rl, 0.9 * ll), (1.06 * rl, ll), (0, ll)]
+        prof = [
+            (0, 0),
+            (1.06 * rl, 0),
+            (1.06 * rl, 0.008),
+            (rl, 0.012),
+            (rl, 0.6 * ll),
+            (0.96 * rl, 0.65 * ll),
+            (0.96 * rl, 0.85 * ll),
+            (1.06 * rl, 0.9 * ll),
+            (1.06 * rl, ll),
+            (0, ll),
+        ]
         xl, zl = -0.012, -0.004
     elif style == "compact":
         r1 = _u(rng, 0.014, 0.02)
@@ -1003,8 +1073,9 @@ def _eyeglasses(rng, L):
     Lt = L * _u(rng, 0.88, 0.98) - ear * math.cos(beta) - 0.006
     for sgn, yh in ((1.0, 0.0055), (-1.0, 0.0055 if not folded else 0.0115)):
         ylen = yh + 0.0025
-        frame.append(Box((0.0035, 0.5 * (ylen + 0.003), 0.003), 0.001,
-                         pos=(sgn * (xo + 0.0015), 0.5 * (ylen - 0.003), zh)))
+        frame.append(
+            Box((0.0035, 0.5 * (ylen + 0.003), 0.003), 0.001, pos=(sgn * (xo + 0.0015), 0.5 * (ylen - 0.003), zh))
+        )
         h = np.array([sgn * (xo + 0.002), yh, zh])
         if not folded:
             e = h + np.array([sgn * _u(rng, 0.0, 0.012), Lt, -_u(rng, 0.0, 0.006)])
@@ -1037,8 +1108,11 @@ def _headphones(rng, L):
     ]
     if rng.random() < 0.5:  # padding under the band
         pad = k * _u(rng, 0.004, 0.008)
-        band.append(_extrude(_annular_sector(R - pad, R + 0.001, 0.55, PI - 0.55, 14), 0.8 * wb, _XZ,
-                             rounding=min(0.003, 0.45 * pad)))
+        band.append(
+            _extrude(
+                _annular_sector(R - pad, R + 0.001, 0.55, PI - 0.55, 14), 0.8 * wb, _XZ, rounding=min(0.003, 0.45 * pad)
+            )
+        )
     cups: list[Primitive] = []
     if style == "over_ear":
         ay = k * _u(rng, 0.032, 0.042)
@@ -1059,13 +1133,15 @@ def _headphones(rng, L):
             ry = k * _u(rng, 0.003, 0.0045)
             Ry = rc + 0.5 * ry
             zc = ez - ls - Ry
-            band.append(Box((0.5 * tb + 0.001, k * _u(rng, 0.005, 0.008), 0.5 * ls + 0.003), 0.001,
-                            pos=(ex, 0, ez - 0.5 * ls)))
+            band.append(
+                Box((0.5 * tb + 0.001, k * _u(rng, 0.005, 0.008), 0.5 * ls + 0.003), 0.001, pos=(ex, 0, ez - 0.5 * ls))
+            )
             band.append(_tube_arc((xc, 0, zc), Ry, ry, PI / 2 - 0.55 * PI, PI / 2 + 0.55 * PI, _YZ))
         else:
             zc = ez - ls - az + 0.004
-            band.append(Box((0.5 * tb + 0.001, k * _u(rng, 0.005, 0.008), 0.5 * ls + 0.004), 0.001,
-                            pos=(ex, 0, ez - 0.5 * ls)))
+            band.append(
+                Box((0.5 * tb + 0.001, k * _u(rng, 0.005, 0.008), 0.5 * ls + 0.004), 0.001, pos=(ex, 0, ez - 0.5 * ls))
+            )
         inward = np.array([-sgn, 0, 0])
         c = np.array([xc, 0, zc])
         if style == "over_ear":
@@ -1111,8 +1187,15 @@ def _flashlight(rng, L):
     prof = [(0, 0), (r_tail - c, 0), (r_tail, c), (r_tail, lt), (rb, lt + 0.002), (rb, z0 + 0.004), (0, z0 + 0.004)]
     body = [_lathe(_dedupe2(np.asarray(prof)))]
     fl = lh * _u(rng, 0.3, 0.6) if rh > 1.15 * rb else 0.003
-    head_prof = [(0, z0 - 0.003), (rb - 0.0005, z0 - 0.003), (rb + 0.0008, z0), (rh, z0 + fl), (rh, L - 0.002),
-                 (rh - 0.002, L), (0, L)]
+    head_prof = [
+        (0, z0 - 0.003),
+        (rb - 0.0005, z0 - 0.003),
+        (rb + 0.0008, z0),
+        (rh, z0 + fl),
+        (rh, L - 0.002),
+        (rh - 0.002, L),
+        (0, L),
+    ]
     head = [_lathe(head_prof)]
     kind = _pick(rng, ["side", "slide", "tail"], [0.45, 0.2, 0.35])
     if kind == "tail":
@@ -1170,17 +1253,39 @@ def _gamecontroller(rng, L):
     for dx, dy in offs:
         buttons.append(Cylinder(rbt, 0.5 * hp + 0.0025, 0.0008, pos=(xl + dx, yl + dy, hb + 0.5 * hp - 0.0025)))
     aw, al = k * _u(rng, 0.0033, 0.0042), k * _u(rng, 0.0095, 0.012)
-    cross = [(al, -aw), (al, aw), (aw, aw), (aw, al), (-aw, al), (-aw, aw), (-al, aw), (-al, -aw), (-aw, -aw),
-             (-aw, -al), (aw, -al), (aw, -aw)]
+    cross = [
+        (al, -aw),
+        (al, aw),
+        (aw, aw),
+        (aw, al),
+        (-aw, al),
+        (-aw, aw),
+        (-al, aw),
+        (-al, -aw),
+        (-aw, -aw),
+        (-aw, -al),
+        (aw, -al),
+        (aw, -aw),
+    ]
     dpad_at = (-xl, yl) if style != "xbox" else (-0.45 * xl, yl - 0.015 * k)
     dpad = np.asarray(cross) + np.asarray(dpad_at)
     buttons.append(_extrude(dpad, 0.5 * hp + 0.0025, _XY, (0, 0, hb + 0.5 * hp - 0.0025), 0.0008))
     if style != "retro":
         rs = k * _u(rng, 0.0085, 0.0105)
-        stick = [(0, -0.005), (0.005, -0.005), (0.005, 0.007), (rs, 0.008), (rs, 0.0115), (rs - 0.002, 0.013),
-                 (0, 0.013)]
-        spots = [(-xl, yl), (0.45 * xl, yl - 0.015 * k)] if style == "xbox" else [(-0.42 * xl, yl - 0.015 * k),
-                                                                                  (0.42 * xl, yl - 0.015 * k)]
+        stick = [
+            (0, -0.005),
+            (0.005, -0.005),
+            (0.005, 0.007),
+            (rs, 0.008),
+            (rs, 0.0115),
+            (rs - 0.002, 0.013),
+            (0, 0.013),
+        ]
+        spots = (
+            [(-xl, yl), (0.45 * xl, yl - 0.015 * k)]
+            if style == "xbox"
+            else [(-0.42 * xl, yl - 0.015 * k), (0.42 * xl, yl - 0.015 * k)]
+        )
         for x, y in spots:
             buttons.append(_lathe(stick, (x, y, hb)))
         for sgn in (1, -1):
@@ -1232,8 +1337,15 @@ def _mouse(rng, L):
     rw = _u(rng, 0.008, 0.0105)
     yw = yf - ryf * _u(rng, 0.05, 0.3)
     zs = zc + rzf * math.sqrt(max(0.0, 1 - ((yw - yf) / ryf) ** 2))
-    buttons.append(Cylinder(rw, _u(rng, 0.0032, 0.0045), 0.0012, pos=(0, yw, zs + _u(rng, 0.0015, 0.0028) - rw),
-                            quat=_q(_z_to((1, 0, 0)))))
+    buttons.append(
+        Cylinder(
+            rw,
+            _u(rng, 0.0032, 0.0045),
+            0.0012,
+            pos=(0, yw, zs + _u(rng, 0.0015, 0.0028) - rw),
+            quat=_q(_z_to((1, 0, 0))),
+        )
+    )
     if rng.random() < 0.5:  # two thumb buttons on the left side of the hump
         zb = zc + 0.3 * rzb
         for y in (yb + 0.3 * ryb, yb + 0.6 * ryb):
@@ -1255,11 +1367,22 @@ def _pen(rng, L):
     rb = _u(rng, 0.0042, 0.0055) if style != "marker" else _u(rng, 0.0065, 0.009)
     lt = _u(rng, 0.012, 0.02)
     if style == "marker":
-        tip = [_lathe([(0, 0), (0.0015, 0), (0.0022, 0.0015), (0.0025, 0.006), (0.6 * rb, 0.009), (0.75 * rb, lt),
-                       (0.75 * rb, lt + 0.004), (0, lt + 0.004)])]
+        tip = [
+            _lathe(
+                [
+                    (0, 0),
+                    (0.0015, 0),
+                    (0.0022, 0.0015),
+                    (0.0025, 0.006),
+                    (0.6 * rb, 0.009),
+                    (0.75 * rb, lt),
+                    (0.75 * rb, lt + 0.004),
+                    (0, lt + 0.004),
+                ]
+            )
+        ]
     else:
-        tip = [_lathe([(0, 0), (0.001, 0), (0.0013, 0.002), (0.85 * rb, lt), (0.85 * rb, lt + 0.004),
-                       (0, lt + 0.004)])]
+        tip = [_lathe([(0, 0), (0.001, 0), (0.0013, 0.002), (0.85 * rb, lt), (0.85 * rb, lt + 0.004), (0, lt + 0.004)])]
     lc = _u(rng, 0.03, 0.045) if style == "click" else _u(rng, 0.045, 0.06)
     zc0 = L - lc
     hexagonal = style == "capped" and rng.random() < 0.5
@@ -1291,8 +1414,9 @@ def _pen(rng, L):
         hw = _u(rng, 0.0016, 0.0025)
         xc = rcap + 0.0008 + 0.0011
         cap.append(Box((0.0011, hw, lclip / 2), 0.0005, pos=(xc, 0, clip_top - lclip / 2)))
-        cap.append(Box((0.5 * (xc - rcap) + 0.0016, hw, 0.003), 0.0005,
-                       pos=(0.5 * (xc + rcap) - 0.0005, 0, clip_top - 0.003)))
+        cap.append(
+            Box((0.5 * (xc - rcap) + 0.0016, hw, 0.003), 0.0005, pos=(0.5 * (xc + rcap) - 0.0005, 0, clip_top - 0.003))
+        )
     return {"body": body, "tip": tip, "cap": cap}
 
 
@@ -1328,8 +1452,9 @@ def _phone(rng, L):
     screen = [_extrude(scr, 0.0008, _XY, (0, 0, T / 2 - 0.0004))]
     if style == "modern" and rng.random() < 0.7:
         hx, hy = _u(rng, 0.008, 0.018), _u(rng, 0.008, 0.02)
-        body.append(Box((hx, hy, 0.0012), 0.001, pos=(-W / 2 + re + hx + 0.004, L / 2 - re - hy - 0.004,
-                                                          -T / 2 - 0.0006)))
+        body.append(
+            Box((hx, hy, 0.0012), 0.001, pos=(-W / 2 + re + hx + 0.004, L / 2 - re - hy - 0.004, -T / 2 - 0.0006))
+        )
     if style == "rugged":
         rr = 0.5 * T + 0.0008  # corner bumpers, about 1.5 mm proud of the sides
         d = math.sqrt(0.5) * max(rc - rr, 0.0)
@@ -1371,8 +1496,7 @@ def _power_drill(rng, L):
     rn = rb * _u(rng, 0.6, 0.8)
     body: list[Primitive] = []
     if rng.random() < 0.6:
-        prof = [(0, 0), (0.6 * rb, 0), (0.9 * rb, 0.012), (rb, 0.03), (rb, 0.6 * lb), (rn, 0.8 * lb), (rn, lb),
-                (0, lb)]
+        prof = [(0, 0), (0.6 * rb, 0), (0.9 * rb, 0.012), (rb, 0.03), (rb, 0.6 * lb), (rn, 0.8 * lb), (rn, lb), (0, lb)]
         body.append(_lathe(prof, (0, 0, 0), (1, 0, 0)))
     else:
         side = [(0, -rb), (0.8 * lb, -rb), (lb, -rn), (lb, rn), (0.75 * lb, rb), (0.05 * lb, 1.1 * rb), (0, 0.6 * rb)]
@@ -1402,8 +1526,15 @@ def _power_drill(rng, L):
     trigger = [Box((tx, ty, tz), 0.003, pos=(x_front + 0.6 * tx, 0, z_tr), quat=_q(_rot((0, 1, 0), -gamma)))]
     rc, lc = k * _u(rng, 0.014, 0.02), k * _u(rng, 0.035, 0.055)
     rc = min(rc, rn * 0.9)  # a visible step between the nose and the chuck
-    prof = [(0, 0), (0.9 * rc, 0), (rc, 0.006), (rc, 0.6 * lc), (0.7 * rc, lc - 0.002), (0.65 * rc - 0.002, lc),
-            (0, lc)]
+    prof = [
+        (0, 0),
+        (0.9 * rc, 0),
+        (rc, 0.006),
+        (rc, 0.6 * lc),
+        (0.7 * rc, lc - 0.002),
+        (0.65 * rc - 0.002, lc),
+        (0, lc),
+    ]
     chuck: list[Primitive] = [_lathe(prof, (lb - 0.004, 0, 0), (1, 0, 0))]
     if rng.random() < 0.6:
         x0 = lb - 0.004 + lc - 0.004
@@ -1426,9 +1557,7 @@ def _stapler(rng, L):
         style = _pick(rng, ["desktop", "heavy"], [0.7, 0.3])
     W = _u(rng, 0.032, 0.045) if style != "heavy" else _u(rng, 0.045, 0.055)
     tb = _u(rng, 0.006, 0.011)
-    base_fp = _round_corners(
-        np.array([[0, -W / 2], [L, -W / 2], [L, W / 2], [0, W / 2]]), W * _u(rng, 0.15, 0.45)
-    )
+    base_fp = _round_corners(np.array([[0, -W / 2], [L, -W / 2], [L, W / 2], [0, W / 2]]), W * _u(rng, 0.15, 0.45))
     base: list[Primitive] = [_extrude(base_fp, tb / 2, _XY, (0, 0, tb / 2), rounding=min(0.45 * tb, 0.003))]
     rh = _u(rng, 0.006, 0.009)
     xh = _u(rng, 0.012, 0.02)
