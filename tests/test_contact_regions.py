@@ -21,7 +21,8 @@ from dexgys.models.finger_contacts import HAND_PARTS
 from dexgys.objects.resolve import resolve_object
 from dexgys.pipeline import GraspGenerator
 from dexgys.synthesis.energy import LinkPoints
-from dexgys.synthesis.polish import PolishConfig, PolishEnergy, PolishWeights, polish_grasps
+from dexgys.synthesis.polish import PolishEnergy, polish_grasps
+from dexgys.synthesis.polish_config import PolishConfig, PolishWeights
 from dexgys.synthesis.polisher import polish_records
 from dexgys.synthesis.synthesize import object_field
 from dexgys.training import BatchBuilder, ObjectTable, TrainConfig, train_contact_regions

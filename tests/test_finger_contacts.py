@@ -17,7 +17,8 @@ from dexgys.models import load_checkpoint, load_model
 from dexgys.models.finger_contacts import HAND_PARTS, FingerContactConfig, FingerContactPredictor
 from dexgys.objects.resolve import resolve_object
 from dexgys.pipeline import GraspGenerator
-from dexgys.synthesis.polish import PolishConfig, PolishEnergy
+from dexgys.synthesis.polish import PolishEnergy
+from dexgys.synthesis.polish_config import PolishConfig
 from dexgys.synthesis.synthesize import object_field
 from dexgys.training import TrainConfig, finger_labels, train_finger_contacts
 

@@ -7,6 +7,7 @@ import gzip
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -17,15 +18,15 @@ from dexgys.objects.resolve import resolve_object
 from dexgys.sim.quality import max_penetration
 from dexgys.synthesis.optimize import GraspDescent, OptimizerConfig
 from dexgys.synthesis.polish import (
-    PolishConfig,
     PolishEnergy,
-    PolishWeights,
     early_residual,
     polish_grasps,
     rescue_polish,
     residual_energy,
     start_polish,
 )
+from dexgys.synthesis.polish_config import PolishConfig, PolishWeights
+from dexgys.synthesis.polisher import Polisher, PolishTargets, WordOrders
 from dexgys.synthesis.synthesize import object_field
 
 TINY_TEST = Path(__file__).parent / "fixtures" / "dexgys_tiny" / "test.json.gz"  # validated apple:0 grasps
@@ -246,6 +247,7 @@ def test_polish_config_is_checked():
         ({"margins.region": None}, r"margins\.region must be"),
         ({"descent.steps": 1.5}, r"descent\.steps must be a non-negative integer"),
         ({"screen.step": True}, r"screen\.step must be"),
+        ({"screen.words": 1}, r"screen\.words must be True or False"),
         ({"weights.avoidance": 1.0}, r"unknown polish setting 'weights\.avoidance': weights\. takes"),
         ({"steps": 10}, "unknown polish setting 'steps'"),
     ):
@@ -269,3 +271,31 @@ def test_polish_config_round_trips_and_names_every_energy_term(hand, apple, gras
         grasps
     )[1]
     assert set(terms) == {f.name for f in dataclasses.fields(PolishWeights)}
+
+
+def test_the_screen_lets_the_candidates_that_keep_to_the_words_go_on_first(hand, apple, grasps, monkeypatch):
+    """``screen.words``: at the screen, candidates breaking fewer of the words' orders (where they
+    stand) go on first, then the lowest residual; off, or with no orders, the residual alone."""
+    config = PolishConfig().with_changes({"descent.steps": 20, "screen.step": 5})
+    field, records = object_field(apple), grasps.to_record()
+    orders = PolishTargets(orders=WordOrders(avoid_parts=(0,)))
+    plain = Polisher(hand, config.with_changes({"screen.words": False})).polish(field, records, 2, orders, obj=apple)
+    first = np.flatnonzero(plain.finished)
+    assert len(first) == 2
+    seen = []
+
+    def breaks_the_first(self, obj, polished, words):  # the residual's finalists break an order
+        seen.append(polished)
+        return np.isin(np.arange(len(polished)), first), np.zeros(len(polished), dtype=bool)
+
+    monkeypatch.setattr(Polisher, "words_broken", breaks_the_first)
+    run = Polisher(hand, config).polish(field, records, 2, orders, obj=apple)
+    np.testing.assert_array_equal(run.early, plain.early)
+    assert len(seen) == 1 and seen[0].shape == (4, 28)  # judged once, on every candidate where the screen stands
+    np.testing.assert_array_equal(np.flatnonzero(run.finished), np.setdiff1d(np.arange(4), first))
+    for unjudged in (
+        Polisher(hand, config).polish(field, records, 2, PolishTargets(), obj=apple),
+        Polisher(hand, config).polish(field, records, 2, orders),
+    ):  # no orders, or no object
+        np.testing.assert_array_equal(np.flatnonzero(unjudged.finished), first)
+    assert len(seen) == 1

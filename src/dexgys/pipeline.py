@@ -35,7 +35,9 @@ of them should touch, and the polish pulls each named finger toward its own regi
 :data:`DEFAULT_OVERSAMPLE`) and hands them to the polish runner
 (:class:`~dexgys.synthesis.polisher.Polisher`, whose docstring has the rules): at the polish's
 screen (``PolishConfig.screen.step``) the ``finalists`` x ``n`` (default :data:`DEFAULT_FINALISTS`)
-with the lowest residual energy so far go on (``candidates["finalist"]``); of them it returns the
+with the lowest residual energy so far go on, for an object with part labels those that break
+fewer of the words' orders where they stand first (``PolishConfig.screen.words``;
+``candidates["finalist"]``); of them it returns the
 ``n`` with the lowest :func:`~dexgys.synthesis.polisher.selection_score`, in the order they were
 drawn: the residual energy the polish left, the valid Q1 (``candidates["valid_q1"]``) and, for an
 object with part labels, the orders of the words a finalist breaks (``candidates["avoid_touched"]``:
@@ -83,7 +85,7 @@ from dexgys.models.idgc import IDGC
 from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, load_text_encoder
 from dexgys.objects.inputs import ObjectInput, load_object_input
-from dexgys.synthesis.polish import PolishConfig
+from dexgys.synthesis.polish_config import PolishConfig
 from dexgys.synthesis.polisher import (
     DEFAULT_Q1_WEIGHT,
     Polisher,
@@ -339,7 +341,7 @@ class GraspGenerator:
             polisher = Polisher(self._polish_hand(), self.polish_config, self.q1_weight)
             cloud, field = torch.from_numpy(obj_input.points), self._surface_field(obj_input)
             targets = PolishTargets(named, regions, free, avoid, self._word_orders(obj_input, reading, avoid))
-            run = polisher.polish(field, final[0], n * finalists, targets, cloud)
+            run = polisher.polish(field, final[0], n * finalists, targets, cloud, obj_input.object)
             picked = polisher.select(run, n, field, cloud, obj_input.object, targets.orders, rank=oversample > 1)
             polished, residual, early, rescued = run.polished, run.residual, run.early, run.rescued
             finalist, q1, score, chosen = run.finished, picked.valid_q1, picked.score, picked.chosen

@@ -60,6 +60,19 @@ def checked_grasps(vectors, hand, where: str):
     return g
 
 
+def add_polish_hand_flags(p) -> None:
+    """``--hand`` (the hand the physics polish fits the grasps to) and ``--device``, shared by
+    ``generate``, ``predict`` and ``polish``."""
+    p.add_argument(
+        "--hand",
+        default="shadow",
+        metavar="HAND",
+        help="hand the physics polish fits the grasps to: shadow (capsules, default) or shadow-mesh "
+        "(the real link meshes)",
+    )
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+
+
 def add_generation_flags(p) -> None:
     """The flags of a :class:`~dexgys.generation_config.GenerationConfig`, shared by ``generate`` and
     ``predict`` (read back by :func:`generation_config`)."""

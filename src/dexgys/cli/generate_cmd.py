@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dexgys.cli.common import add_generation_flags
+from dexgys.cli.common import add_generation_flags, add_polish_hand_flags
 from dexgys.errors import DexgysError
 
 
@@ -29,14 +29,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0); the same seed gives the same grasps")
     p.add_argument("--model", help="model file, or a training output directory (default: the shipped model)")
     add_generation_flags(p)
-    p.add_argument(
-        "--hand",
-        default="shadow",
-        metavar="HAND",
-        help="hand the physics polish fits the grasps to: shadow (capsules, default) or shadow-mesh "
-        "(the real link meshes)",
-    )
-    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    add_polish_hand_flags(p)
     p.set_defaults(run=run)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dexgys.cli.common import add_polish_hand_flags
 from dexgys.errors import DexgysError
 
 
@@ -28,14 +29,7 @@ def add_parser(sub) -> None:
         help="phalanges within this many metres of the object are pulled onto it",
     )
     p.add_argument("--contact", type=float, metavar="W", help="weight of the contact term")
-    p.add_argument(
-        "--hand",
-        default="shadow",
-        metavar="HAND",
-        help="hand the physics polish fits the grasps to: shadow (capsules, default) or shadow-mesh "
-        "(the real link meshes)",
-    )
-    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    add_polish_hand_flags(p)
     p.set_defaults(run=run)
 
 
@@ -45,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from dexgys.cli.common import check_output_dirs
     from dexgys.evaluation.batch import polish_predictions
     from dexgys.evaluation.predictions import read_predictions, write_predictions
-    from dexgys.synthesis.polish import PolishConfig
+    from dexgys.synthesis.polish_config import PolishConfig
 
     torch.set_num_threads(1)
     check_output_dirs(args.out)

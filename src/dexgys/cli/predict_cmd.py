@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dexgys.cli.common import add_generation_flags
+from dexgys.cli.common import add_generation_flags, add_polish_hand_flags
 from dexgys.errors import DexgysError
 
 
@@ -31,14 +31,7 @@ def add_parser(sub) -> None:
     p.add_argument("--samples", type=int, default=8, help="grasps per condition (default: 8, the paper's)")
     p.add_argument("--seed", type=int, default=0, help="seed (condition c uses seed + c; default: 0)")
     add_generation_flags(p)
-    p.add_argument(
-        "--hand",
-        default="shadow",
-        metavar="HAND",
-        help="hand the physics polish fits the grasps to: shadow (capsules, default) or shadow-mesh "
-        "(the real link meshes)",
-    )
-    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    add_polish_hand_flags(p)
     p.set_defaults(run=run)
 
 

@@ -17,7 +17,7 @@ from dexgys.evaluation.predictions import make_prediction
 from dexgys.generation_config import GenerationConfig
 from dexgys.geometry.object_field import ObjectField
 from dexgys.hands import load_hand
-from dexgys.synthesis.polish import PolishConfig
+from dexgys.synthesis.polish_config import PolishConfig
 from dexgys.synthesis.polisher import Polisher
 
 __all__ = ["POLISH_SURFACE_POINTS", "choose_conditions", "polish_predictions", "predict_records"]

@@ -14,7 +14,8 @@ composer's verbs, finger names, openings) and ``composer`` (plan and realise a s
 ``llm``, ``annotate``; ``instruction_check``; reading an instruction: ``reading_patterns`` (the
 reader's word tables and regexes), ``spelling`` (slips read as the word meant), ``reading`` (the
 rule reader); the instruction benchmark: ``benchmark_items`` (labelled items and their checks),
-``benchmark_tables`` (its own words, scenes and templates), ``benchmark`` (writing the items).
+``benchmark_tables`` (its own words and templates), ``benchmark_scenes`` (what its instructions
+ask), ``benchmark`` (writing the items).
 
 Plain data and text: it reads the object catalogue's category and part names and the intent table
 (:mod:`dexgys.synthesis.intents`), never geometry, hands or models.

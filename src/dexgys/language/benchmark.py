@@ -32,6 +32,7 @@ from dexgys.language.benchmark_items import (
     normalise_sentence,
     validate_item,
 )
+from dexgys.language.benchmark_scenes import SCENES, Scene
 from dexgys.language.benchmark_tables import (
     AVOID_INLINE,
     AVOID_SENTENCES,
@@ -48,7 +49,6 @@ from dexgys.language.benchmark_tables import (
     OBJECTS,
     PART_SYNONYM_RATE,
     PLURAL_NOUNS,
-    SCENES,
     SQUEEZE_CLAUSES,
     SQUEEZED,
     SUBJECT_CLAUSES,
@@ -56,7 +56,6 @@ from dexgys.language.benchmark_tables import (
     TERSE_PRESS_VERBS,
     USE_ACTS,
     ClauseTemplate,
-    Scene,
     part_words,
     verb_kind,
 )

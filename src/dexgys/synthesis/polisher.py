@@ -7,7 +7,8 @@ polish`` polish alike:
 1. **chunks**: the candidates run in descents of at most :data:`POLISH_CHUNK` grasps (a grasp's
    descent does not depend on the others in its batch), which bounds the memory of large calls;
 2. **screen**: after ``PolishConfig.screen.step`` steps the ``keep``
-   candidates with the lowest residual energy so far go on (:func:`~dexgys.synthesis.polish.early_residual`);
+   candidates with the lowest residual energy so far go on (:func:`~dexgys.synthesis.polish.early_residual`),
+   those that break fewer of the words' orders where they stand first (``PolishConfig.screen.words``);
    the others stop there;
 3. **rescue**: finished candidates with an object point
    ``PolishConfig.rescue.depth`` or deeper inside the hand get
@@ -37,13 +38,13 @@ from dexgys.language.contacts import CONTACT_THRESHOLD
 from dexgys.sim.quality import max_penetration, quality_metrics
 from dexgys.synthesis.contacts import finger_part_distances
 from dexgys.synthesis.polish import (
-    PolishConfig,
     early_residual,
     polish_grasps,
     rescue_polish,
     residual_energy,
     start_polish,
 )
+from dexgys.synthesis.polish_config import PolishConfig
 
 __all__ = [
     "DEFAULT_Q1_WEIGHT",
@@ -141,10 +142,12 @@ class Polisher:
         keep: int | None = None,
         targets: PolishTargets = PolishTargets(),
         points: torch.Tensor | None = None,
+        obj=None,
     ) -> PolishRun:
         """Polish object-frame ``records`` ``(N, 28)`` on ``field``: the ``keep`` (default all) with the
-        lowest residual at the screen are finished, and rescued when ``points`` (the object's cloud
-        ``(P, 3)``, also the surface term's points) are given."""
+        lowest residual at the screen are finished (with ``screen.words``, those breaking fewer of
+        ``targets.orders`` on ``obj``, the object with part labels, first), and rescued when ``points``
+        (the object's cloud ``(P, 3)``, also the surface term's points) are given."""
         hand, config = self.hand, self.config
         records = torch.as_tensor(records, dtype=torch.float32)
         pose = HandPose.from_record(records, hand.n_dofs, hand.name)
@@ -174,7 +177,7 @@ class Polisher:
             polished.append(descent.pose().to_record().detach().double().cpu().numpy())
             descents.append(descent)
         early, polished = np.concatenate(early), np.concatenate(polished)
-        finalists = lowest(early, keep) if keep < n else np.arange(n)
+        finalists = self._finalists(early, polished, keep, obj, targets.orders)
         residual = np.full(n, np.nan)
         for part, descent in zip(chunks, descents):
             local = finalists[(finalists >= part.start) & (finalists < part.stop)] - part.start
@@ -190,6 +193,18 @@ class Polisher:
         if points is not None:
             rescued = self._rescue(polished, residual, named, regions, field, free, points, avoid)
         return PolishRun(polished, residual, early, rescued)
+
+    def _finalists(self, early: np.ndarray, polished: np.ndarray, keep: int, obj, orders: WordOrders) -> np.ndarray:
+        """The ``keep`` candidates the screen lets go on, in draw order: the lowest ``early`` residuals;
+        with ``screen.words`` and orders to check on ``obj``, fewest broken orders (of the ``polished``
+        poses where the screen stands) first, then the lowest residual."""
+        n = len(early)
+        if keep >= n:
+            return np.arange(n)
+        if not (self.config.screen.words and obj is not None and orders.any):
+            return lowest(early, keep)
+        touched, missed = self.words_broken(obj, polished, orders)
+        return np.sort(np.lexsort((early, touched.astype(int) + missed))[:keep])
 
     def _rescue(
         self,
