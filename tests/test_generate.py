@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import re
@@ -28,6 +29,7 @@ from dexgys.models.generator_file import export_generator
 from dexgys.objects.resolve import resolve_object
 from dexgys.pipeline import GraspGenerator
 from dexgys.sim.quality import grasp_q1, max_penetration
+from dexgys.synthesis.polish_config import PolishConfig
 from dexgys.synthesis.polisher import WORDS_PENALTY, Polisher, PolishRun, PolishTargets, selection_score
 
 TINY_DATA = Path(__file__).parent / "fixtures" / "dexgys_tiny"
@@ -527,12 +529,16 @@ def test_predict_then_eval_on_the_test_split(run_dir, tmp_path, capsys):
     made = rows[-1]["generation"]  # how it was made, enough to make it again from the file alone
     assert (made["sampler"], made["steps"], made["stage"], made["n"]) == ("ddim", 3, "final", 2)
     assert read_predictions(coarse)[0]["generation"]["stage"] == "idgc"
-    remade = GraspGenerator.from_pretrained(made["model"]).generate(
+    again = GraspGenerator.from_pretrained(made["model"])
+    again.polish_config = PolishConfig.from_dict(made["polish"])
+    remade = again.generate(
         rows[-1]["obj_id"],
         rows[-1]["guidance"],
         n=made["n"],
         seed=made["seed"],
-        config=GenerationConfig.from_dict({k: v for k, v in made.items() if k not in ("n", "seed", "model", "stage")}),
+        config=GenerationConfig.from_dict(
+            {k: v for k, v in made.items() if k not in ("n", "seed", "model", "stage", "polish")}
+        ),
     )
     np.testing.assert_allclose(remade.object_frame_records()[rows[-1]["sample"]], rows[-1]["dex_grasp"], atol=1e-9)
     no_polish = tmp_path / "no-polish.json"
@@ -581,9 +587,9 @@ def test_parts_the_words_keep_free_are_kept_free_by_the_polish_and_the_selection
     seen = {}
     original = Polisher.polish
 
-    def spy(self, field, records, keep=None, targets=PolishTargets(), points=None):
+    def spy(self, field, records, keep=None, targets=PolishTargets(), points=None, obj=None):
         seen["avoid"] = targets.avoid
-        return original(self, field, records, keep, targets, points)
+        return original(self, field, records, keep, targets, points, obj)
 
     monkeypatch.setattr(Polisher, "polish", spy)
     instruction = "Hold the mug by the body and keep the handle free."
@@ -688,8 +694,11 @@ def test_a_grasp_file_holds_what_makes_its_grasps_again(generator, tmp_path):
     payload = json.loads(path.read_text())
     again = GenerationConfig.from_dict(payload["generation"])
     assert again.oversample == 2 and again.finalists == 1 and again.guidance_scale == generator.guidance_scale
+    assert PolishConfig.from_dict(payload["polish"]) == generator.polish_config
     twice = generator.generate("mug:3", payload["instruction"], n=payload["n"], seed=payload["seed"], config=again)
     np.testing.assert_array_equal(twice.records, result.records)
+    dataclasses.replace(result, polish_settings=None).save(path)  # as made without the polish
+    assert json.loads(path.read_text())["polish"] is None
 
 
 def test_unmet_orders_are_said_in_words():

@@ -55,6 +55,9 @@ class GenerationResult:
     (intent, fingers, parts to touch and to avoid, notes); the polish keeps the hand off the parts to
     avoid (``PolishConfig.weights.avoid``) and the selection prefers candidates that touch none of them.
 
+    ``polish_settings``: the polish's :class:`~dexgys.synthesis.polish_config.PolishConfig` as
+    :meth:`~dexgys.synthesis.polish_config.PolishConfig.as_dict` (None without the polish).
+
     ``unmet``: what the returned grasps do not do of what the words order, in plain words (a part
     to keep free touched, a named finger off the named parts), because too few candidates did; empty
     when every grasp keeps to the words' orders, or none was checked.
@@ -87,6 +90,7 @@ class GenerationResult:
     hand: str = "shadow"
     reading: Reading | None = None
     unmet: tuple[str, ...] = ()
+    polish_settings: dict | None = None
 
     def object_frame_records(self) -> np.ndarray:
         """``records`` in the object frame (bounding-box centre at the origin), as the model made them."""
@@ -111,7 +115,7 @@ class GenerationResult:
         """Write a dexgys grasp file (:mod:`dexgys.data.grasp_file`) atomically: the records (input
         frame; ``"frame": "input"``, ``"object_offset_m"`` = the offset to the object frame), the object
         (catalogue name or absolute mesh path; null for a point cloud) and how they were made (``"generation"``:
-        :attr:`generation`, with ``"n"`` and ``"seed"``)."""
+        :attr:`generation`, with ``"n"`` and ``"seed"``; ``"polish"``: :attr:`polish_settings`)."""
         from dexgys.data.grasp_file import write_grasp_file
 
         obj = self.object
@@ -139,4 +143,5 @@ class GenerationResult:
             model=model,
             hand=self.hand,
             reading=None if self.reading is None else self.reading.as_dict(),
+            polish=self.polish_settings,
         )

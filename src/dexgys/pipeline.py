@@ -407,6 +407,7 @@ class GraspGenerator:
             self.hand if polish else "shadow",
             reading,
             _unmet(reading, touched, missed, finalist, chosen),
+            self.polish_config.as_dict() if polish else None,
         )
 
     @staticmethod

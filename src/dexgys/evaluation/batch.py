@@ -58,7 +58,9 @@ def predict_records(
     ``config``: how (:class:`~dexgys.generation_config.GenerationConfig`; default: the defaults).
     Each prediction records how it was made, so that it can be made again from its file alone:
     ``"generation"``: the settings as resolved (:attr:`~dexgys.generation_result.GenerationResult.generation`)
-    with ``"n"``, ``"seed"``, ``"model"`` (the model file) and ``"stage"`` (the key it is returned under).
+    with ``"n"``, ``"seed"``, ``"model"`` (the model file), ``"polish"`` (the polish settings,
+    :attr:`~dexgys.generation_result.GenerationResult.polish_settings`) and ``"stage"`` (the key it
+    is returned under).
     Condition ``c`` uses seed ``seed + c``, so any subset draws the same grasps for a condition."""
     from tqdm import tqdm
 
@@ -81,7 +83,13 @@ def predict_records(
                     record["obj_id"], record["guidance"], n=samples, seed=seed + c, config=replace(config, oversample=1)
                 ).records
             )
-        made = {**result.generation.as_dict(), "n": samples, "seed": seed + c, "model": generator.source}
+        made = {
+            **result.generation.as_dict(),
+            "n": samples,
+            "seed": seed + c,
+            "model": generator.source,
+            "polish": result.polish_settings,
+        }
         for stage, grasps in (("final", result.records), *first.items()):
             for k, g in enumerate(grasps):
                 prediction = make_prediction(record, c, k, result.object.to_object_frame(g))
