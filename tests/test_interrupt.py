@@ -13,74 +13,50 @@ from pathlib import Path
 
 import pytest
 
+from dexgys.data.builder import read_json_gz
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+POSIX = pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+def _interrupt(argv: list[str], log: Path, ready, timeout: float = 120.0) -> str:
+    """Run ``argv`` with its stderr in ``log``; once ``ready(stderr so far)`` says it is well under way
+    (past its imports, where a library's import may swallow a Ctrl-C), SIGINT it and check the answer:
+    exit 130, one last line "interrupted", no traceback -> its stderr."""
+    with log.open("w") as err:
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, text=True, env=ENV)
+        deadline = time.monotonic() + timeout
+        while not ready(log.read_text()):
+            assert proc.poll() is None, f"the command ended before it could be interrupted: {log.read_text()}"
+            assert time.monotonic() < deadline, "the command never got under way"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=120)
+    text = log.read_text()
+    assert proc.returncode == 130, text
+    assert "Traceback" not in text and text.strip().splitlines()[-1] == "interrupted"
+    return text
+
+
+@POSIX
 def test_sigint_during_generate_leaves_no_file(tmp_path):
-    out, html = tmp_path / "grasps.json", tmp_path / "grasps.html"
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dexgys",
-            "generate",
-            "mug:3",
-            "hold the mug by its handle",
-            "-n",
-            "64",
-            "--out",
-            str(out),
-            "--html",
-            str(html),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    time.sleep(4.0)  # model loaded, 512 candidates under way: far from done
-    assert proc.poll() is None, "generate finished before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130
-    assert "Traceback" not in err and err.strip().splitlines()[-1] == "interrupted"
-    assert list(tmp_path.iterdir()) == []
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = [sys.executable, "-m", "dexgys", "generate", "mug:3", "hold the mug by its handle", "-n", "64"]
+    argv += ["--out", str(out / "grasps.json"), "--html", str(out / "grasps.html")]
+    _interrupt(argv, tmp_path / "err.txt", lambda err: "IDGC" in err)  # 512 candidates under way: far from done
+    assert list(out.iterdir()) == []
 
 
-def _interrupt(proc: subprocess.Popen, ready, timeout: float = 90.0) -> str:
-    """Wait until ``ready()`` (the command is well under way), SIGINT it, and return its stderr after
-    checking the answer: exit 130, one last line "interrupted", no traceback."""
-    deadline = time.monotonic() + timeout
-    while not ready():
-        assert proc.poll() is None, f"the command ended before it could be interrupted: {proc.communicate()}"
-        assert time.monotonic() < deadline, "the command never got under way"
-        time.sleep(0.1)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err and err.strip().splitlines()[-1] == "interrupted"
-    return err
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+@POSIX
 def test_sigint_during_sim_leaves_no_file(tmp_path):
-    from dexgys.data.builder import read_json_gz
-
     record = read_json_gz(Path(__file__).parent / "fixtures" / "dexgys_tiny" / "test.json.gz")[0]
     grasps = tmp_path / "grasps.json"
     grasps.write_text(json.dumps([record] * 400))
     out = tmp_path / "out"
     out.mkdir()
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dexgys", "sim", str(grasps), "--json", str(out / "sim.json")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    _interrupt(proc, lambda: time.monotonic() - started > 6.0)  # imports done, grasps under way
+    argv = [sys.executable, "-m", "dexgys", "sim", str(grasps), "--json", str(out / "sim.json")]
+    _interrupt(argv, tmp_path / "err.txt", lambda err: "simulating" in err)
     assert list(out.iterdir()) == []
 
 
@@ -106,35 +82,23 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+@POSIX
 def test_sigint_during_data_build_leaves_whole_units_and_the_build_resumes(tmp_path):
-    from dexgys.data.builder import read_json_gz
-
     script, out = tmp_path / "slow_build.py", tmp_path / "data"
     script.write_text(_SLOW_BUILD)
-    build = [
-        "data",
-        "build",
-        "--categories",
-        "mug",
-        "--objects-per-category",
-        "6",
-        "--grasps-per-intent",
-        "2",
-        "--out",
-        str(out),
-    ]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, str(script), "0.7", *build], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
+    build = ["data", "build", "--categories", "mug", "--objects-per-category", "6", "--grasps-per-intent", "2"]
+    build += ["--out", str(out)]
     units = out / "units"
-    _interrupt(proc, lambda: units.is_dir() and len(list(units.glob("*.json.gz"))) >= 2)
+    _interrupt(
+        [sys.executable, str(script), "0.7", *build],
+        tmp_path / "err.txt",
+        lambda err: units.is_dir() and len(list(units.glob("*.json.gz"))) >= 2,
+    )
     left = sorted(p.name for p in units.iterdir())
     assert left and all(name.endswith(".json.gz") for name in left), left  # no lock, no temporary file
     assert all(read_json_gz(units / name)["records"] for name in left)  # each unit whole
     assert not (out / "train.json.gz").exists()
-    again = subprocess.run([sys.executable, str(script), "0", *build], capture_output=True, text=True, env=env)
+    again = subprocess.run([sys.executable, str(script), "0", *build], capture_output=True, text=True, env=ENV)
     assert again.returncode == 0, again.stderr
     assert f"{6 - len(left)} objects built, {len(left)} already done" in again.stdout
     assert (out / "train.json.gz").exists() and (out / "test.json.gz").exists()

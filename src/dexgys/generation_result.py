@@ -30,8 +30,8 @@ class GenerationResult:
     ``action_id`` when the reading finds the intent, ``guidance``, ``dex_grasp``, and for an object
     with a surface ``dex_pregrasp_joints`` / ``dex_squeeze_joints``: the joints 1 cm off and 1 cm
     into the contacts, DexGraspBench's pre-grasp and squeeze, :data:`dexgys.pipeline.STAGE_PROTOCOL`);
-    ``timings``: seconds for ``object``, ``text``,
-    ``idgc``, ``qgc``, ``polish`` and ``total``.
+    ``timings``: seconds for ``object``, ``text``, ``idgc``, ``qgc``, ``polish``, ``stages`` (the
+    pre-grasp and squeeze joints) and ``total``.
 
     ``oversample``: candidates drawn per grasp, ``finalists``: of them, polished to the end
     (:mod:`dexgys.pipeline`'s docstring, "Selection"); ``candidates``: every candidate, in draw order: ``"coarse"``,

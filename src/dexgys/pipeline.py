@@ -67,6 +67,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from dexgys.errors import DexgysError
 from dexgys.generation_config import GenerationConfig
@@ -266,6 +267,7 @@ class GraspGenerator:
         n: int = 8,
         seed: int = 0,
         config: GenerationConfig | None = None,
+        progress: bool = False,
         **settings,
     ) -> GenerationResult:
         """``n`` grasps of ``obj`` (see the module docstring) that do what ``instruction`` says, made as
@@ -278,7 +280,8 @@ class GraspGenerator:
         the model file's, else 1 = none; see :class:`~dexgys.models.idgc.IDGC`); ``oversample``:
         candidates drawn per returned grasp and ``finalists``: how many of them per grasp the polish
         finishes (defaults: the generator's; at most ``oversample`` count; only with the polish,
-        which ranks them; module docstring). Deterministic in ``seed``.
+        which ranks them; module docstring). Deterministic in ``seed``. ``progress``: show the stage
+        under way on stderr (``dexgys generate`` does).
         """
         total_start = time.perf_counter()
         instruction = check_instruction(instruction)
@@ -287,7 +290,7 @@ class GraspGenerator:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise DexgysError(f"the seed must be a non-negative integer, got {seed!r}")
         config = _with_settings(config, settings)
-        sampler, steps, refine, polish = config.sampler, config.steps, config.refine, config.polish
+        polish = config.polish
         guidance_scale = self.idgc.config.check_guidance_scale(
             self.guidance_scale if config.guidance_scale is None else config.guidance_scale
         )
@@ -295,12 +298,23 @@ class GraspGenerator:
         finalists = min(oversample, self.finalists if config.finalists is None else config.finalists)
         if n * oversample > MAX_GRASPS:
             raise DexgysError(f"{n} grasps x {oversample} candidates each is more than {MAX_GRASPS} per call")
-        timings = {}
-        start = time.perf_counter()
-        obj_input = self._object(obj)
-        timings["object"] = time.perf_counter() - start
+        resolved = replace(config, guidance_scale=guidance_scale, oversample=oversample, finalists=finalists)
+        with _StageClock(progress) as clock:
+            result = self._run(obj, instruction, int(n), int(seed), resolved, clock)
+        result.timings.update(clock.timings, total=time.perf_counter() - total_start)
+        return result
 
-        start = time.perf_counter()
+    def _run(
+        self, obj, instruction: str, n: int, seed: int, config: GenerationConfig, clock: _StageClock
+    ) -> GenerationResult:
+        """:meth:`generate`'s stages, its inputs checked and ``config`` resolved (guidance scale and
+        candidates as used); ``clock`` times them."""
+        sampler, steps, refine, polish = config.sampler, config.steps, config.refine, config.polish
+        guidance_scale, oversample, finalists = config.guidance_scale, config.oversample, config.finalists
+        clock.start("object")
+        obj_input = self._object(obj)
+
+        clock.start("text")
         tokens, mask = self.text_encoder.encode([instruction])
         tokens = tokens.to(torch.float16).float()
         named = None
@@ -314,9 +328,8 @@ class GraspGenerator:
             free = probability.amax(-1) < self.polish_config.contacts.free_below
         reading = self._read(obj_input, instruction)
         avoid = _avoid_mask(obj_input, reading) if self.polish_config.weights.avoid > 0 else None
-        timings["text"] = time.perf_counter() - start
 
-        start = time.perf_counter()
+        clock.start("idgc", f" {n * oversample} candidates")
         generators = [torch.Generator().manual_seed(candidate_seed(int(seed), j)) for j in range(oversample)]
         coarse = self.idgc.sample(
             points,
@@ -328,15 +341,13 @@ class GraspGenerator:
             steps=steps,
             guidance_scale=guidance_scale,
         )
-        timings["idgc"] = time.perf_counter() - start
 
-        start = time.perf_counter()
         refined = refine and self.qgc is not None
+        clock.start("qgc")
         final = self.qgc.refine(points, coarse) if refined else coarse
-        timings["qgc"] = time.perf_counter() - start
 
         unpolished = final[0].double().cpu().numpy()
-        start = time.perf_counter()
+        clock.start("polish")
         if polish:
             polisher = Polisher(self._polish_hand(), self.polish_config, self.q1_weight)
             cloud, field = torch.from_numpy(obj_input.points), self._surface_field(obj_input)
@@ -351,7 +362,6 @@ class GraspGenerator:
             q1 = score = early = np.full(len(unpolished), np.nan)
             finalist = np.ones(len(unpolished), dtype=bool)
             rescued = touched = missed = np.zeros(len(unpolished), dtype=bool)
-        timings["polish"] = time.perf_counter() - start
 
         coarse_all = coarse[0].double().cpu().numpy()
         candidates = {
@@ -378,12 +388,12 @@ class GraspGenerator:
         if intent is not None:
             head["action_id"] = action_id_from_intent(intent)
         grasps = [{**head, "guidance": instruction, "dex_grasp": [float(x) for x in r]} for r in records]
+        clock.start("stages")
         stages = self._stage_joints(obj_input, polished[chosen])
         if stages is not None:
             for k, g in enumerate(grasps):
                 g["dex_pregrasp_joints"] = [float(x) for x in stages["pregrasp"][k]]
                 g["dex_squeeze_joints"] = [float(x) for x in stages["squeeze"][k]]
-        timings["total"] = time.perf_counter() - total_start
         touching = None if named is None else tuple(p for p, on in zip(HAND_PARTS, named.tolist()) if on)
         return GenerationResult(
             obj_input,
@@ -398,7 +408,7 @@ class GraspGenerator:
             sampler,
             steps,
             guidance_scale,
-            timings,
+            {},
             oversample,
             candidates,
             touching,
@@ -460,6 +470,51 @@ class GraspGenerator:
             fingers=tuple(fingers.index(f) for f in reading.fingers if f in fingers),
             touch_parts=tuple(obj.part_names.index(p) for p in reading.touch_parts),
         )
+
+
+STAGE_LABELS = {
+    "object": "reading the object",
+    "text": "reading the words",
+    "idgc": "IDGC: drawing",
+    "qgc": "QGC: refining them",
+    "polish": "polishing and choosing",
+    "stages": "pre-grasp and squeeze poses",
+}
+
+
+class _StageClock:
+    """The seconds of each stage of a generation (:data:`STAGE_LABELS`; ``timings``) and, with
+    ``progress``, a bar on stderr naming the stage under way. A context manager, so that the bar is
+    gone before an error or a Ctrl-C is reported."""
+
+    def __init__(self, progress: bool) -> None:
+        self.timings: dict[str, float] = {}
+        self._stage, self._start = None, 0.0
+        self._bar = tqdm(
+            total=len(STAGE_LABELS),
+            disable=not progress,
+            leave=False,
+            bar_format="generating: {desc} [stage {n_fmt}/{total_fmt}, {elapsed}]",
+        )
+
+    def __enter__(self) -> _StageClock:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._end()
+        self._bar.close()
+
+    def start(self, stage: str, detail: str = "") -> None:
+        """End the stage under way and start ``stage`` (``detail``: words added to its label)."""
+        self._end()
+        self._stage, self._start = stage, time.perf_counter()
+        self._bar.set_description_str(STAGE_LABELS[stage] + detail)
+
+    def _end(self) -> None:
+        if self._stage is not None:
+            self.timings[self._stage] = time.perf_counter() - self._start
+            self._bar.update()
+            self._stage = None
 
 
 def candidate_seed(seed: int, batch: int) -> int:

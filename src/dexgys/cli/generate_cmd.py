@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.device not in ("cpu", "cuda"):
         raise DexgysError(f"--device must be cpu or cuda, got {args.device!r}")
     generator = GraspGenerator.from_pretrained(args.model, device=args.device, hand=args.hand)
-    result = generator.generate(args.object, instruction, n=args.num, seed=args.seed, config=config)
+    result = generator.generate(args.object, instruction, n=args.num, seed=args.seed, config=config, progress=True)
     if args.html or args.png:
         write_generation_views(result, html=args.html, png=args.png)
     result.save(args.out, model=generator.source)

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     hand = load_hand(getattr(args, "hand", None) or grasp_file.hand)  # namespaces built in code may lack them
     protocol = get_protocol(getattr(args, "protocol", DEFAULT_PROTOCOL))
     grasps = checked_grasps(grasp_file.object_frame_vectors(), hand, args.file)
-    report = evaluate_grasps(hand, obj, grasps, workers=args.workers, protocol=protocol)
+    report = evaluate_grasps(hand, obj, grasps, workers=args.workers, protocol=protocol, progress=True)
 
     head = f"{'#':>4} {'pen cm':>7} {'Q1':>6} {'vQ1':>6} {'con':>3}  " + " ".join(f"{d:>2}" for d in DIRECTION_NAMES)
     print(f"{obj.name}: {len(report.rows)} grasps, hand {hand.name}, protocol {protocol.name} ({protocol.protocol_id})")

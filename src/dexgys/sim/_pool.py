@@ -19,17 +19,31 @@ CHUNKS_PER_WORKER = 4  # items are sent in about this many chunks per worker (lo
 
 
 def pool_map(
-    fn: Callable, items: Sequence, workers: int, initializer: Callable | None = None, initargs: tuple = ()
+    fn: Callable,
+    items: Sequence,
+    workers: int,
+    initializer: Callable | None = None,
+    initargs: tuple = (),
+    progress: str | None = None,
 ) -> list:
     """``[fn(item) for item in items]`` over ``workers`` processes (in this process when ``workers`` <= 1).
 
-    ``initializer(*initargs)`` runs once per worker (and once here when running in-process)."""
-    if workers <= 1 or len(items) <= 1:
-        if initializer is not None:
-            initializer(*initargs)
-        return [fn(item) for item in items]
-    workers = min(workers, len(items))
-    chunk = max(1, len(items) // (CHUNKS_PER_WORKER * workers))
-    ctx = multiprocessing.get_context(START_METHOD)
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=initializer, initargs=initargs) as pool:
-        return list(pool.map(fn, items, chunksize=chunk))
+    ``initializer(*initargs)`` runs once per worker (and once here when running in-process).
+    ``progress``: a label for a progress bar on stderr (none when None)."""
+    from tqdm import tqdm
+
+    with tqdm(total=len(items), desc=progress, unit="grasp", disable=progress is None, leave=False) as bar:
+        if workers <= 1 or len(items) <= 1:
+            if initializer is not None:
+                initializer(*initargs)
+            return [_counted(fn(item), bar) for item in items]
+        workers = min(workers, len(items))
+        chunk = max(1, len(items) // (CHUNKS_PER_WORKER * workers))
+        ctx = multiprocessing.get_context(START_METHOD)
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=initializer, initargs=initargs) as pool:
+            return [_counted(out, bar) for out in pool.map(fn, items, chunksize=chunk)]
+
+
+def _counted(out, bar):
+    bar.update()
+    return out

@@ -116,12 +116,14 @@ def evaluate_grasps(
     workers: int = 1,
     scene: sc.SimScene | None = None,
     protocol: str | Protocol = DEFAULT_PROTOCOL,
+    progress: bool = False,
 ) -> SimReport:
     """Physics test under ``protocol``, Q1 and max penetration of ``grasps`` ``(B, 6+n)`` (or a
     HandPose) on ``obj``. ``precheck_cm`` is the value the protocol's pre-check compared (max
-    penetration at its pre-check pose, or the penetration energy), in cm."""
+    penetration at its pre-check pose, or the penetration energy), in cm. ``progress``: a bar on
+    stderr while the grasps are simulated."""
     pose = hand.as_pose(grasps)
-    physics = gt.test_grasps(hand, obj, pose, workers=workers, scene=scene, protocol=protocol)
+    physics = gt.test_grasps(hand, obj, pose, workers=workers, scene=scene, protocol=protocol, progress=progress)
     quality = ql.quality_metrics(hand, obj, pose, workers=workers, penetration=physics.penetration)
     protocol_id = physics.protocol.protocol_id
     rows = []

@@ -375,12 +375,14 @@ def test_grasps(
     workers: int = 1,
     scene: SimScene | None = None,
     protocol: str | Protocol = DEFAULT_PROTOCOL,
+    progress: bool = False,
 ) -> GraspTestResult:
     """Physics-test grasps ``(B, 6+n)`` records (or a :class:`~dexgys.hands.HandPose`) of ``hand`` on
     ``obj`` under ``protocol`` (a name of :data:`dexgys.sim.protocols.PROTOCOLS` or a
     :class:`~dexgys.sim.protocols.Protocol`). ``workers`` > 1 spreads grasps over that many
     processes (MuJoCo uses one core each); ``scene`` reuses a scene from
-    :func:`~dexgys.sim.scene.build_scene` built for the same protocol (built here otherwise)."""
+    :func:`~dexgys.sim.scene.build_scene` built for the same protocol (built here otherwise);
+    ``progress``: a bar on stderr while the grasps are simulated."""
     from dexgys.sim.quality import link_contacts, max_penetration
     from dexgys.sim.scene import build_scene
 
@@ -405,7 +407,9 @@ def test_grasps(
     precheck = precheck_values(hand, obj, pose, scene, all_items, pen)
     simulated = precheck <= protocol.precheck_threshold_m
     index = np.nonzero(simulated)[0]
-    outcomes = pool_map(_run_item, [all_items[b] for b in index], workers, _init_worker, (scene,))
+    outcomes = pool_map(
+        _run_item, [all_items[b] for b in index], workers, _init_worker, (scene,), "simulating" if progress else None
+    )
 
     held = np.zeros((B, 6), dtype=bool)
     trans = np.full((B, 6), np.nan)
