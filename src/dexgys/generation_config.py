@@ -15,10 +15,12 @@ from dataclasses import asdict, dataclass, fields
 
 from dexgys.errors import DexgysError
 
-__all__ = ["GenerationConfig", "MAX_CANDIDATES_PER_GRASP", "SAMPLER_NAMES"]
+__all__ = ["DEFAULT_FINALISTS", "DEFAULT_OVERSAMPLE", "GenerationConfig", "MAX_CANDIDATES_PER_GRASP", "SAMPLER_NAMES"]
 
 SAMPLER_NAMES = ("ddpm", "ddim")  # the diffusion samplers (dexgys.models.diffusion.SAMPLERS)
 MAX_CANDIDATES_PER_GRASP = 64  # the most candidates drawn, or finished, per returned grasp
+DEFAULT_OVERSAMPLE = 8  # candidates drawn per returned grasp when polishing (docs/experiments/results-history.md)
+DEFAULT_FINALISTS = 2  # candidates per returned grasp that the polish finishes (the same)
 
 
 @dataclass(frozen=True)

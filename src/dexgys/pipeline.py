@@ -70,7 +70,7 @@ import torch
 from tqdm import tqdm
 
 from dexgys.errors import DexgysError
-from dexgys.generation_config import GenerationConfig
+from dexgys.generation_config import DEFAULT_FINALISTS, DEFAULT_OVERSAMPLE, GenerationConfig
 from dexgys.generation_result import GenerationResult
 from dexgys.geometry.object_field import ObjectField
 from dexgys.hands import HandModel, canonical_hand_name, load_hand
@@ -105,12 +105,6 @@ __all__ = [
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "pretrained" / "dexgys-cpu.pt"
 MAX_GRASPS = 4096  # per call, candidates included: more is almost certainly a typo
-DEFAULT_OVERSAMPLE = (
-    8  # candidates drawn per returned grasp when polishing; chosen in docs/experiments/results-history.md
-)
-DEFAULT_FINALISTS = (
-    2  # candidates per returned grasp that the polish finishes; chosen in docs/experiments/results-history.md
-)
 STAGE_PROTOCOL = "dexgraspbench"  # whose pre-grasp / squeeze rule the grasps' stage joints follow
 TRAIN_HINT = (
     "train one with 'dexgys train idgc --config cpu --data DIR --out runs/cpu', then "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from dexgys.errors import DexgysError
@@ -29,7 +30,7 @@ JOINT_SLACK_RAD = 0.05  # joints this far outside their range are clamped; farth
 
 def checked_grasps(vectors, hand, where: str):
     """Grasp vectors ``(B, 6 + n)`` of a file as a float64 array, each joint clamped into the hand's
-    range when it is at most :data:`JOINT_SLACK_RAD` outside it; one clear error for grasps of another
+    range when it is at most :data:`JOINT_SLACK_RAD` outside it (with a warning); one clear error for grasps of another
     length, a palm farther than :data:`MAX_REACH_M` from the object, or a joint farther outside (a
     file written in degrees, or for another hand)."""
     import numpy as np
@@ -56,6 +57,11 @@ def checked_grasps(vectors, hand, where: str):
             f"{where}: grasp {k} sets joint {hand.joint_names[j]} to {g[k, 6 + j]:.3g} rad, outside its "
             f"range [{lo[j]:.3g}, {hi[j]:.3g}] (joints are in radians)"
         )
+    if (outside > 0).any():
+        logging.getLogger(__name__).warning(
+            f"{where}: {int((outside > 0).sum())} joint values up to {outside.max():.3g} rad outside their range "
+            "were clamped into it"
+        )
     g[:, 6:] = np.clip(g[:, 6:], lo, hi)
     return g
 
@@ -76,9 +82,11 @@ def add_polish_hand_flags(p) -> None:
 def add_generation_flags(p) -> None:
     """The flags of a :class:`~dexgys.generation_config.GenerationConfig`, shared by ``generate`` and
     ``predict`` (read back by :func:`generation_config`)."""
+    from dexgys.generation_config import DEFAULT_FINALISTS, DEFAULT_OVERSAMPLE, SAMPLER_NAMES
+
     p.add_argument(
         "--sampler",
-        choices=("ddpm", "ddim"),
+        choices=SAMPLER_NAMES,
         default="ddpm",
         help="ddpm: all diffusion steps (default, the paper's); ddim: --steps steps, faster",
     )
@@ -99,7 +107,7 @@ def add_generation_flags(p) -> None:
         "--oversample",
         type=int,
         metavar="K",
-        help="draw K candidates per grasp and keep the ones the polish ranks best (default: 8; "
+        help=f"draw K candidates per grasp and keep the ones the polish ranks best (default: {DEFAULT_OVERSAMPLE}; "
         "1 keeps every draw; needs the polish)",
     )
     p.add_argument(
@@ -107,7 +115,7 @@ def add_generation_flags(p) -> None:
         type=int,
         metavar="F",
         help="candidates per grasp that the polish finishes; the others stop early, at the screen "
-        "(default: 2; F >= K: no screen; needs the polish)",
+        f"(default: {DEFAULT_FINALISTS}; F >= K: no screen; needs the polish)",
     )
 
 
