@@ -228,11 +228,10 @@ def test_polish_cli_polishes_a_predictions_file(hand, apple, tmp_path, capsys):
     assert (depth_after < depth_before - 0.003).all()
     # the surface term, when on, reads the object's own surface points
     short = PolishConfig().with_changes({"descent.steps": 10})
-    plain = polish_predictions(preds[:1], short, progress=False)[0]["dex_grasp"]
-    pushed = polish_predictions(preds[:1], short.with_changes({"weights.surface": 50.0}), progress=False)[0][
-        "dex_grasp"
-    ]
-    assert plain != pushed
+    plain = polish_predictions(preds[:1], short, progress=False)[0]
+    pushed = polish_predictions(preds[:1], short.with_changes({"weights.surface": 50.0}), progress=False)[0]
+    assert plain["dex_grasp"] != pushed["dex_grasp"]
+    assert PolishConfig.from_dict(plain["repolished"]["polish"]) == short and plain["repolished"]["hand"] == "shadow"
     assert main(["polish", str(src), "--out", str(tmp_path / "x.json"), "--contact", "-1"]) == 2
     assert "--contact must be positive" in capsys.readouterr().err and not (tmp_path / "x.json").exists()
 

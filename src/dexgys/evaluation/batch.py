@@ -108,11 +108,13 @@ def polish_predictions(
     mesh file) with the generator's runner (:class:`~dexgys.synthesis.polisher.Polisher`: chunks and
     the rescue on the object's surface points; every grasp finished, none dropped): new records with
     polished ``dex_grasp``, in the same order, all grasps of one object polished together, fitted to
-    ``hand``. Deterministic; the input is not modified."""
+    ``hand``, each recording how (``"repolished"``: the polish settings and the hand). Deterministic;
+    the input is not modified."""
     from tqdm import tqdm
 
     from dexgys.objects.resolve import resolve_object
 
+    made = {"polish": config.as_dict(), "hand": hand}
     hand = load_hand(hand).to(device, torch.float32)
     by_object: dict[str, list[int]] = {}
     for i, p in enumerate(predictions):
@@ -126,4 +128,5 @@ def polish_predictions(
         )
         for i, g in zip(rows, run.polished):
             out[i]["dex_grasp"] = [float(x) for x in g]
+            out[i]["repolished"] = made
     return out
