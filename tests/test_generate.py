@@ -87,7 +87,7 @@ def test_generate_api(generator):
         "dex_grasp": result.records[0].tolist(),
     }
     assert len(result.grasps[0]["dex_squeeze_joints"]) == 22 and result.reading.intent == "hold"
-    assert set(result.timings) == {"object", "text", "idgc", "qgc", "polish", "total"}
+    assert set(result.timings) == {"object", "text", "idgc", "qgc", "polish", "stages", "total"}
     assert result.polished and result.guidance_scale == 1.0 and not np.allclose(result.records, result.unpolished)
     again = generator.generate("mug:3", f"  {INSTRUCTION} ", n=5, seed=7)
     assert np.array_equal(again.records, result.records)
