@@ -19,12 +19,20 @@ POSIX = pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child pr
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
+def _catch_sigint() -> None:
+    """In the child: SIGINT back to its default, so Python turns it into KeyboardInterrupt even when
+    the tests run where it is ignored (a background job without job control, as under nohup ... &)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(argv: list[str], log: Path, ready, timeout: float = 120.0) -> str:
     """Run ``argv`` with its stderr in ``log``; once ``ready(stderr so far)`` says it is well under way
     (past its imports, where a library's import may swallow a Ctrl-C), SIGINT it and check the answer:
     exit 130, one last line "interrupted", no traceback -> its stderr."""
     with log.open("w") as err:
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, text=True, env=ENV)
+        proc = subprocess.Popen(
+            argv, stdout=subprocess.DEVNULL, stderr=err, text=True, env=ENV, preexec_fn=_catch_sigint
+        )
         deadline = time.monotonic() + timeout
         while not ready(log.read_text()):
             assert proc.poll() is None, f"the command ended before it could be interrupted: {log.read_text()}"
