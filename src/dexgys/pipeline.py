@@ -78,10 +78,10 @@ from dexgys.language.brief import action_id_from_intent
 from dexgys.language.instruction_check import check_instruction
 from dexgys.language.reading import Reading, read_instruction
 from dexgys.language.words import join_list
-from dexgys.models.checkpoint import PREDICTOR_KINDS, Checkpoint, Model, build_model, load_checkpoint
+from dexgys.models.checkpoint import PREDICTOR_KINDS, Checkpoint, Model, build_model
 from dexgys.models.contact_regions import ContactRegionPredictor
 from dexgys.models.finger_contacts import HAND_PARTS, FingerContactPredictor
-from dexgys.models.generator_file import STAGES, GeneratorStages, StageContract, check_stages, read_generator
+from dexgys.models.generator_file import GeneratorStages, StageContract, load_stages, read_generator
 from dexgys.models.idgc import IDGC
 from dexgys.models.qgc import QGC
 from dexgys.models.text_encoder import TextEncoder, load_text_encoder
@@ -198,10 +198,8 @@ class GraspGenerator:
         """From the ``idgc.pt`` (and ``qgc.pt``, ``fingers.pt``, ``regions.pt``) of a training run; without
         QGC, no refinement; without the finger-contact predictor, the polish pulls no named fingers
         harder; without the contact-region predictor, it pulls no finger toward a part."""
-        paths = (idgc_path, qgc_path, fingers_path, regions_path)
-        checkpoints = {stage: None if p is None else load_checkpoint(p, stage) for stage, p in zip(STAGES, paths)}
-        where = str(idgc_path)
-        return cls._assemble(GeneratorStages(checkpoints, check_stages(checkpoints, where), {}, where), device)
+        stages = load_stages((idgc_path, qgc_path, fingers_path, regions_path), str(idgc_path))
+        return cls._assemble(stages, device)
 
     @classmethod
     def _assemble(cls, stages: GeneratorStages, device) -> GraspGenerator:

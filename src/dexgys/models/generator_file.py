@@ -48,6 +48,7 @@ __all__ = [
     "StageContract",
     "check_stages",
     "export_generator",
+    "load_stages",
     "read_generator",
 ]
 
@@ -132,6 +133,13 @@ def check_stages(checkpoints: dict[str, Checkpoint | None], where: str) -> Stage
     return idgc
 
 
+def load_stages(paths, where: str, source: str | None = None) -> GeneratorStages:
+    """The checked stages in checkpoint files ``paths`` (one per :data:`STAGES`, None where a stage is
+    absent); errors name ``where``; ``source``: where they came from (default ``where``)."""
+    checkpoints = {stage: None if p is None else load_checkpoint(p, stage) for stage, p in zip(STAGES, paths)}
+    return GeneratorStages(checkpoints, check_stages(checkpoints, where), {}, where if source is None else source)
+
+
 def read_generator(path: str | os.PathLike) -> GeneratorStages:
     """The checked stages at ``path``: a generator file, a training output directory or a single IDGC
     checkpoint (module docstring)."""
@@ -141,11 +149,8 @@ def read_generator(path: str | os.PathLike) -> GeneratorStages:
     if path.is_dir():
         if not (path / "idgc.pt").is_file():
             raise DexgysError(f"{str(path)!r} holds no idgc.pt: not a training output directory")
-        checkpoints = {
-            stage: load_checkpoint(path / f"{stage}.pt", stage) if (path / f"{stage}.pt").is_file() else None
-            for stage in STAGES
-        }
-        where = str(path / "idgc.pt")
+        files = [path / f"{stage}.pt" if (path / f"{stage}.pt").is_file() else None for stage in STAGES]
+        return load_stages(files, str(path / "idgc.pt"), str(path))
     else:
         payload = read_torch_file(path, "model file")
         if payload.get("format") == "dexgys-checkpoint":
@@ -188,9 +193,9 @@ def export_generator(
     if not out_path.resolve().parent.is_dir():
         raise DexgysError(f"output directory of {str(out_path)!r} does not exist")
     paths = {stage: p for stage, p in zip(STAGES, (idgc_path, qgc_path, fingers_path, regions_path)) if p is not None}
-    checkpoints = {stage: load_checkpoint(p, stage) for stage, p in paths.items()}
+    stages = load_stages([paths.get(stage) for stage in STAGES], "the generator to export")
+    checkpoints = {stage: ckpt for stage, ckpt in stages.checkpoints.items() if ckpt is not None}
     guidance_scale = IDGCConfig.from_dict(checkpoints["idgc"].config).check_guidance_scale(guidance_scale)
-    check_stages(checkpoints, "the generator to export")
     payload = {
         "format": _FORMAT,
         "format_version": GENERATOR_FORMAT_VERSION,
